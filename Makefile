@@ -1,0 +1,62 @@
+# Two commands do all the set-up on a fresh machine: `make run` and `make test`.
+VENV ?= .venv
+PY := $(VENV)/bin/python
+FLASK := $(VENV)/bin/flask --app wsgi
+PYTHON ?= python3
+
+.PHONY: install run test test-sqlite test-postgres lint migrations-check bench clean
+
+$(VENV)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q -e '.[dev]'
+	touch $@
+
+install: $(VENV)/.installed
+
+# Migrate a SQLite database under instance/, seed the demo network if empty, and serve it on
+# http://127.0.0.1:5000 with the mail worker and a loopback Stripe stand-in beside it.
+run: install
+	mkdir -p instance
+	$(FLASK) db upgrade
+	$(FLASK) demo seed
+	VENV=$(VENV) scripts/run_dev.sh
+
+lint: install
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/bandit -q -c pyproject.toml -r wnwa config.py wsgi.py
+
+# The whole suite on SQLite, then again on a throwaway PostgreSQL cluster on loopback.
+# With WNWA_REQUIRE_POSTGRES=1 (CI) a missing PostgreSQL fails the run instead of skipping it.
+test: install lint test-sqlite test-postgres
+
+test-sqlite: install
+	WNWA_CONFIG=testing $(PY) -m pytest
+	$(MAKE) --no-print-directory migrations-check
+
+test-postgres: install
+	@if scripts/with_postgres.sh true 2>/dev/null; then \
+	  WNWA_CONFIG=testing scripts/with_postgres.sh $(PY) -m pytest && \
+	  scripts/with_postgres.sh $(MAKE) --no-print-directory migrations-check; \
+	elif [ "$$WNWA_REQUIRE_POSTGRES" = "1" ]; then \
+	  echo "PostgreSQL is required (WNWA_REQUIRE_POSTGRES=1) but could not be started" >&2; exit 1; \
+	else \
+	  echo "PostgreSQL server binaries not found: PostgreSQL run skipped (apt-get install postgresql)"; \
+	fi
+
+# An empty database migrated to head must match the models exactly.
+migrations-check: install
+	@tmp=$$(mktemp -d); \
+	url=$${MIGRATION_DATABASE_URL:-sqlite:///$$tmp/check.sqlite3}; \
+	DATABASE_URL=$$url MIGRATION_DATABASE_URL=$$url WNWA_CONFIG=development $(FLASK) db upgrade >/dev/null && \
+	DATABASE_URL=$$url MIGRATION_DATABASE_URL=$$url WNWA_CONFIG=development $(FLASK) db check; \
+	status=$$?; rm -rf $$tmp; exit $$status
+
+bench: install
+	@for script in bench/bench_*.py; do \
+	  [ -e "$$script" ] || continue; echo "== $$script"; $(PY) $$script || exit 1; \
+	done
+
+clean:
+	rm -rf $(VENV) instance/wnwa.sqlite3* .pytest_cache .ruff_cache

@@ -1,0 +1,124 @@
+"""Configuration classes, filled from the environment.
+
+`create_app()` picks one by the `WNWA_CONFIG` variable (development, testing, production).
+Production refuses to start without its secrets; nothing falls back silently.
+"""
+
+from __future__ import annotations
+
+import os
+from datetime import timedelta
+from pathlib import Path
+
+BASE_DIR = Path(__file__).resolve().parent
+
+
+def _env_bool(name: str, default: bool) -> bool:
+    value = os.environ.get(name)
+    if value is None:
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+class Config:
+    SECRET_KEY = os.environ.get("SECRET_KEY")
+    SQLALCHEMY_DATABASE_URI = os.environ.get("DATABASE_URL")
+    SQLALCHEMY_ENGINE_OPTIONS: dict = {"hide_parameters": True, "pool_pre_ping": True}
+    SQLALCHEMY_RECORD_QUERIES = False
+
+    # Sessions: an encrypted cookie, nothing stored server-side (see wnwa/sessions.py).
+    SESSION_COOKIE_SECURE = _env_bool("SESSION_COOKIE_SECURE", True)
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Strict"
+    SESSION_IDLE_TIMEOUT = timedelta(minutes=30)
+    SESSION_ABSOLUTE_TIMEOUT = timedelta(hours=12)
+    MAX_CONTENT_LENGTH = 25 * 1024 * 1024
+    MAX_FORM_MEMORY_SIZE = 2 * 1024 * 1024
+
+    WTF_CSRF_TIME_LIMIT = None  # bound to the session, which has its own timeouts
+    WTF_CSRF_SSL_STRICT = False  # no Referer is ever sent (Referrer-Policy: no-referrer)
+
+    # Failed-login throttling: memory only (one node) or a RAM-only Redis (several nodes).
+    RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
+    RATELIMIT_HEADERS_ENABLED = False
+    LOGIN_RATE_LIMIT = "20 per minute"
+    LOGIN_ACCOUNT_RATE_LIMIT = "10 per 15 minutes"
+
+    HSTS = False
+    ACTIVATION_MAX_AGE = timedelta(days=7)
+
+    # Mail: SMTP in production, an outbox folder in development.
+    MAIL_FROM = os.environ.get("MAIL_FROM", "WeNeverWalkAlone <no-reply@weneverwalkalone.org>")
+    MAIL_TRANSPORT = os.environ.get("MAIL_TRANSPORT", "outbox")  # outbox | smtp
+    MAIL_OUTBOX = os.environ.get("MAIL_OUTBOX", str(BASE_DIR / "instance" / "outbox"))
+    SMTP_HOST = os.environ.get("SMTP_HOST", "127.0.0.1")
+    SMTP_PORT = int(os.environ.get("SMTP_PORT", "25"))
+    SMTP_USERNAME = os.environ.get("SMTP_USERNAME")
+    SMTP_PASSWORD = os.environ.get("SMTP_PASSWORD")
+    SMTP_STARTTLS = _env_bool("SMTP_STARTTLS", True)
+    PUBLIC_BASE_URL = os.environ.get("PUBLIC_BASE_URL", "http://127.0.0.1:5000")
+
+    # Stripe (wnwa/billing). Without a key the billing screens say billing is not configured.
+    STRIPE_SECRET_KEY = os.environ.get("STRIPE_SECRET_KEY")
+    STRIPE_WEBHOOK_SECRET = os.environ.get("STRIPE_WEBHOOK_SECRET")
+    STRIPE_API_BASE = os.environ.get("STRIPE_API_BASE")
+
+    # Peer-supporter quota anchors (DESIGN.md 4.1); network admins may tune the two anchors.
+    QUOTA_SMALL_MIN = float(os.environ.get("QUOTA_SMALL_MIN", "0.07"))
+    QUOTA_SMALL_TARGET = float(os.environ.get("QUOTA_SMALL_TARGET", "0.10"))
+    QUOTA_LARGE_MIN = float(os.environ.get("QUOTA_LARGE_MIN", "0.02"))
+    QUOTA_LARGE_TARGET = float(os.environ.get("QUOTA_LARGE_TARGET", "0.03"))
+
+    UPLOAD_FOLDER = os.environ.get("UPLOAD_FOLDER", str(BASE_DIR / "instance" / "uploads"))
+
+    @classmethod
+    def validate(cls) -> None:
+        """Raise if the configuration cannot run safely."""
+
+
+class DevelopmentConfig(Config):
+    SECRET_KEY = os.environ.get("SECRET_KEY", "dev-only-secret-key-not-for-production-use")
+    SQLALCHEMY_DATABASE_URI = os.environ.get(
+        "DATABASE_URL", f"sqlite:///{BASE_DIR / 'instance' / 'wnwa.sqlite3'}"
+    )
+    SESSION_COOKIE_SECURE = _env_bool("SESSION_COOKIE_SECURE", False)
+
+
+class TestingConfig(Config):
+    TESTING = True
+    SECRET_KEY = "testing-secret-key-0123456789abcdef"  # noqa: S105 - test only
+    SQLALCHEMY_DATABASE_URI = os.environ.get("WNWA_TEST_DATABASE_URL", "sqlite://")
+    WTF_CSRF_ENABLED = False
+    RATELIMIT_ENABLED = True
+    STRIPE_SECRET_KEY = None
+    STRIPE_WEBHOOK_SECRET = "whsec_test_secret"  # noqa: S105 - test only
+    PUBLIC_BASE_URL = "https://localhost"
+
+
+class ProductionConfig(Config):
+    HSTS = True
+    SESSION_COOKIE_SECURE = True
+    MAIL_TRANSPORT = os.environ.get("MAIL_TRANSPORT", "smtp")
+
+    @classmethod
+    def validate(cls) -> None:
+        missing = [name for name in ("SECRET_KEY", "DATABASE_URL") if not os.environ.get(name)]
+        if missing:
+            raise RuntimeError(f"Production configuration is missing: {', '.join(missing)}")
+        if len(os.environ["SECRET_KEY"]) < 32:
+            raise RuntimeError("SECRET_KEY must be at least 32 characters in production")
+
+
+CONFIGS: dict[str, type[Config]] = {
+    "development": DevelopmentConfig,
+    "testing": TestingConfig,
+    "production": ProductionConfig,
+}
+
+
+def config_from_env() -> type[Config]:
+    name = os.environ.get("WNWA_CONFIG", "development")
+    try:
+        return CONFIGS[name]
+    except KeyError:
+        raise RuntimeError(f"Unknown WNWA_CONFIG {name!r}; use one of {sorted(CONFIGS)}") from None

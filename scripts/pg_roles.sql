@@ -1,0 +1,14 @@
+-- Roles for a WeNeverWalkAlone database (run as a superuser; psql -v db=NAME).
+-- The owner runs migrations and owns every table; the app role owns nothing, cannot bypass
+-- row-level security, and gets only data privileges.
+CREATE ROLE wnwa_owner LOGIN PASSWORD 'owner';
+CREATE ROLE wnwa_app LOGIN PASSWORD 'app' NOSUPERUSER NOCREATEDB NOCREATEROLE NOBYPASSRLS;
+CREATE DATABASE :db OWNER wnwa_owner;
+\connect :db
+ALTER SCHEMA public OWNER TO wnwa_owner;
+CREATE EXTENSION IF NOT EXISTS pg_trgm;
+GRANT USAGE ON SCHEMA public TO wnwa_app;
+ALTER DEFAULT PRIVILEGES FOR ROLE wnwa_owner IN SCHEMA public
+    GRANT SELECT, INSERT, UPDATE, DELETE ON TABLES TO wnwa_app;
+ALTER DEFAULT PRIVILEGES FOR ROLE wnwa_owner IN SCHEMA public
+    GRANT USAGE, SELECT ON SEQUENCES TO wnwa_app;

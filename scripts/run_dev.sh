@@ -1,0 +1,22 @@
+#!/usr/bin/env bash
+# Serve the development site on http://127.0.0.1:5000 with the mail worker and localstripe.
+set -euo pipefail
+VENV=${VENV:-.venv}
+export WNWA_CONFIG=${WNWA_CONFIG:-development}
+stripe_port=${STRIPE_PORT:-8420}
+export STRIPE_API_BASE=${STRIPE_API_BASE:-http://127.0.0.1:$stripe_port}
+export STRIPE_SECRET_KEY=${STRIPE_SECRET_KEY:-sk_test_localstripe}
+export STRIPE_WEBHOOK_SECRET=${STRIPE_WEBHOOK_SECRET:-whsec_localstripe_dev}
+
+pids=()
+cleanup() { for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done; }
+trap cleanup EXIT INT TERM
+
+if "$VENV/bin/python" -c "import localstripe" 2>/dev/null; then
+  "$VENV/bin/python" -m wnwa.billing.localstripe_server "$stripe_port" >/dev/null 2>&1 &
+  pids+=($!)
+fi
+"$VENV/bin/flask" --app wsgi mail worker &
+pids+=($!)
+echo "Serving on http://127.0.0.1:5000  (mail goes to instance/outbox/)"
+"$VENV/bin/gunicorn" -c gunicorn.conf.py --bind 127.0.0.1:5000 wsgi:app

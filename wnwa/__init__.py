@@ -1,0 +1,135 @@
+"""WeNeverWalkAlone portal: the application factory. Each step is a named register_* call."""
+
+from __future__ import annotations
+
+import importlib
+import importlib.util
+from typing import Any
+
+from flask import Flask
+
+from config import Config, config_from_env
+
+# One package per capability; each may offer blueprints() and cli_groups().
+CAPABILITIES = (
+    "site",
+    "auth",
+    "tenants",
+    "network",
+    "directory",
+    "training",
+    "billing",
+)
+
+
+def create_app(
+    config_class: type[Config] | None = None, overrides: dict[str, Any] | None = None
+) -> Flask:
+    config_class = config_class or config_from_env()
+    config_class.validate()
+    app = Flask(
+        __name__,
+        template_folder="../templates",
+        instance_relative_config=True,
+    )
+    app.config.from_object(config_class)
+    if overrides:
+        app.config.update(overrides)
+    register_models()
+    register_extensions(app)
+    register_sessions(app)
+    register_logging(app)
+    register_blueprints(app)
+    register_guards_and_headers(app)
+    register_errors(app)
+    register_templates(app)
+    register_cli(app)
+    return app
+
+
+def register_extensions(app: Flask) -> None:
+    from flask_sqlalchemy.session import Session
+
+    from wnwa.database import configure_engine_events
+    from wnwa.extensions import csrf, db, limiter, login_manager, migrate
+    from wnwa.tenants.scoping import install_listeners
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(app.root_path + "/../migrations"))
+    csrf.init_app(app)
+    limiter.init_app(app)
+    login_manager.init_app(app)
+    install_listeners(Session)
+    with app.app_context():
+        configure_engine_events(db.engine)
+
+
+def register_sessions(app: Flask) -> None:
+    from wnwa.auth.services import load_by_identity
+    from wnwa.extensions import login_manager
+    from wnwa.sessions import EncryptedSessionInterface
+
+    app.session_interface = EncryptedSessionInterface()
+    login_manager.session_protection = None  # its IP/user-agent hash is exactly what we avoid
+    login_manager.login_view = "auth.login"
+    login_manager.login_message = None
+    login_manager.user_loader(load_by_identity)
+
+
+def register_logging(app: Flask) -> None:
+    from wnwa.security import configure_logging
+
+    configure_logging(app)
+
+
+def _capabilities():
+    for name in CAPABILITIES:
+        yield importlib.import_module(f"wnwa.{name}")
+
+
+def register_models() -> None:
+    """Import every capability's models so the metadata (and Alembic) sees them all."""
+    for name in ("mail", "audit"):
+        importlib.import_module(f"wnwa.{name}")
+    for name in CAPABILITIES:
+        if importlib.util.find_spec(f"wnwa.{name}.models") is not None:
+            importlib.import_module(f"wnwa.{name}.models")
+
+
+def register_blueprints(app: Flask) -> None:
+    for capability in _capabilities():
+        for bp in getattr(capability, "blueprints", list)():
+            app.register_blueprint(bp)
+
+
+def register_guards_and_headers(app: Flask) -> None:
+    from wnwa.auth.guards import register_guards
+    from wnwa.security import register_security_headers
+
+    register_guards(app)
+    register_security_headers(app)
+
+
+def register_errors(app: Flask) -> None:
+    from wnwa.errors import register_error_handlers
+
+    register_error_handlers(app)
+
+
+def register_templates(app: Flask) -> None:
+    from wnwa.site.navigation import navigation_for
+
+    @app.context_processor
+    def inject_navigation():
+        from flask_login import current_user
+
+        return {"nav": navigation_for(current_user)}
+
+
+def register_cli(app: Flask) -> None:
+    from wnwa.cli import register_commands
+
+    register_commands(app)
+    for capability in _capabilities():
+        for group in getattr(capability, "cli_groups", list)():
+            app.cli.add_command(group)

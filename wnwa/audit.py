@@ -1,0 +1,70 @@
+"""Audit trail of ADMIN actions only (roster changes, vetting, billing). Officer actions are
+never audited (DESIGN.md 3.8): nothing here may be called from an officer's own use of the
+portal."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import JSON, ForeignKey, Integer, String, select
+from sqlalchemy.orm import Mapped, mapped_column
+
+from wnwa.dbtypes import UTCDateTime
+from wnwa.extensions import db, utcnow
+from wnwa.tenants.scoping import GlobalModel
+
+
+class AuditEntry(GlobalModel, db.Model):
+    __tablename__ = "audit_entry"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, default=utcnow)
+    actor: Mapped[str] = mapped_column(String(300), nullable=False)  # "chief 12 <email>"
+    action: Mapped[str] = mapped_column(String(80), nullable=False, index=True)
+    department_id: Mapped[int | None] = mapped_column(
+        Integer, ForeignKey("department.id"), nullable=True, index=True
+    )
+    subject: Mapped[str] = mapped_column(String(300), nullable=False, default="")
+    details: Mapped[dict[str, Any]] = mapped_column(JSON, nullable=False, default=dict)
+
+
+def actor_label(actor: Any) -> str:
+    if actor is None:
+        return "system"
+    if isinstance(actor, str):
+        return actor
+    role = "staff" if getattr(actor, "kind", "") == "s" else "department"
+    return f"{role} {actor.id} <{actor.email}>"
+
+
+def record(
+    actor: Any,
+    action: str,
+    *,
+    department_id: int | None = None,
+    subject: str = "",
+    details: dict[str, Any] | None = None,
+) -> AuditEntry:
+    """Add an audit entry inside the caller's transaction (flush only)."""
+    entry = AuditEntry(
+        actor=actor_label(actor),
+        action=action,
+        department_id=department_id,
+        subject=subject,
+        details=details or {},
+    )
+    db.session.add(entry)
+    db.session.flush()
+    return entry
+
+
+def entries_for(department_id: int, limit: int = 200) -> list[AuditEntry]:
+    return list(
+        db.session.scalars(
+            select(AuditEntry)
+            .where(AuditEntry.department_id == department_id)
+            .order_by(AuditEntry.id.desc())
+            .limit(limit)
+        )
+    )

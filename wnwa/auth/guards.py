@@ -1,0 +1,66 @@
+"""Access rules that a view cannot forget.
+
+Every endpoint needs a signed-in account unless its view is marked `@public`; a blueprint adds
+its role rule once with `require_roles`. The tenant is bound from the signed-in account here,
+never from a URL, form or header.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TypeVar
+
+from flask import Blueprint, Flask, abort, current_app, redirect, request, url_for
+from flask_login import current_user
+
+from wnwa.htmx import hx_redirect
+from wnwa.tenants.scoping import bind_tenant
+
+F = TypeVar("F", bound=Callable)
+
+
+def public(view: F) -> F:
+    """Mark a view as open to anonymous visitors."""
+    view.wnwa_public = True  # type: ignore[attr-defined]
+    return view
+
+
+def is_public_endpoint(app: Flask, endpoint: str | None) -> bool:
+    if endpoint is None or endpoint == "static":
+        return True
+    view = app.view_functions.get(endpoint)
+    return view is None or getattr(view, "wnwa_public", False)
+
+
+def _sign_in_first():
+    url = url_for("auth.login")
+    if request.headers.get("HX-Request") == "true":
+        return hx_redirect(url)
+    return redirect(url, code=303 if request.method != "GET" else 302)
+
+
+def require_roles(bp: Blueprint, *roles: str) -> None:
+    """Every view of `bp` needs a signed-in account holding one of `roles`."""
+    allowed = frozenset(roles)
+
+    @bp.before_request
+    def _check_role():
+        if not current_user.is_authenticated:
+            return _sign_in_first()
+        if not (current_user.roles & allowed):
+            abort(403)
+        return None
+
+
+def register_guards(app: Flask) -> None:
+    @app.before_request
+    def _authenticate_and_bind():
+        if request.endpoint == "static":
+            return None
+        if current_user.is_authenticated and current_user.department_id is not None:
+            bind_tenant(current_user.department_id)
+        if is_public_endpoint(current_app, request.endpoint):
+            return None
+        if not current_user.is_authenticated:
+            return _sign_in_first()
+        return None

@@ -1,0 +1,271 @@
+"""Sign-in, second factor, activation. Reads nothing from the request; writes nothing at
+sign-in (DESIGN.md 3.1): no last-login, no counters, no rehash, no stored TOTP counters.
+
+Accounts are looked up across departments before any tenant is known, hence the unscoped
+queries here (the only capability besides network admin, webhooks and the directory read model
+allowed to use them).
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+
+import pyotp
+from flask import current_app
+from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
+from sqlalchemy import select
+
+from wnwa.auth.credentials import (
+    Secrets,
+    fingerprint,
+    new_recovery_codes,
+    recovery_digest,
+    seal,
+    session_identity,
+)
+from wnwa.auth.models import StaffAccount
+from wnwa.auth.passwords import check_password, dummy_verify, hash_password, verify_password
+from wnwa.errors import DomainError
+from wnwa.extensions import db
+from wnwa.tenants.models import User
+from wnwa.tenants.scoping import bind_tenant
+
+Account = User | StaffAccount
+
+SIGN_IN_FAILED = "That email and password do not match an active account."
+TOTP_ISSUER = "WeNeverWalkAlone"
+CONTEXT_WORDS = ("police", "officer", "sheriff", "wnwa", "neverwalkalone", "password")
+
+
+class InvalidCredentials(DomainError):
+    status_code = 401
+
+    def __init__(self) -> None:
+        super().__init__(SIGN_IN_FAILED)
+
+
+class InvalidCode(DomainError):
+    status_code = 401
+
+    def __init__(self) -> None:
+        super().__init__("That code is not valid. Codes change every 30 seconds.")
+
+
+class InvalidToken(DomainError):
+    status_code = 400
+
+
+class PasswordRejected(DomainError):
+    status_code = 422
+
+    def __init__(self, problems: list[str]) -> None:
+        super().__init__(" ".join(problems))
+        self.problems = problems
+
+
+def normalise_email(email: str) -> str:
+    return (email or "").strip().lower()
+
+
+# --- looking accounts up -------------------------------------------------------------------
+
+
+def find_account(email: str) -> Account | None:
+    email = normalise_email(email)
+    if not email:
+        return None
+    # unscoped: sign-in happens before any tenant is known.
+    user = db.session.scalars(
+        select(User).where(User.email == email).execution_options(unscoped=True)
+    ).one_or_none()
+    if user is not None:
+        return user
+    return db.session.scalars(select(StaffAccount).where(StaffAccount.email == email)).one_or_none()
+
+
+def is_usable(account: Account) -> bool:
+    if not account.active:
+        return False
+    return not (isinstance(account, User) and account.department.status == "left")
+
+
+def load_by_identity(identity: str) -> Account | None:
+    """Flask-Login's user loader: the account, if still active and its password unchanged."""
+    identity = identity or ""
+    kind, rest = identity[:1], identity[1:]
+    ident, _, fp = rest.partition(".")
+    if not ident.isdigit() or kind not in ("u", "s"):
+        return None
+    account = _load(kind, int(ident))
+    if account is None or not is_usable(account) or fingerprint(account) != fp:
+        return None
+    return account
+
+
+def _load(kind: str, ident: int) -> Account | None:
+    if kind == "u":
+        # unscoped: the tenant is bound from this very account, so it cannot be bound yet.
+        return db.session.scalars(
+            select(User).where(User.id == ident).execution_options(unscoped=True)
+        ).one_or_none()
+    return db.session.scalars(select(StaffAccount).where(StaffAccount.id == ident)).one_or_none()
+
+
+# --- sign-in ---------------------------------------------------------------------------------
+
+
+def authenticate(email: str, password: str) -> Account:
+    """The account for these credentials, or InvalidCredentials. Same message and about the
+    same time whether or not the email exists or the account is active."""
+    account = find_account(email)
+    if account is None:
+        dummy_verify(password or "")
+        raise InvalidCredentials()
+    ok = verify_password(account.password_hash, password or "")
+    if not ok or not is_usable(account):
+        raise InvalidCredentials()
+    return account
+
+
+class _ReplayCache:
+    """TOTP codes already used, in memory only, forgotten after their window."""
+
+    def __init__(self) -> None:
+        self._seen: dict[tuple[str, str], float] = {}
+        self._lock = threading.Lock()
+
+    def claim(self, key: str, code: str, ttl: float = 120.0) -> bool:
+        now = time.monotonic()
+        with self._lock:
+            for stale in [k for k, exp in self._seen.items() if exp < now]:
+                del self._seen[stale]
+            if (key, code) in self._seen:
+                return False
+            self._seen[(key, code)] = now + ttl
+            return True
+
+
+replay_cache = _ReplayCache()
+
+
+def _totp_matches(secret: str, code: str) -> bool:
+    code = "".join(ch for ch in (code or "") if ch.isdigit())
+    return len(code) == 6 and pyotp.TOTP(secret).verify(code, valid_window=1)
+
+
+def verify_second_factor(account: Account, code: str) -> None:
+    """Accept a current TOTP code once, or a recovery code (which is then deleted)."""
+    secrets = account.read_secrets()
+    digits = "".join(ch for ch in (code or "") if ch.isdigit())
+    if secrets.totp and _totp_matches(secrets.totp, code):
+        if not replay_cache.claim(session_identity(account), digits):
+            raise InvalidCode()
+        return
+    digest = recovery_digest(code or "")
+    if digest in secrets.recovery:
+        secrets.recovery.remove(digest)
+        _save_secrets(account, secrets)
+        return
+    raise InvalidCode()
+
+
+# --- activation and MFA enrolment ------------------------------------------------------------
+
+
+def _serializer() -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt="activation-v1")
+
+
+def activation_token(account: Account) -> str:
+    """A stateless, single-use link token: bound to the current password hash."""
+    return _serializer().dumps({"k": account.kind, "i": account.id, "f": fingerprint(account)})
+
+
+def account_for_token(token: str) -> Account:
+    max_age = int(current_app.config["ACTIVATION_MAX_AGE"].total_seconds())
+    try:
+        data = _serializer().loads(token, max_age=max_age)
+    except SignatureExpired:
+        raise InvalidToken(
+            "This link has expired. Ask your chief (or network staff) to send a new one."
+        ) from None
+    except BadSignature:
+        raise InvalidToken("This link is not valid. Check that it was copied whole.") from None
+    account = _load(str(data.get("k")), int(data.get("i", 0)))
+    if account is None or not is_usable(account) or fingerprint(account) != data.get("f"):
+        raise InvalidToken(
+            "This link has already been used or was replaced by a newer one. "
+            "Ask for a new link if you still need to set a password."
+        )
+    return account
+
+
+def new_totp_secret() -> str:
+    return pyotp.random_base32()
+
+
+def totp_uri(account: Account, secret: str) -> str:
+    return pyotp.TOTP(secret).provisioning_uri(name=account.email, issuer_name=TOTP_ISSUER)
+
+
+def password_context(account: Account) -> list[str]:
+    words: list[str] = [account.email.split("@")[0], *CONTEXT_WORDS]
+    if isinstance(account, User):
+        dept = account.department
+        words += [account.first_name, account.last_name, dept.name, dept.slug, dept.county]
+    else:
+        words += [account.name]
+    return [w for w in words if w]
+
+
+def validate_new_password(account: Account, password: str, *, mfa: bool) -> None:
+    problems = check_password(password, mfa=mfa, context=password_context(account))
+    if problems:
+        raise PasswordRejected(problems)
+
+
+def activate(
+    account: Account, password: str, *, totp_secret: str | None, totp_code: str | None
+) -> list[str]:
+    """Set the password (and optionally TOTP); return recovery codes to show once."""
+    if account.mfa_required and not totp_secret:
+        raise DomainError("Two-step sign-in is required for your role.", status_code=422)
+    if totp_secret and not _totp_matches(totp_secret, totp_code or ""):
+        raise DomainError(
+            "That code does not match. Check the time on your phone and try again.",
+            status_code=422,
+        )
+    validate_new_password(account, password, mfa=bool(totp_secret))
+    codes, digests = new_recovery_codes()
+    account.password_hash = hash_password(password)
+    _save_secrets(account, Secrets(totp=totp_secret, recovery=digests), commit=False)
+    db.session.commit()
+    return codes
+
+
+def enrol_mfa(account: Account, totp_secret: str, totp_code: str) -> list[str]:
+    """Add TOTP to an account that has none yet (e.g. an officer just made chief)."""
+    if not _totp_matches(totp_secret, totp_code):
+        raise DomainError("That code does not match. Try the next one.", status_code=422)
+    codes, digests = new_recovery_codes()
+    _save_secrets(account, Secrets(totp=totp_secret, recovery=digests))
+    return codes
+
+
+def _save_secrets(account: Account, secrets: Secrets, *, commit: bool = True) -> None:
+    if isinstance(account, User):
+        bind_tenant(account.department_id)
+    account.secrets = seal(secrets)
+    if commit:
+        db.session.commit()
+
+
+def set_password_for_staff(account: StaffAccount, password: str, totp_secret: str) -> list[str]:
+    """CLI path: a staff password read from stdin, with a TOTP secret printed to the operator."""
+    validate_new_password(account, password, mfa=True)
+    codes, digests = new_recovery_codes()
+    account.password_hash = hash_password(password)
+    account.secrets = seal(Secrets(totp=totp_secret, recovery=digests))
+    db.session.commit()
+    return codes

@@ -1,0 +1,158 @@
+"""Sign-in, second factor, activation, sign-out. Views parse, call one service, render."""
+
+from __future__ import annotations
+
+import time
+
+from flask import Blueprint, current_app, make_response, redirect, request, session, url_for
+from flask_login import current_user, login_user, logout_user
+
+from wnwa.auth import services
+from wnwa.auth.forms import ActivationForm, CodeForm, EnrolForm, LoginForm
+from wnwa.auth.guards import public
+from wnwa.crypto import keyed_digest
+from wnwa.errors import DomainError
+from wnwa.extensions import limiter
+from wnwa.htmx import render
+
+bp = Blueprint("auth", __name__)
+
+PENDING = "pending_2fa"
+ENROL = "pending_enrol"
+TOTP_SETUP = "totp_setup"
+PENDING_MAX_AGE = 300
+
+
+def _login_limit() -> str:
+    return current_app.config["LOGIN_RATE_LIMIT"]
+
+
+def _account_limit() -> str:
+    return current_app.config["LOGIN_ACCOUNT_RATE_LIMIT"]
+
+
+def _account_key() -> str:
+    email = services.normalise_email(request.form.get("email", ""))
+    return "acct:" + keyed_digest("throttle", email)[:32]
+
+
+def _failed(response) -> bool:
+    return response.status_code >= 400
+
+
+def _sign_in(account):
+    session.clear()
+    login_user(account, remember=False)
+    session.pop("_id", None)  # Flask-Login's hash of IP and user agent: never kept
+    return redirect(url_for("site.home"), code=303)
+
+
+def _pending_account(key: str):
+    pending = session.get(key) or {}
+    if time.time() - pending.get("t", 0) > PENDING_MAX_AGE:
+        return None
+    return services.load_by_identity(pending.get("a", ""))
+
+
+@bp.route("/login", methods=["GET", "POST"])
+@public
+@limiter.limit(_login_limit, methods=["POST"], deduct_when=_failed)
+@limiter.limit(_account_limit, key_func=_account_key, methods=["POST"], deduct_when=_failed)
+def login():
+    form = LoginForm()
+    if not form.validate_on_submit():
+        status = 422 if form.is_submitted() else 200
+        return render("auth/login.html", form=form, status=status)
+    try:
+        account = services.authenticate(form.email.data, form.password.data)
+    except services.InvalidCredentials as exc:
+        return render("auth/login.html", form=form, error=exc.message, status=401)
+    marker = {"a": services.session_identity(account), "t": time.time()}
+    session.clear()
+    if account.has_mfa:
+        session[PENDING] = marker
+        return redirect(url_for("auth.second_factor"), code=303)
+    if account.mfa_required:
+        session[ENROL] = marker
+        return redirect(url_for("auth.enrol"), code=303)
+    return _sign_in(account)
+
+
+@bp.route("/login/code", methods=["GET", "POST"])
+@public
+@limiter.limit(_login_limit, methods=["POST"], deduct_when=_failed)
+def second_factor():
+    account = _pending_account(PENDING)
+    if account is None:
+        return redirect(url_for("auth.login"), code=303)
+    form = CodeForm()
+    if not form.validate_on_submit():
+        return render("auth/code.html", form=form, status=422 if form.is_submitted() else 200)
+    try:
+        services.verify_second_factor(account, form.code.data)
+    except services.InvalidCode as exc:
+        return render("auth/code.html", form=form, error=exc.message, status=401)
+    return _sign_in(account)
+
+
+@bp.route("/login/two-step-setup", methods=["GET", "POST"])
+@public
+def enrol():
+    account = _pending_account(ENROL)
+    if account is None:
+        return redirect(url_for("auth.login"), code=303)
+    secret = session.setdefault(TOTP_SETUP, services.new_totp_secret())
+    form = EnrolForm()
+    ctx = {"form": form, "secret": secret, "uri": services.totp_uri(account, secret)}
+    if not form.validate_on_submit():
+        return render("auth/enrol.html", status=422 if form.is_submitted() else 200, **ctx)
+    try:
+        codes = services.enrol_mfa(account, secret, form.code.data)
+    except DomainError as exc:
+        return render("auth/enrol.html", error=exc.message, status=exc.status_code, **ctx)
+    _sign_in(account)
+    return render("auth/recovery_codes.html", codes=codes, next_url=url_for("site.home"))
+
+
+@bp.route("/activate/<token>", methods=["GET", "POST"])
+@public
+@limiter.limit(_login_limit, methods=["POST"], deduct_when=_failed)
+def activate(token: str):
+    account = services.account_for_token(token)
+    secret = session.setdefault(TOTP_SETUP, services.new_totp_secret())
+    form = ActivationForm()
+    if account.mfa_required:
+        form.use_mfa.data = True
+    ctx = {
+        "form": form,
+        "account": account,
+        "secret": secret,
+        "uri": services.totp_uri(account, secret),
+        "mfa_required": account.mfa_required,
+    }
+    if not form.validate_on_submit():
+        return render("auth/activate.html", status=422 if form.is_submitted() else 200, **ctx)
+    try:
+        codes = services.activate(
+            account,
+            form.password.data,
+            totp_secret=secret if form.use_mfa.data else None,
+            totp_code=form.code.data,
+        )
+    except services.PasswordRejected as exc:
+        return render("auth/activate.html", problems=exc.problems, status=422, **ctx)
+    except DomainError as exc:
+        return render("auth/activate.html", error=exc.message, status=exc.status_code, **ctx)
+    session.pop(TOTP_SETUP, None)
+    return render("auth/recovery_codes.html", codes=codes, next_url=url_for("auth.login"))
+
+
+@bp.route("/logout", methods=["POST"])
+@public
+def logout():
+    if current_user.is_authenticated:
+        logout_user()
+    session.clear()
+    response = make_response(redirect(url_for("site.index"), code=303))
+    response.headers["Clear-Site-Data"] = '"cache", "cookies", "storage"'
+    return response

@@ -1,0 +1,1 @@
+"""Membership billing: tiers, contracts, the Stripe gateway, webhooks, invoices mirror."""

@@ -1,0 +1,99 @@
+"""`flask --app wsgi ...` commands. Each calls the same services as the web views."""
+
+from __future__ import annotations
+
+import sys
+from datetime import date
+
+import click
+import pyotp
+from flask import Flask, current_app
+from flask.cli import AppGroup
+
+from wnwa.errors import DomainError
+
+departments_cli = AppGroup("departments", help="Member departments.")
+users_cli = AppGroup("users", help="Accounts.")
+demo_cli = AppGroup("demo", help="The demo network for development.")
+
+
+def _fail(exc: DomainError) -> None:
+    raise click.ClickException(exc.message)
+
+
+@departments_cli.command("create")
+@click.option("--name", required=True)
+@click.option("--county", required=True)
+@click.option("--state", required=True, help="Two-letter code, e.g. IL.")
+@click.option("--sworn", required=True, type=click.IntRange(0, 100_000))
+@click.option("--joined", type=click.DateTime(formats=["%Y-%m-%d"]), help="YYYY-MM-DD")
+def create_department(name, county, state, sworn, joined):
+    """Create a department; prints its slug."""
+    from wnwa.tenants.services import create_department as create
+
+    try:
+        dept = create(
+            name=name,
+            county=county,
+            state=state,
+            sworn=sworn,
+            joined=joined.date() if joined else None,
+        )
+    except DomainError as exc:
+        _fail(exc)
+    click.echo(dept.slug)
+
+
+@users_cli.command("create-staff")
+@click.option(
+    "--role", required=True, type=click.Choice(["network_admin", "network_finance", "vetter"])
+)
+@click.option("--email", required=True)
+@click.option("--name", default="")
+@click.option("--password-stdin", is_flag=True, help="Read the password from standard input.")
+def create_staff(role, email, name, password_stdin):
+    """Create a network staff account: set its password from stdin, or print an activation link."""
+    from wnwa.auth import services as auth
+    from wnwa.network.staff import create_staff_account
+
+    try:
+        account = create_staff_account(role=role, email=email, name=name)
+        if password_stdin:
+            password = sys.stdin.readline().rstrip("\n")
+            secret = auth.new_totp_secret()
+            codes = auth.set_password_for_staff(account, password, secret)
+            click.echo(f"Two-step sign-in key (add it to an authenticator app): {secret}")
+            click.echo("Recovery codes (shown once): " + " ".join(codes))
+        else:
+            base = current_app.config["PUBLIC_BASE_URL"].rstrip("/")
+            click.echo(f"{base}/activate/{auth.activation_token(account)}")
+    except DomainError as exc:
+        _fail(exc)
+
+
+@demo_cli.command("seed")
+def demo_seed():
+    """Seed the demo network if the database is empty, and print the demo logins."""
+    from wnwa.demo import demo_logins, seed_demo
+
+    created = seed_demo(today=date.today())
+    click.echo("Demo network created." if created else "Demo network already present.")
+    for login in demo_logins():
+        extra = f"  two-step key {login.totp_secret}" if login.totp_secret else ""
+        click.echo(f"  {login.role:<19} {login.email:<28} {login.password}{extra}")
+    click.echo("  Current two-step code: flask --app wsgi demo totp")
+
+
+@demo_cli.command("totp")
+def demo_totp():
+    """Print the current code for the demo accounts' two-step key."""
+    from wnwa.demo import DEMO_TOTP
+
+    click.echo(pyotp.TOTP(DEMO_TOTP).now())
+
+
+def register_commands(app: Flask) -> None:
+    from wnwa.mail import mail_cli
+
+    for group in (departments_cli, users_cli, demo_cli, mail_cli):
+        app.cli.add_command(group)

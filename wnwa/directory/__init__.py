@@ -1,0 +1,1 @@
+"""Cross-department directory of peer supporters."""

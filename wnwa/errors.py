@@ -1,0 +1,92 @@
+"""Domain exceptions, and the one place where failures become responses."""
+
+from __future__ import annotations
+
+import logging
+import traceback
+
+from flask import Flask
+from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException
+
+from wnwa.htmx import render
+
+log = logging.getLogger(__name__)
+
+
+class DomainError(Exception):
+    """An expected failure with a message safe to show the user."""
+
+    status_code = 400
+
+    def __init__(self, message: str, *, status_code: int | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        if status_code is not None:
+            self.status_code = status_code
+
+
+class NotFound(DomainError):
+    status_code = 404
+
+
+class Conflict(DomainError):
+    status_code = 409
+
+
+class InvalidInput(DomainError):
+    status_code = 422
+
+
+_TITLES = {
+    400: "That request could not be understood",
+    401: "Please sign in",
+    403: "That page is not open to your role",
+    404: "Page not found",
+    405: "That action is not allowed here",
+    409: "That conflicts with the current state",
+    413: "That upload is too large",
+    415: "That kind of content is not accepted here",
+    422: "Please check what you entered",
+    429: "Too many attempts",
+    500: "Something went wrong on our side",
+}
+
+
+def _error_page(status: int, message: str | None = None):
+    title = _TITLES.get(status, "Something went wrong")
+    return render(
+        "errors/page.html", "errors/_message.html", status=status, title=title, message=message
+    )
+
+
+def register_error_handlers(app: Flask) -> None:
+    @app.errorhandler(DomainError)
+    def domain_error(exc: DomainError):
+        return _error_page(exc.status_code, exc.message)
+
+    @app.errorhandler(CSRFError)
+    def csrf_error(exc: CSRFError):
+        return _error_page(
+            400, "The form expired or was sent from elsewhere. Reload and try again."
+        )
+
+    @app.errorhandler(HTTPException)
+    def http_error(exc: HTTPException):
+        status = exc.code or 500
+        message = None
+        if status == 429:
+            message = "Too many attempts. Wait a few minutes and try again."
+        elif status == 413:
+            message = "The upload is larger than we accept."
+        return _error_page(status, message)
+
+    @app.errorhandler(Exception)
+    def unexpected(exc: Exception):
+        if app.testing and not app.config.get("WNWA_HANDLE_ERRORS"):
+            raise exc
+        # Logged by type and code location only: never the message (it may carry input),
+        # the path, the query, the user or the client address.
+        frames = "".join(traceback.format_tb(exc.__traceback__))
+        log.error("unhandled %s\n%s", type(exc).__name__, frames)
+        return _error_page(500)

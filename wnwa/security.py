@@ -1,0 +1,73 @@
+"""Response headers on every response, and logging that cannot carry officer data."""
+
+from __future__ import annotations
+
+import logging
+import re
+
+from flask import Flask, request
+
+CSP = (
+    "default-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'; "
+    "form-action 'self'"
+)
+
+# Loggers whose lines would carry client addresses, paths or query strings.
+QUIET_LOGGERS = {
+    "werkzeug": logging.ERROR,  # the development server's access lines
+    "flask_limiter": logging.ERROR,  # "ratelimit ... (203.0.113.7) exceeded" at INFO
+    "gunicorn.access": logging.CRITICAL + 1,
+    "sqlalchemy.engine": logging.WARNING,  # statements and their parameters
+    "aiosmtpd": logging.WARNING,
+    "mail.log": logging.WARNING,
+}
+
+_IPV4 = re.compile(r"\b(?:\d{1,3}\.){3}\d{1,3}\b")
+_IPV6 = re.compile(r"\b(?:[0-9a-fA-F]{1,4}:){2,7}[0-9a-fA-F]{1,4}\b")
+_EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
+
+
+class PrivacyFilter(logging.Filter):
+    """Last line of defence: drop access-log records, redact addresses and emails."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.name in ("gunicorn.access", "werkzeug") and record.levelno < logging.ERROR:
+            return False
+        message = record.getMessage()
+        redacted = _EMAIL.sub("[email]", _IPV6.sub("[addr]", _IPV4.sub("[addr]", message)))
+        if redacted != message:
+            record.msg, record.args = redacted, None
+        return True
+
+
+def configure_logging(app: Flask) -> None:
+    for name, level in QUIET_LOGGERS.items():
+        logging.getLogger(name).setLevel(level)
+    privacy = PrivacyFilter()
+    for logger in (logging.getLogger(), app.logger):
+        for handler in logger.handlers:
+            if not any(isinstance(f, PrivacyFilter) for f in handler.filters):
+                handler.addFilter(privacy)
+        if not any(isinstance(f, PrivacyFilter) for f in logger.filters):
+            logger.addFilter(privacy)
+
+
+def register_security_headers(app: Flask) -> None:
+    @app.after_request
+    def security_headers(response):
+        headers = response.headers
+        headers["Content-Security-Policy"] = CSP
+        headers["Referrer-Policy"] = "no-referrer"
+        headers["X-Content-Type-Options"] = "nosniff"
+        headers["X-Frame-Options"] = "DENY"
+        headers["Cross-Origin-Opener-Policy"] = "same-origin"
+        headers["Cross-Origin-Resource-Policy"] = "same-origin"
+        headers["Permissions-Policy"] = (
+            "camera=(), microphone=(), geolocation=(), interest-cohort=()"
+        )
+        if app.config.get("HSTS"):
+            headers["Strict-Transport-Security"] = "max-age=63072000; includeSubDomains"
+        if request.endpoint != "static":
+            headers["Cache-Control"] = "no-store"
+        response.vary.add("HX-Request")
+        return response

@@ -1,0 +1,75 @@
+"""An encrypted, stateless session cookie (DESIGN.md 3.3).
+
+Flask's default cookie is only signed: anyone at a shared squad-room PC could read the user id
+in it. Ours is AES-GCM encrypted with a key derived from SECRET_KEY, so it reads as random
+bytes, needs no server-side store (several workers and nodes share nothing but the key), and
+carries its own idle (30 min) and absolute (12 h) limits. Nothing is written to the database.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import time
+
+from flask.sessions import SecureCookieSession, SessionInterface
+
+from wnwa.crypto import DecryptionFailed, app_key, decrypt, encrypt
+
+_PURPOSE = "session-cookie-v1"
+CREATED, SEEN = "_c", "_s"
+SEEN_GRANULARITY = 60  # seconds; the cookie is rewritten at most once a minute when idle
+
+
+class EncryptedSession(SecureCookieSession):
+    expired = False
+
+
+class EncryptedSessionInterface(SessionInterface):
+    session_class = EncryptedSession
+
+    def get_cookie_name(self, app) -> str:
+        return "__Host-wnwa" if app.config["SESSION_COOKIE_SECURE"] else "wnwa"
+
+    def open_session(self, app, request) -> EncryptedSession:
+        raw = request.cookies.get(self.get_cookie_name(app))
+        if not raw:
+            return self.session_class()
+        try:
+            data = json.loads(decrypt(app_key(_PURPOSE), base64.urlsafe_b64decode(raw + "==")))
+        except (DecryptionFailed, ValueError, TypeError):
+            return self.session_class()
+        now = time.time()
+        idle = app.config["SESSION_IDLE_TIMEOUT"].total_seconds()
+        absolute = app.config["SESSION_ABSOLUTE_TIMEOUT"].total_seconds()
+        if now - data.get(SEEN, 0) > idle or now - data.get(CREATED, 0) > absolute:
+            session = self.session_class()
+            session.expired = True
+            session.modified = True  # clears the stale cookie
+            return session
+        return self.session_class(data)
+
+    def save_session(self, app, session: EncryptedSession, response) -> None:
+        name = self.get_cookie_name(app)
+        secure = app.config["SESSION_COOKIE_SECURE"]
+        if not session:
+            if session.modified or session.expired:
+                response.delete_cookie(name, path="/", secure=secure, httponly=True)
+            return
+        now = int(time.time())
+        stale = now - session.get(SEEN, 0) >= SEEN_GRANULARITY
+        if not (session.modified or stale):
+            return
+        data = dict(session)
+        data.setdefault(CREATED, now)
+        data[SEEN] = now
+        blob = encrypt(app_key(_PURPOSE), json.dumps(data, separators=(",", ":")).encode())
+        response.set_cookie(
+            name,
+            base64.urlsafe_b64encode(blob).decode().rstrip("="),
+            path="/",
+            secure=secure,
+            httponly=True,
+            samesite="Strict",
+        )
+        response.vary.add("Cookie")

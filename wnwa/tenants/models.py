@@ -1,0 +1,97 @@
+"""The tenant (Department) and its people (User).
+
+A User row holds the minimum (DESIGN.md 3.8): department, name, work email, employee number,
+sworn/civilian, rank, role flags, active flag and credentials. Nothing on it records activity:
+no last-login, no counters, no updated_at.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import Boolean, Date, Integer, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from wnwa.auth.credentials import CredentialsMixin
+from wnwa.dbtypes import UTCDateTime
+from wnwa.extensions import db, utcnow
+from wnwa.tenants.scoping import GlobalModel, TenantScoped
+
+DEPARTMENT_STATUSES = ("onboarding", "active", "left")
+
+
+class Department(GlobalModel, db.Model):
+    __tablename__ = "department"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(200), nullable=False)
+    slug: Mapped[str] = mapped_column(String(80), nullable=False, unique=True)
+    county: Mapped[str] = mapped_column(String(100), nullable=False)
+    state: Mapped[str] = mapped_column(String(2), nullable=False)
+    sworn_declared: Mapped[int] = mapped_column(Integer, nullable=False)
+    joined_on: Mapped[date] = mapped_column(Date, nullable=False)
+    status: Mapped[str] = mapped_column(String(20), nullable=False, default="active")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, default=utcnow)
+
+    def __repr__(self) -> str:
+        return f"<Department {self.slug}>"
+
+
+class User(TenantScoped, CredentialsMixin, db.Model):
+    """A department member: sworn officer or civilian, with optional chief/finance roles."""
+
+    __tablename__ = "user_account"
+    __table_args__ = (
+        UniqueConstraint("department_id", "employee_number", name="uq_user_dept_employee"),
+    )
+
+    __officer_data__ = "Your account"
+
+    id: Mapped[int] = mapped_column(primary_key=True, doc="An internal number for the account.")
+    email: Mapped[str] = mapped_column(
+        String(254), nullable=False, unique=True, doc="Work email: sign-in name and invitations."
+    )
+    employee_number: Mapped[str] = mapped_column(
+        String(40), nullable=False, doc="Employee or badge number, from the department's roster."
+    )
+    first_name: Mapped[str] = mapped_column(String(100), nullable=False, doc="First name.")
+    last_name: Mapped[str] = mapped_column(String(100), nullable=False, doc="Last name.")
+    rank: Mapped[str] = mapped_column(String(100), nullable=False, default="", doc="Rank.")
+    sworn: Mapped[bool] = mapped_column(
+        Boolean, nullable=False, default=True, doc="Sworn officer or civilian."
+    )
+    is_chief: Mapped[bool] = mapped_column(
+        Boolean, nullable=False, default=False, doc="Manages the department's roster."
+    )
+    is_finance: Mapped[bool] = mapped_column(
+        Boolean, nullable=False, default=False, doc="Handles the department's membership fee."
+    )
+    active: Mapped[bool] = mapped_column(
+        Boolean, nullable=False, default=True, doc="Still on the roster (false after leaving)."
+    )
+    department: Mapped[Department] = relationship(lazy="joined", innerjoin=True)
+
+    kind = "u"
+
+    @property
+    def display_name(self) -> str:
+        return f"{self.first_name} {self.last_name}"
+
+    @property
+    def roles(self) -> frozenset[str]:
+        roles = {"officer"}
+        if self.is_chief:
+            roles.add("chief")
+        if self.is_finance:
+            roles.add("department_finance")
+        return frozenset(roles)
+
+    @property
+    def mfa_required(self) -> bool:
+        return self.is_chief or self.is_finance
+
+    def __repr__(self) -> str:
+        return f"<User {self.id}>"
+
+
+__all__ = ["Department", "User", "DEPARTMENT_STATUSES"]

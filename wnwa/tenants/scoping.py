@@ -1,0 +1,186 @@
+"""Tenant scoping that a view cannot forget (DESIGN.md section 2).
+
+* `TenantScoped` marks a tenant-owned model: a non-null, indexed `department_id`.
+* `GlobalModel` marks a model shared by the whole network. Every model is one or the other.
+* A `do_orm_execute` listener filters every ORM SELECT/UPDATE/DELETE to the bound tenant and
+  FAILS CLOSED (matches nothing) when no tenant is bound.
+* A `before_flush` listener stamps `department_id` on new rows and refuses writes to another
+  tenant.
+* The escape hatch is `execution_options(unscoped=True)`; each use says why in a comment.
+* On PostgreSQL, `after_begin` copies the tenant into the transaction-local setting
+  `app.tenant_id` that the row-level security policies read.
+
+The bound tenant lives in `session.info`, so it is per session: one per request (Flask-SQLAlchemy
+scopes sessions to the app context), and `tenant_context()` for the CLI, jobs and tests.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any, TypeVar
+
+from flask import abort
+from sqlalchemy import ForeignKey, event, false, select, text
+from sqlalchemy.orm import (
+    Mapped,
+    ORMExecuteState,
+    Session,
+    declared_attr,
+    mapped_column,
+    with_loader_criteria,
+)
+
+from wnwa.extensions import db
+
+TENANT_KEY = "wnwa.department_id"
+UNSCOPED = "unscoped"
+M = TypeVar("M")
+
+
+class TenantScoped:
+    """Mixin for tenant-owned models."""
+
+    @declared_attr
+    def department_id(cls) -> Mapped[int]:  # noqa: N805 - declared_attr receives the class
+        return mapped_column(
+            ForeignKey("department.id", ondelete="RESTRICT"),
+            nullable=False,
+            index=True,
+            doc="Your department.",
+        )
+
+
+class GlobalModel:
+    """Marker for models that belong to the whole network, not to one department."""
+
+
+class TenantViolation(RuntimeError):
+    """A write named another department than the one bound to the session."""
+
+
+def bound_department_id(session: Session | None = None) -> int | None:
+    session = session if session is not None else db.session()
+    return session.info.get(TENANT_KEY)
+
+
+def bind_tenant(department_id: int | None, session: Session | None = None) -> None:
+    """Bind (or unbind, with None) the tenant for this session, effective immediately."""
+    session = session if session is not None else db.session()
+    if department_id is None:
+        session.info.pop(TENANT_KEY, None)
+    else:
+        session.info[TENANT_KEY] = int(department_id)
+    if session.in_transaction():
+        _set_pg_tenant(session.connection(), department_id)
+
+
+@contextmanager
+def tenant_context(department_id: int) -> Iterator[None]:
+    """Run a block (CLI, job, test) as the given department; restores the previous binding."""
+    session = db.session()
+    previous = session.info.get(TENANT_KEY)
+    session.expunge_all()
+    bind_tenant(department_id, session)
+    try:
+        yield
+    finally:
+        session.expunge_all()
+        bind_tenant(previous, session)
+
+
+def scoped_get_or_404(model: type[M], ident: Any) -> M:
+    """Load a tenant-owned row by id; another department's id is a 404, never a 403.
+
+    Uses `select()`, never `session.get()`, whose identity map can answer unfiltered.
+    """
+    try:
+        ident = int(ident)
+    except (TypeError, ValueError):
+        abort(404)
+    obj = db.session.scalars(select(model).where(model.id == ident)).one_or_none()
+    if obj is None:
+        abort(404)
+    return obj
+
+
+def _tenant_criteria(department_id: int | None):
+    if department_id is None:
+        return with_loader_criteria(TenantScoped, lambda cls: false(), include_aliases=True)
+    return with_loader_criteria(
+        TenantScoped,
+        lambda cls: cls.department_id == department_id,
+        include_aliases=True,
+        track_closure_variables=False,
+    )
+
+
+def _set_pg_tenant(connection, department_id: int | None) -> None:
+    if connection.dialect.name == "postgresql":
+        connection.execute(
+            text("SELECT set_config('app.tenant_id', :tid, true)"),
+            {"tid": "" if department_id is None else str(department_id)},
+        )
+
+
+def _set_pg_unscoped(connection, on: bool) -> None:
+    if connection.dialect.name == "postgresql":
+        connection.execute(
+            text("SELECT set_config('app.unscoped', :v, true)"), {"v": "on" if on else "off"}
+        )
+
+
+def _on_orm_execute(state: ORMExecuteState):
+    if not (state.is_select or state.is_update or state.is_delete):
+        return None
+    # A column load refreshes a row the session already loaded legitimately (by primary key).
+    if state.execution_options.get(UNSCOPED) or state.is_column_load:
+        connection = state.session.connection()
+        if connection.dialect.name != "postgresql":
+            return None
+        _set_pg_unscoped(connection, True)
+        try:
+            return state.invoke_statement().freeze()()
+        finally:
+            _set_pg_unscoped(connection, False)
+    state.statement = state.statement.options(_tenant_criteria(state.session.info.get(TENANT_KEY)))
+    return None
+
+
+def _on_before_flush(session: Session, flush_context, instances) -> None:
+    bound = session.info.get(TENANT_KEY)
+    for obj in list(session.new) + list(session.dirty) + list(session.deleted):
+        if not isinstance(obj, TenantScoped):
+            continue
+        current = obj.department_id
+        if obj in session.new and current is None:
+            if bound is None:
+                raise TenantViolation(f"no tenant bound to create {type(obj).__name__}")
+            obj.department_id = bound
+        elif bound is not None and current != bound:
+            raise TenantViolation(f"{type(obj).__name__} belongs to another department")
+        elif bound is None and not session.info.get("wnwa.unscoped_writes"):
+            raise TenantViolation(f"no tenant bound to write {type(obj).__name__}")
+
+
+def _on_after_begin(session: Session, transaction, connection) -> None:
+    _set_pg_tenant(connection, session.info.get(TENANT_KEY))
+
+
+def install_listeners(session_class: type[Session]) -> None:
+    if event.contains(session_class, "do_orm_execute", _on_orm_execute):
+        return
+    event.listen(session_class, "do_orm_execute", _on_orm_execute)
+    event.listen(session_class, "before_flush", _on_before_flush)
+    event.listen(session_class, "after_begin", _on_after_begin)
+
+
+@contextmanager
+def unscoped_writes(session: Session | None = None) -> Iterator[None]:
+    """Allow writes with no tenant bound: network-admin services and webhooks only."""
+    session = session if session is not None else db.session()
+    session.info["wnwa.unscoped_writes"] = True
+    try:
+        yield
+    finally:
+        session.info.pop("wnwa.unscoped_writes", None)

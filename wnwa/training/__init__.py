@@ -1,0 +1,1 @@
+"""Peer-support training: classes, seats, attendance, certifications."""

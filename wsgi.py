@@ -1,0 +1,3 @@
+from wnwa import create_app
+
+app = create_app()
