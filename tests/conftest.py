@@ -8,7 +8,12 @@ app connects as a role that owns nothing and cannot bypass row-level security).
 from __future__ import annotations
 
 import os
+import socket
 from collections.abc import Iterator
+from dataclasses import dataclass
+from email import message_from_bytes
+from email.message import EmailMessage
+from email.policy import default
 
 import pyotp
 import pytest
@@ -23,12 +28,6 @@ from wnwa.auth.services import replay_cache
 from wnwa.extensions import db, limiter
 
 from . import factories
-
-if os.environ.get("WNWA_REQUIRE_POSTGRES") == "1" and "postgresql" not in os.environ.get(
-    "WNWA_TEST_DATABASE_URL", ""
-):
-    # Imported for both runs; only the PostgreSQL run sets the URL. Nothing to enforce here.
-    pass
 
 
 class HttpsClient(FlaskClient):
@@ -130,6 +129,52 @@ def login(client):
         return response
 
     return _login
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@dataclass
+class SmtpSink:
+    """Messages received by a real SMTP server (aiosmtpd) on 127.0.0.1."""
+
+    messages: list[EmailMessage]
+
+    def to(self, address: str) -> list[EmailMessage]:
+        return [m for m in self.messages if address.lower() in m["To"].lower()]
+
+
+@pytest.fixture
+def smtp_server(app) -> Iterator[SmtpSink]:
+    """Point the mail worker at a loopback aiosmtpd server for this test."""
+    from aiosmtpd.controller import Controller
+
+    sink = SmtpSink([])
+
+    class Handler:
+        async def handle_DATA(self, server, session, envelope):  # noqa: N802 - aiosmtpd API
+            sink.messages.append(message_from_bytes(envelope.content, policy=default))
+            return "250 OK"
+
+    controller = Controller(Handler(), hostname="127.0.0.1", port=free_port())
+    controller.start()
+    saved = {
+        k: app.config[k] for k in ("MAIL_TRANSPORT", "SMTP_HOST", "SMTP_PORT", "SMTP_STARTTLS")
+    }
+    app.config.update(
+        MAIL_TRANSPORT="smtp",
+        SMTP_HOST="127.0.0.1",
+        SMTP_PORT=controller.port,
+        SMTP_STARTTLS=False,
+    )
+    try:
+        yield sink
+    finally:
+        app.config.update(saved)
+        controller.stop()
 
 
 def raw_sql(sql: str, **params):

@@ -223,7 +223,7 @@ class _Collector(BaseHTTPRequestHandler):
 def webhook_receiver():
     server = ThreadingHTTPServer(("127.0.0.1", 0), _Collector)
     server.received = queue.Queue()
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread = threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True)
     thread.start()
     try:
         yield server
