@@ -7,6 +7,7 @@ app connects as a role that owns nothing and cannot bypass row-level security).
 
 from __future__ import annotations
 
+import contextvars
 import os
 import socket
 from collections.abc import Iterator
@@ -18,6 +19,7 @@ from email.policy import default
 import pyotp
 import pytest
 from flask import Flask
+from flask.globals import _cv_app
 from flask.testing import FlaskClient
 from flask_migrate import upgrade
 from sqlalchemy import text
@@ -30,12 +32,40 @@ from wnwa.extensions import db, limiter
 from . import factories
 
 
+ON_POSTGRES = "postgresql" in os.environ.get("WNWA_TEST_DATABASE_URL", "")
+
+
+def pytest_collection_modifyitems(config, items):
+    """Engine-specific tests run in their engine's pass of `make test`; deselected elsewhere."""
+    keep, drop = [], []
+    for item in items:
+        if item.get_closest_marker("postgres_only") and not ON_POSTGRES:
+            drop.append(item)
+        elif ON_POSTGRES and "/tests/browser/" in str(item.path):
+            drop.append(item)
+        else:
+            keep.append(item)
+    if drop:
+        config.hook.pytest_deselected(items=drop)
+        items[:] = keep
+
+
 class HttpsClient(FlaskClient):
-    """A test client that speaks https, as production does (Secure, __Host- cookies)."""
+    """A test client that speaks https, as production does (Secure, __Host- cookies).
+
+    Each request gets its own app context (so its own `g` and database session), as in
+    production, even while the test itself holds one open for factories and assertions.
+    """
 
     def open(self, *args, **kwargs):
         kwargs.setdefault("base_url", "https://localhost")
-        return super().open(*args, **kwargs)
+        parent_open = super().open
+
+        def run():
+            _cv_app.set(None)
+            return parent_open(*args, **kwargs)
+
+        return contextvars.copy_context().run(run)
 
 
 def _database_url(tmp_path_factory) -> str:

@@ -72,10 +72,23 @@ def create_staff(role, email, name, password_stdin):
 
 
 @demo_cli.command("seed")
-def demo_seed():
+@click.option(
+    "--scale",
+    type=click.Choice(["demo", "us"]),
+    default="demo",
+    show_default=True,
+    help="demo: the 56 member departments; us: US-scale data for benchmarks.",
+)
+def demo_seed(scale: str):
     """Seed the demo network if the database is empty, and print the demo logins."""
     from wnwa.demo import demo_logins, seed_demo
 
+    if scale == "us":
+        from wnwa.directory.us_scale import seed_us_scale
+
+        seed_us_scale()
+        click.echo("US-scale network created.")
+        return
     created = seed_demo(today=date.today())
     click.echo("Demo network created." if created else "Demo network already present.")
     for login in demo_logins():

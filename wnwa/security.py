@@ -27,20 +27,44 @@ _IPV6 = re.compile(r"\b(?:[0-9a-fA-F]{1,4}:){2,7}[0-9a-fA-F]{1,4}\b")
 _EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
 
 
+def _redact(record: logging.LogRecord) -> None:
+    try:
+        message = record.getMessage()
+    except (TypeError, ValueError):
+        return
+    redacted = _EMAIL.sub("[email]", _IPV6.sub("[addr]", _IPV4.sub("[addr]", message)))
+    if redacted != message:
+        record.msg, record.args = redacted, None
+
+
 class PrivacyFilter(logging.Filter):
-    """Last line of defence: drop access-log records, redact addresses and emails."""
+    """Drop access-log records that would name who asked for what, from where."""
 
     def filter(self, record: logging.LogRecord) -> bool:
         if record.name in ("gunicorn.access", "werkzeug") and record.levelno < logging.ERROR:
             return False
-        message = record.getMessage()
-        redacted = _EMAIL.sub("[email]", _IPV6.sub("[addr]", _IPV4.sub("[addr]", message)))
-        if redacted != message:
-            record.msg, record.args = redacted, None
+        _redact(record)
         return True
 
 
+def _install_record_factory() -> None:
+    """Redact client addresses and emails as each record is made, whatever handler (or test
+    harness, or later configuration) receives it: no switch turns this off."""
+    previous = logging.getLogRecordFactory()
+    if getattr(previous, "wnwa_privacy", False):
+        return
+
+    def factory(*args, **kwargs) -> logging.LogRecord:
+        record = previous(*args, **kwargs)
+        _redact(record)
+        return record
+
+    factory.wnwa_privacy = True  # type: ignore[attr-defined]
+    logging.setLogRecordFactory(factory)
+
+
 def configure_logging(app: Flask) -> None:
+    _install_record_factory()
     for name, level in QUIET_LOGGERS.items():
         logging.getLogger(name).setLevel(level)
     privacy = PrivacyFilter()

@@ -19,7 +19,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 from wnwa.auth.passwords import unusable_password_hash
 from wnwa.crypto import app_key, decrypt, encrypt, keyed_digest
 
-BLOB_PLAINTEXT_BYTES = 640
+BLOB_PLAINTEXT_BYTES = 512
 RECOVERY_CODE_COUNT = 10
 _PURPOSE = "credentials-v1"
 
@@ -56,7 +56,7 @@ def new_recovery_codes() -> tuple[list[str], list[str]]:
 
 def recovery_digest(code: str) -> str:
     normalised = "".join(ch for ch in code.lower() if ch.isalnum())
-    return keyed_digest("recovery-code", normalised)
+    return keyed_digest("recovery-code", normalised)[:32]
 
 
 def fingerprint(account: CredentialsMixin) -> str:

@@ -6,7 +6,7 @@
   FAILS CLOSED (matches nothing) when no tenant is bound.
 * A `before_flush` listener stamps `department_id` on new rows and refuses writes to another
   tenant.
-* The escape hatch is `execution_options(unscoped=True)`; each use says why in a comment.
+* The escape hatch is the execution option `unscoped=True`; each use says why in a comment.
 * On PostgreSQL, `after_begin` copies the tenant into the transaction-local setting
   `app.tenant_id` that the row-level security policies read.
 
@@ -22,6 +22,7 @@ from typing import Any, TypeVar
 
 from flask import abort
 from sqlalchemy import ForeignKey, event, false, select, text
+from sqlalchemy import inspect as sa_inspect
 from sqlalchemy.orm import (
     Mapped,
     ORMExecuteState,
@@ -80,13 +81,22 @@ def tenant_context(department_id: int) -> Iterator[None]:
     """Run a block (CLI, job, test) as the given department; restores the previous binding."""
     session = db.session()
     previous = session.info.get(TENANT_KEY)
-    session.expunge_all()
+    _expunge_other_tenants(session, department_id)
     bind_tenant(department_id, session)
     try:
         yield
     finally:
-        session.expunge_all()
+        _expunge_other_tenants(session, previous)
         bind_tenant(previous, session)
+
+
+def _expunge_other_tenants(session: Session, department_id: int | None) -> None:
+    """Drop tenant rows of any other department from the identity map (global rows stay)."""
+    for obj in list(session.identity_map.values()):
+        if isinstance(obj, TenantScoped):
+            owner = sa_inspect(obj).dict.get("department_id")
+            if owner is None or owner != department_id:
+                session.expunge(obj)
 
 
 def scoped_get_or_404(model: type[M], ident: Any) -> M:

@@ -1,0 +1,218 @@
+"""Sign-in, second factor, activation, enrolment, sign-out."""
+
+import time
+
+import pyotp
+import pytest
+from sqlalchemy import select
+
+from tests.conftest import sign_in
+from wnwa.auth import services
+from wnwa.auth.services import SIGN_IN_FAILED, activation_token
+from wnwa.extensions import db
+from wnwa.tenants.models import User
+
+
+@pytest.fixture
+def dept(make):
+    return make.department("Springfield Police Department")
+
+
+def _body(response) -> str:
+    return response.get_data(as_text=True)
+
+
+def test_officer_without_mfa_signs_in_and_out(client, make, dept):
+    officer = make.officer(dept)
+    response = sign_in(client, officer.email, make.PASSWORD)
+    assert response.status_code == 303
+    assert client.get("/home").status_code == 302
+    out = client.post("/logout")
+    assert out.status_code == 303
+    assert out.headers["Clear-Site-Data"] == '"cache", "cookies", "storage"'
+    assert client.get("/welcome").status_code == 302  # signed out: back to the login page
+
+
+def test_logout_is_post_only(client):
+    assert client.get("/logout").status_code == 405
+
+
+@pytest.mark.parametrize("case", ["wrong password", "unknown email", "inactive", "left dept"])
+def test_failed_sign_in_is_uniform(client, make, dept, case):
+    officer = make.officer(dept, active=case != "inactive")
+    email, password = officer.email, make.PASSWORD
+    if case == "wrong password":
+        password = "not the right passphrase at all"
+    if case == "unknown email":
+        email = "nobody@nowhere.example"
+    if case == "left dept":
+        dept.status = "left"
+        db.session.commit()
+    response = sign_in(client, email, password)
+    assert response.status_code == 401
+    assert SIGN_IN_FAILED in _body(response)
+    assert client.get("/welcome").status_code == 302
+
+
+def test_unknown_email_still_spends_a_password_verification(client, monkeypatch):
+    calls = []
+    monkeypatch.setattr(services, "dummy_verify", lambda password: calls.append(password))
+    sign_in(client, "ghost@nowhere.example", "some passphrase here")
+    assert calls == ["some passphrase here"]
+
+
+def test_chief_needs_totp_and_a_code_cannot_be_replayed(client, make, dept):
+    chief = make.officer(dept, chief=True)
+    first = sign_in(client, chief.email, make.PASSWORD)
+    assert first.headers["Location"].endswith("/login/code")
+    assert client.get("/department/").status_code == 302  # not signed in before the code
+    code = pyotp.TOTP(make.TOTP_SECRET).now()
+    assert client.post("/login/code", data={"code": code}).status_code == 303
+    assert client.get("/department/").status_code == 200
+    client.post("/logout")
+    sign_in(client, chief.email, make.PASSWORD)
+    replay = client.post("/login/code", data={"code": code})
+    assert replay.status_code == 401
+    assert "not valid" in _body(replay)
+
+
+def test_wrong_code_is_refused(client, make, dept):
+    chief = make.officer(dept, chief=True)
+    sign_in(client, chief.email, make.PASSWORD)
+    response = client.post("/login/code", data={"code": "000000"})
+    assert response.status_code == 401
+
+
+def test_code_step_without_password_step_goes_back_to_login(client):
+    response = client.post("/login/code", data={"code": "123456"})
+    assert response.status_code == 303
+    assert response.headers["Location"].endswith("/login")
+
+
+def test_recovery_code_works_once(client, make, dept, app):
+    chief = make.officer(dept, chief=True, activated=False)
+    token = activation_token(chief)
+    client.get(f"/activate/{token}")
+    with client.session_transaction() as session:
+        secret = session["totp_setup"]
+    response = client.post(f"/activate/{token}", data={
+        "password": "a long and careful passphrase", "confirm": "a long and careful passphrase",
+        "use_mfa": "y", "code": pyotp.TOTP(secret).now(),
+    })
+    assert response.status_code == 200
+    html = _body(response)
+    codes = html.split('id="recovery-codes">')[1].split("</ul>")[0]
+    first_code = codes.split("<code>")[1].split("</code>")[0]
+    sign_in(client, chief.email, "a long and careful passphrase")
+    assert client.post("/login/code", data={"code": first_code}).status_code == 303
+    client.post("/logout")
+    sign_in(client, chief.email, "a long and careful passphrase")
+    assert client.post("/login/code", data={"code": first_code}).status_code == 401
+
+
+def test_activation_sets_password_and_link_is_single_use(client, make, dept):
+    officer = make.officer(dept, activated=False)
+    token = activation_token(officer)
+    page = client.get(f"/activate/{token}")
+    assert page.status_code == 200
+    assert officer.email in _body(page)
+    done = client.post(f"/activate/{token}", data={
+        "password": "my own quiet passphrase", "confirm": "my own quiet passphrase",
+    })
+    assert done.status_code == 200
+    assert 'id="recovery-codes"' in _body(done)
+    again = client.get(f"/activate/{token}")
+    assert again.status_code == 400
+    assert "already been used" in _body(again)
+    assert sign_in(client, officer.email, "my own quiet passphrase").status_code == 303
+
+
+def test_activation_link_also_resets_a_forgotten_password(client, make, dept):
+    officer = make.officer(dept)  # already activated with PASSWORD
+    token = activation_token(officer)
+    client.post(f"/activate/{token}", data={
+        "password": "brand new quiet passphrase", "confirm": "brand new quiet passphrase",
+    })
+    assert sign_in(client, officer.email, make.PASSWORD).status_code == 401
+    assert sign_in(client, officer.email, "brand new quiet passphrase").status_code == 303
+
+
+def test_activation_rejects_weak_passwords_with_reasons(client, make, dept):
+    officer = make.officer(dept, activated=False)
+    token = activation_token(officer)
+    cases = {
+        "short": ("short pass 12", "at least 15"),
+        "context": ("springfield police 2024", ""),
+        "mismatch": ("a long and careful passphrase", "differ"),
+    }
+    for name, (password, expected) in cases.items():
+        confirm = password if name != "mismatch" else password + "x"
+        response = client.post(
+            f"/activate/{token}", data={"password": password, "confirm": confirm}
+        )
+        assert response.status_code == 422, name
+        assert expected in _body(response), name
+    stored = db.session.scalars(
+        select(User.password_hash).where(User.id == officer.id).execution_options(unscoped=True)
+    ).one()
+    assert stored == officer.password_hash  # nothing written
+
+
+def test_activation_requires_mfa_for_chief(client, make, dept):
+    chief = make.officer(dept, chief=True, activated=False)
+    token = activation_token(chief)
+    client.get(f"/activate/{token}")
+    response = client.post(f"/activate/{token}", data={
+        "password": "a long and careful passphrase", "confirm": "a long and careful passphrase",
+        "code": "",
+    })
+    assert response.status_code == 422
+    assert "does not match" in _body(response)
+
+
+def test_tampered_and_expired_tokens_get_clear_messages(client, make, dept, app, monkeypatch):
+    officer = make.officer(dept, activated=False)
+    token = activation_token(officer)
+    bad = client.get(f"/activate/{token[:-3]}abc")
+    assert bad.status_code == 400 and "not valid" in _body(bad)
+    real_time = time.time
+    monkeypatch.setattr(time, "time", lambda: real_time() + 8 * 24 * 3600)
+    expired = client.get(f"/activate/{token}")
+    assert expired.status_code == 400 and "expired" in _body(expired)
+
+
+def test_new_chief_without_mfa_must_enrol_before_anything_else(client, make, dept):
+    chief = make.officer(dept, chief=True, mfa=False)
+    response = sign_in(client, chief.email, make.PASSWORD)
+    assert response.headers["Location"].endswith("/login/two-step-setup")
+    assert client.get("/department/").status_code == 302
+    page = client.get("/login/two-step-setup")
+    with client.session_transaction() as session:
+        secret = session["totp_setup"]
+    assert secret in _body(page)
+    done = client.post("/login/two-step-setup", data={"code": pyotp.TOTP(secret).now()})
+    assert done.status_code == 200 and 'id="recovery-codes"' in _body(done)
+    assert client.get("/department/").status_code == 200
+
+
+def test_password_change_ends_existing_sessions(client, make, dept, app):
+    officer = make.officer(dept)
+    sign_in(client, officer.email, make.PASSWORD)
+    assert client.get("/welcome").status_code == 200
+    other = app.test_client()
+    token = activation_token(officer)
+    other.post(f"/activate/{token}", data={
+        "password": "another long passphrase", "confirm": "another long passphrase",
+    })
+    assert client.get("/welcome").status_code == 302
+
+
+def test_failed_logins_are_throttled_in_memory(client, make, dept, app):
+    officer = make.officer(dept)
+    statuses = [
+        sign_in(client, officer.email, "wrong wrong wrong wrong").status_code for _ in range(11)
+    ]
+    assert statuses[:10] == [401] * 10
+    assert statuses[10] == 429
+    # the correct password is throttled too while the window lasts
+    assert sign_in(client, officer.email, make.PASSWORD).status_code == 429
