@@ -30,7 +30,7 @@ as_pg "$bindir/initdb" -D "$dir/data" -U postgres --auth=trust -E UTF8 --locale=
 as_pg "$bindir/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w -s -o "\
  -c listen_addresses=127.0.0.1 -p $port -k $dir \
  -c log_min_error_statement=panic -c log_connections=off -c log_disconnections=off \
- -c log_statement=none -c log_min_duration_statement=-1 \
+ -c log_statement=none -c log_min_duration_statement=-1 -c log_error_verbosity=terse \
  -c fsync=off -c synchronous_commit=off -c full_page_writes=off" start
 psql -q -h 127.0.0.1 -p "$port" -U postgres -d postgres -v ON_ERROR_STOP=1 -v db=wnwa \
   -f "$(dirname "$0")/pg_roles.sql" >/dev/null

@@ -91,8 +91,12 @@ def test_new_rows_are_stamped_with_the_bound_tenant(make, two_departments):
     a, *_ = two_departments
     with tenant_context(a.id):
         user = User(
-            email="new@alpha.example", employee_number="N1", first_name="New",
-            last_name="Person", password_hash="x", secrets=b"x",
+            email="new@alpha.example",
+            employee_number="N1",
+            first_name="New",
+            last_name="Person",
+            password_hash="x",
+            secrets=b"x",
         )
         db.session.add(user)
         db.session.flush()
@@ -103,10 +107,17 @@ def test_new_rows_are_stamped_with_the_bound_tenant(make, two_departments):
 def test_writes_to_another_tenant_are_refused(two_departments):
     a, b, alice, bob = two_departments
     with tenant_context(a.id):
-        db.session.add(User(
-            department_id=b.id, email="x@bravo.example", employee_number="X1",
-            first_name="X", last_name="Y", password_hash="x", secrets=b"x",
-        ))
+        db.session.add(
+            User(
+                department_id=b.id,
+                email="x@bravo.example",
+                employee_number="X1",
+                first_name="X",
+                last_name="Y",
+                password_hash="x",
+                secrets=b"x",
+            )
+        )
         with pytest.raises(TenantViolation):
             db.session.flush()
         db.session.rollback()
@@ -115,10 +126,16 @@ def test_writes_to_another_tenant_are_refused(two_departments):
 def test_creating_tenant_rows_without_a_tenant_is_refused(two_departments):
     a, *_ = two_departments
     bind_tenant(None)
-    db.session.add(User(
-        email="x@nowhere.example", employee_number="X2", first_name="X", last_name="Y",
-        password_hash="x", secrets=b"x",
-    ))
+    db.session.add(
+        User(
+            email="x@nowhere.example",
+            employee_number="X2",
+            first_name="X",
+            last_name="Y",
+            password_hash="x",
+            secrets=b"x",
+        )
+    )
     with pytest.raises(TenantViolation):
         db.session.flush()
     db.session.rollback()
@@ -128,8 +145,16 @@ def test_unscoped_escape_hatch_is_used_only_where_allowed():
     """Greppable: each use names why, and lives in the allowed places only."""
     import pathlib
 
-    allowed = ("wnwa/auth/", "wnwa/network/", "wnwa/billing/webhooks", "wnwa/directory/",
-               "wnwa/tenants/scoping.py", "wnwa/tenants/scim", "wnwa/billing/", "wnwa/training/")
+    allowed = (
+        "wnwa/auth/",
+        "wnwa/network/",
+        "wnwa/billing/webhooks",
+        "wnwa/directory/",
+        "wnwa/tenants/scoping.py",
+        "wnwa/tenants/scim",
+        "wnwa/billing/",
+        "wnwa/training/",
+    )
     root = pathlib.Path(__file__).resolve().parents[1]
     for path in (root / "wnwa").rglob("*.py"):
         lines = path.read_text().splitlines()
@@ -152,13 +177,14 @@ postgres_only = pytest.mark.postgres_only
 @postgres_only
 def test_every_tenant_table_has_forced_rls(app):
     tenant_tables = {
-        m.local_table.name for m in db.Model.registry.mappers
-        if issubclass(m.class_, TenantScoped)
+        m.local_table.name for m in db.Model.registry.mappers if issubclass(m.class_, TenantScoped)
     }
-    rows = db.session.execute(text(
-        "SELECT relname, relrowsecurity, relforcerowsecurity FROM pg_class "
-        "WHERE relkind = 'r' AND relnamespace = 'public'::regnamespace"
-    )).all()
+    rows = db.session.execute(
+        text(
+            "SELECT relname, relrowsecurity, relforcerowsecurity FROM pg_class "
+            "WHERE relkind = 'r' AND relnamespace = 'public'::regnamespace"
+        )
+    ).all()
     flags = {r.relname: (r.relrowsecurity, r.relforcerowsecurity) for r in rows}
     for table in tenant_tables:
         assert flags[table] == (True, True), table
@@ -166,14 +192,16 @@ def test_every_tenant_table_has_forced_rls(app):
 
 @postgres_only
 def test_app_role_owns_nothing_and_cannot_bypass_rls(app):
-    role = db.session.execute(text(
-        "SELECT rolsuper, rolbypassrls FROM pg_roles WHERE rolname = current_user"
-    )).one()
+    role = db.session.execute(
+        text("SELECT rolsuper, rolbypassrls FROM pg_roles WHERE rolname = current_user")
+    ).one()
     assert (role.rolsuper, role.rolbypassrls) == (False, False)
-    owned = db.session.scalar(text(
-        "SELECT count(*) FROM pg_class c JOIN pg_roles r ON r.oid = c.relowner "
-        "WHERE r.rolname = current_user"
-    ))
+    owned = db.session.scalar(
+        text(
+            "SELECT count(*) FROM pg_class c JOIN pg_roles r ON r.oid = c.relowner "
+            "WHERE r.rolname = current_user"
+        )
+    )
     assert owned == 0
 
 
@@ -193,12 +221,15 @@ def test_raw_sql_under_rls_sees_only_the_bound_tenant(two_departments):
 
         savepoint = db.session.begin_nested()
         with pytest.raises(ProgrammingError, match="row-level security"):
-            db.session.execute(text(
-                "INSERT INTO user_account (department_id, email, employee_number, first_name, "
-                "last_name, rank, sworn, is_chief, is_finance, active, password_hash, secrets) "
-                "VALUES (:d, 'z@z.example', 'Z', 'Z', 'Z', '', true, false, false, true, 'x', "
-                "'\\x00')"
-            ), {"d": b.id})
+            db.session.execute(
+                text(
+                    "INSERT INTO user_account (department_id, email, employee_number, first_name, "
+                    "last_name, rank, sworn, is_chief, is_finance, active, password_hash, secrets) "
+                    "VALUES (:d, 'z@z.example', 'Z', 'Z', 'Z', '', true, false, false, true, 'x', "
+                    "'\\x00')"
+                ),
+                {"d": b.id},
+            )
         savepoint.rollback()
     bind_tenant(None)
     assert db.session.execute(text("SELECT count(*) FROM user_account")).scalar() == 0
@@ -210,8 +241,7 @@ def test_sqlite_has_no_second_layer_so_raw_sql_is_not_used_for_tenant_tables(app
     import re
 
     tenant_tables = {
-        m.local_table.name for m in db.Model.registry.mappers
-        if issubclass(m.class_, TenantScoped)
+        m.local_table.name for m in db.Model.registry.mappers if issubclass(m.class_, TenantScoped)
     }
     root = pathlib.Path(__file__).resolve().parents[1] / "wnwa"
     for path in root.rglob("*.py"):
@@ -221,5 +251,3 @@ def test_sqlite_has_no_second_layer_so_raw_sql_is_not_used_for_tenant_tables(app
                 assert not re.search(rf"\b(from|update|into|join)\s+{table}\b", sql), (
                     f"{path.name}: raw SQL on tenant table {table}"
                 )
-
-

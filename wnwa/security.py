@@ -15,7 +15,7 @@ CSP = (
 # Loggers whose lines would carry client addresses, paths or query strings.
 QUIET_LOGGERS = {
     "werkzeug": logging.ERROR,  # the development server's access lines
-    "flask_limiter": logging.ERROR,  # "ratelimit ... (203.0.113.7) exceeded" at INFO
+    "flask-limiter": logging.ERROR,  # "ratelimit ... (203.0.113.7) exceeded" at INFO
     "gunicorn.access": logging.CRITICAL + 1,
     "sqlalchemy.engine": logging.WARNING,  # statements and their parameters
     "aiosmtpd": logging.WARNING,
@@ -35,6 +35,23 @@ def _redact(record: logging.LogRecord) -> None:
     redacted = _EMAIL.sub("[email]", _IPV6.sub("[addr]", _IPV4.sub("[addr]", message)))
     if redacted != message:
         record.msg, record.args = redacted, None
+
+
+# Loggers that would carry statements, rows, paths or addresses below WARNING. A filter on the
+# logger itself drops those records whatever level or handler a configuration gives it
+# (SQLALCHEMY_ECHO included), so no switch turns officer logging on.
+SILENCED_BELOW_WARNING = (
+    "sqlalchemy.engine.Engine",
+    "sqlalchemy.pool",
+    "werkzeug",
+    "flask-limiter",
+    "gunicorn.access",
+)
+
+
+class _DropBelowWarning(logging.Filter):
+    def filter(self, record: logging.LogRecord) -> bool:
+        return record.levelno >= logging.WARNING
 
 
 class PrivacyFilter(logging.Filter):
@@ -67,6 +84,10 @@ def configure_logging(app: Flask) -> None:
     _install_record_factory()
     for name, level in QUIET_LOGGERS.items():
         logging.getLogger(name).setLevel(level)
+    for name in SILENCED_BELOW_WARNING:
+        logger = logging.getLogger(name)
+        if not any(isinstance(f, _DropBelowWarning) for f in logger.filters):
+            logger.addFilter(_DropBelowWarning())
     privacy = PrivacyFilter()
     for logger in (logging.getLogger(), app.logger):
         for handler in logger.handlers:

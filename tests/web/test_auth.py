@@ -95,10 +95,15 @@ def test_recovery_code_works_once(client, make, dept, app):
     client.get(f"/activate/{token}")
     with client.session_transaction() as session:
         secret = session["totp_setup"]
-    response = client.post(f"/activate/{token}", data={
-        "password": "a long and careful passphrase", "confirm": "a long and careful passphrase",
-        "use_mfa": "y", "code": pyotp.TOTP(secret).now(),
-    })
+    response = client.post(
+        f"/activate/{token}",
+        data={
+            "password": "a long and careful passphrase",
+            "confirm": "a long and careful passphrase",
+            "use_mfa": "y",
+            "code": pyotp.TOTP(secret).now(),
+        },
+    )
     assert response.status_code == 200
     html = _body(response)
     codes = html.split('id="recovery-codes">')[1].split("</ul>")[0]
@@ -116,9 +121,13 @@ def test_activation_sets_password_and_link_is_single_use(client, make, dept):
     page = client.get(f"/activate/{token}")
     assert page.status_code == 200
     assert officer.email in _body(page)
-    done = client.post(f"/activate/{token}", data={
-        "password": "my own quiet passphrase", "confirm": "my own quiet passphrase",
-    })
+    done = client.post(
+        f"/activate/{token}",
+        data={
+            "password": "my own quiet passphrase",
+            "confirm": "my own quiet passphrase",
+        },
+    )
     assert done.status_code == 200
     assert 'id="recovery-codes"' in _body(done)
     again = client.get(f"/activate/{token}")
@@ -130,9 +139,13 @@ def test_activation_sets_password_and_link_is_single_use(client, make, dept):
 def test_activation_link_also_resets_a_forgotten_password(client, make, dept):
     officer = make.officer(dept)  # already activated with PASSWORD
     token = activation_token(officer)
-    client.post(f"/activate/{token}", data={
-        "password": "brand new quiet passphrase", "confirm": "brand new quiet passphrase",
-    })
+    client.post(
+        f"/activate/{token}",
+        data={
+            "password": "brand new quiet passphrase",
+            "confirm": "brand new quiet passphrase",
+        },
+    )
     assert sign_in(client, officer.email, make.PASSWORD).status_code == 401
     assert sign_in(client, officer.email, "brand new quiet passphrase").status_code == 303
 
@@ -162,10 +175,14 @@ def test_activation_requires_mfa_for_chief(client, make, dept):
     chief = make.officer(dept, chief=True, activated=False)
     token = activation_token(chief)
     client.get(f"/activate/{token}")
-    response = client.post(f"/activate/{token}", data={
-        "password": "a long and careful passphrase", "confirm": "a long and careful passphrase",
-        "code": "",
-    })
+    response = client.post(
+        f"/activate/{token}",
+        data={
+            "password": "a long and careful passphrase",
+            "confirm": "a long and careful passphrase",
+            "code": "",
+        },
+    )
     assert response.status_code == 422
     assert "does not match" in _body(response)
 
@@ -201,9 +218,13 @@ def test_password_change_ends_existing_sessions(client, make, dept, app):
     assert client.get("/welcome").status_code == 200
     other = app.test_client()
     token = activation_token(officer)
-    other.post(f"/activate/{token}", data={
-        "password": "another long passphrase", "confirm": "another long passphrase",
-    })
+    other.post(
+        f"/activate/{token}",
+        data={
+            "password": "another long passphrase",
+            "confirm": "another long passphrase",
+        },
+    )
     assert client.get("/welcome").status_code == 302
 
 

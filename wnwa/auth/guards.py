@@ -42,6 +42,7 @@ def _sign_in_first():
 def require_roles(bp: Blueprint, *roles: str) -> None:
     """Every view of `bp` needs a signed-in account holding one of `roles`."""
     allowed = frozenset(roles)
+    bp.wnwa_roles = allowed  # type: ignore[attr-defined]  # read by the route-walking tests
 
     @bp.before_request
     def _check_role():

@@ -86,7 +86,6 @@ def tenant_context(department_id: int) -> Iterator[None]:
     try:
         yield
     finally:
-        _expunge_other_tenants(session, previous)
         bind_tenant(previous, session)
 
 
