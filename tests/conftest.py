@@ -31,7 +31,6 @@ from wnwa.extensions import db, limiter
 
 from . import factories
 
-
 ON_POSTGRES = "postgresql" in os.environ.get("WNWA_TEST_DATABASE_URL", "")
 
 
