@@ -86,12 +86,12 @@ class DevelopmentConfig(Config):
 
 class TestingConfig(Config):
     TESTING = True
-    SECRET_KEY = "testing-secret-key-0123456789abcdef"  # noqa: S105  # nosec B105 - tests only
+    SECRET_KEY = "testing-secret-key-0123456789abcdef"  # tests only  # noqa: S105  # nosec B105
     SQLALCHEMY_DATABASE_URI = os.environ.get("WNWA_TEST_DATABASE_URL", "sqlite://")
     WTF_CSRF_ENABLED = False
     RATELIMIT_ENABLED = True
     STRIPE_SECRET_KEY = None
-    STRIPE_WEBHOOK_SECRET = "whsec_test_secret"  # noqa: S105  # nosec B105 - tests only
+    STRIPE_WEBHOOK_SECRET = "whsec_test_secret"  # tests only  # noqa: S105  # nosec B105
     PUBLIC_BASE_URL = "https://localhost"
 
 
