@@ -7,7 +7,14 @@ from dataclasses import dataclass
 from flask import Flask
 from werkzeug.routing import Rule
 
-PLACEHOLDERS = {"int": 987654, "string": "placeholder", "path": "placeholder", "default": "x"}
+PLACEHOLDERS = {
+    "integer": 987654,
+    "float": 9876.5,
+    "unicode": "placeholder",
+    "path": "placeholder",
+    "uuid": "00000000-0000-4000-8000-000000000000",
+    "default": "placeholder",
+}
 
 
 @dataclass(frozen=True)
@@ -32,7 +39,10 @@ def all_routes(app: Flask) -> list[Route]:
         args = {}
         for name, converter in rule._converters.items():
             kind = type(converter).__name__.lower().replace("converter", "")
-            args[name] = PLACEHOLDERS.get(kind, PLACEHOLDERS["default"])
+            if kind == "any":
+                args[name] = sorted(converter.items)[0]
+            else:
+                args[name] = PLACEHOLDERS.get(kind, PLACEHOLDERS["default"])
         url = rule.build(args, append_unknown=False)[1]
         blueprint = app.blueprints.get(rule.endpoint.rsplit(".", 1)[0])
         routes.append(
