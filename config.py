@@ -70,10 +70,27 @@ class Config:
     QUOTA_LARGE_TARGET = float(os.environ.get("QUOTA_LARGE_TARGET", "0.03"))
 
     UPLOAD_FOLDER = os.environ.get("UPLOAD_FOLDER", str(BASE_DIR / "instance" / "uploads"))
+    # Peer-support certificates: months until renewal (unset: no renewal date).
+    CERTIFICATION_RENEWAL_MONTHS = (
+        int(os.environ["CERTIFICATION_RENEWAL_MONTHS"])
+        if os.environ.get("CERTIFICATION_RENEWAL_MONTHS")
+        else None
+    )
+    TRAINING_MAX_CERTIFICATE_BYTES = int(
+        os.environ.get("TRAINING_MAX_CERTIFICATE_BYTES", str(10 * 1024 * 1024))
+    )
 
     @classmethod
     def validate(cls) -> None:
         """Raise if the configuration cannot run safely."""
+        from wnwa.tenants.quota import QuotaAnchors
+
+        QuotaAnchors(
+            small_min=cls.QUOTA_SMALL_MIN,
+            small_target=cls.QUOTA_SMALL_TARGET,
+            large_min=cls.QUOTA_LARGE_MIN,
+            large_target=cls.QUOTA_LARGE_TARGET,
+        )
 
 
 class DevelopmentConfig(Config):
@@ -102,6 +119,7 @@ class ProductionConfig(Config):
 
     @classmethod
     def validate(cls) -> None:
+        super().validate()
         missing = [name for name in ("SECRET_KEY", "DATABASE_URL") if not os.environ.get(name)]
         if missing:
             raise RuntimeError(f"Production configuration is missing: {', '.join(missing)}")

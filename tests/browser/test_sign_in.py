@@ -20,6 +20,7 @@ def test_officer_signs_in_with_the_keyboard(page, live_server):
     page.wait_for_url("**/welcome")
     assert "Welcome" in page.content()
     assert axe_violations(page) == []
+    page.locator("summary", has_text="Menu").click()
     page.get_by_role("button", name="Sign out").click()
     page.wait_for_url(live_server.url + "/")
 
