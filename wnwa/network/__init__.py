@@ -2,6 +2,8 @@
 
 
 def blueprints():
-    from wnwa.network.views import bp
+    from wnwa.network.views import bp, onboarding
+    from wnwa.site.navigation import NavItem, register_nav
 
-    return [bp]
+    register_nav("network_admin", NavItem("Onboard a department", "onboarding.create"))
+    return [bp, onboarding]

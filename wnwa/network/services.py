@@ -1,29 +1,195 @@
-"""Network-wide views for network staff. The only place outside auth that reads across
-departments, hence the unscoped queries."""
+"""Network-admin services: the department overview and onboarding.
+
+Network staff work across departments, hence the unscoped reads here; writes to a department's
+rows bind that department first (`tenant_context`).
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 
 from sqlalchemy import func, select
 
+from wnwa import audit
+from wnwa.auth.services import find_account
+from wnwa.errors import Conflict, InvalidInput, NotFound
 from wnwa.extensions import db
+from wnwa.tenants.invitations import Invitee, queue_invitation
 from wnwa.tenants.models import Department, User
+from wnwa.tenants.provisioning import insert_people
+from wnwa.tenants.quota_service import department_quota, describe, network_quota
+from wnwa.tenants.roster import clean_person
+from wnwa.tenants.scoping import tenant_context
+from wnwa.tenants.services import (
+    HistoryEntry,
+    RosterCompleteness,
+    add_department,
+    change_department,
+    check_department,
+    roster_history,
+)
 
 
 @dataclass(frozen=True)
 class DepartmentRow:
     department: Department
     sworn_provisioned: int
+    quota_status: str | None = None  # None for a department that has left
+
+    @property
+    def completeness(self) -> RosterCompleteness:
+        return RosterCompleteness(self.department.sworn_declared, self.sworn_provisioned)
 
 
-def department_overview() -> list[DepartmentRow]:
+def _sworn_counts() -> dict[int, int]:
     counts = (
         select(User.department_id, func.count(User.id).label("n"))
         .where(User.active.is_(True), User.sworn.is_(True))
         .group_by(User.department_id)
         .execution_options(unscoped=True)  # unscoped: network staff see every department
     )
-    provisioned = {row.department_id: row.n for row in db.session.execute(counts)}
+    return {row.department_id: row.n for row in db.session.execute(counts)}
+
+
+def department_overview(on: date) -> list[DepartmentRow]:
+    provisioned = _sworn_counts()
+    quota = {row.department_id: describe(row.status) for row in network_quota(on)}
     departments = db.session.scalars(select(Department).order_by(Department.name))
-    return [DepartmentRow(d, provisioned.get(d.id, 0)) for d in departments]
+    return [DepartmentRow(d, provisioned.get(d.id, 0), quota.get(d.id)) for d in departments]
+
+
+def get_department(department_id: int) -> Department:
+    department = db.session.get(Department, department_id)
+    if department is None:
+        raise NotFound("There is no such department.")
+    return department
+
+
+@dataclass(frozen=True)
+class ChiefRow:
+    id: int
+    name: str
+    email: str
+
+
+@dataclass
+class DepartmentDetail:
+    department: Department
+    completeness: RosterCompleteness
+    chiefs: list[ChiefRow]
+    history: list[HistoryEntry]
+    quota_status: str | None = None
+
+
+def department_detail(department_id: int, on: date) -> DepartmentDetail:
+    department = get_department(department_id)
+    provisioned = _sworn_counts().get(department.id, 0)
+    chiefs = db.session.scalars(
+        select(User)
+        .where(User.department_id == department.id, User.is_chief.is_(True), User.active)
+        .order_by(User.last_name)
+        .execution_options(unscoped=True)  # unscoped: network staff look after every department
+    )
+    return DepartmentDetail(
+        department=department,
+        completeness=RosterCompleteness(department.sworn_declared, provisioned),
+        chiefs=[ChiefRow(c.id, c.display_name, c.email) for c in chiefs],
+        history=roster_history(department, limit=50),
+        quota_status=describe(department_quota(department, on)),
+    )
+
+
+@dataclass(frozen=True)
+class FirstChief:
+    email: str
+    first_name: str
+    last_name: str
+    employee_number: str = ""
+
+
+def onboard_department(
+    *,
+    name: str,
+    county: str,
+    state: str,
+    sworn: int,
+    joined: date | None,
+    chief: FirstChief,
+    actor,
+) -> Department:
+    """Create a department and its first chief, and invite the chief: one transaction."""
+    facts = check_department(name=name, county=county, state=state, sworn=sworn, joined=joined)
+    row, problems = clean_person(
+        {
+            "employee_number": chief.employee_number.strip() or "chief-1",
+            "first_name": chief.first_name,
+            "last_name": chief.last_name,
+            "email": chief.email,
+            "rank": "Chief",
+            "sworn": "Sworn",
+        }
+    )
+    if row is None:
+        raise InvalidInput("First chief: " + " ".join(problems))
+    if find_account(row.email) is not None:
+        raise Conflict(f"{row.email} already has an account.")
+    department = add_department(facts)
+    department_id, department_name = department.id, department.name
+    with tenant_context(department_id):
+        (invitee,) = insert_people(department_id, [row], chief=True)
+        queue_invitation(invitee, department_name)
+        audit.record(
+            actor,
+            "department.onboarded",
+            department_id=department_id,
+            subject=department_name,
+            details={"sworn_declared": facts.sworn, "first_chief": row.email},
+        )
+        db.session.commit()
+    return get_department(department_id)
+
+
+def edit_department(
+    department_id: int,
+    *,
+    name: str,
+    county: str,
+    state: str,
+    sworn: int,
+    joined: date | None,
+    status: str,
+    actor,
+) -> Department:
+    department = get_department(department_id)
+    facts = check_department(name=name, county=county, state=state, sworn=sworn, joined=joined)
+    changed = change_department(department, facts, status)
+    if changed:
+        audit.record(
+            actor,
+            "department.edited",
+            department_id=department.id,
+            subject=department.name,
+            details={"fields": changed},
+        )
+    db.session.commit()
+    return department
+
+
+def reinvite_chief(department_id: int, user_id: int, *, actor) -> str:
+    """Send one of a department's chiefs a fresh invitation (same text for everyone)."""
+    department = get_department(department_id)
+    with tenant_context(department.id):
+        chief = db.session.scalars(
+            select(User).where(User.id == user_id, User.is_chief.is_(True), User.active)
+        ).one_or_none()
+        if chief is None:
+            raise NotFound("There is no such chief in this department.")
+        queue_invitation(
+            Invitee(chief.id, chief.email, chief.first_name, chief.password_hash),
+            department.name,
+        )
+        audit.record(actor, "roster.invitation", department_id=department.id, subject="chief")
+        email = chief.email
+        db.session.commit()
+    return email

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import Boolean, Date, Integer, String, UniqueConstraint
+from sqlalchemy import Boolean, Date, ForeignKey, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from wnwa.auth.credentials import CredentialsMixin
@@ -94,4 +94,43 @@ class User(TenantScoped, CredentialsMixin, db.Model):
         return f"<User {self.id}>"
 
 
-__all__ = ["Department", "User", "DEPARTMENT_STATUSES"]
+class ScimIdentity(TenantScoped, db.Model):
+    """How the department's identity provider (Okta, Entra) names a person it provisions."""
+
+    __tablename__ = "scim_identity"
+    __table_args__ = (
+        UniqueConstraint("department_id", "user_name", name="uq_scim_identity_user_name"),
+        UniqueConstraint("department_id", "external_id", name="uq_scim_identity_external_id"),
+    )
+    __officer_data__ = "Your department's sign-on link (only if it provisions through SCIM)"
+
+    id: Mapped[int] = mapped_column(primary_key=True, doc="An internal number.")
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("user_account.id", ondelete="CASCADE"),
+        nullable=False,
+        unique=True,
+        doc="Whose link it is.",
+    )
+    user_name: Mapped[str] = mapped_column(
+        String(254), nullable=False, doc="Your user name in your department's directory."
+    )
+    external_id: Mapped[str | None] = mapped_column(
+        String(254), nullable=True, doc="Your identifier in your department's directory."
+    )
+
+
+class ScimToken(TenantScoped, db.Model):
+    """A department's bearer token for SCIM provisioning. Only its SHA-256 digest is kept."""
+
+    __tablename__ = "scim_token"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    label: Mapped[str] = mapped_column(String(100), nullable=False)
+    digest: Mapped[str] = mapped_column(String(64), nullable=False, unique=True)
+    hint: Mapped[str] = mapped_column(String(12), nullable=False)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, default=utcnow)
+    created_by: Mapped[str] = mapped_column(String(300), nullable=False)
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+
+
+__all__ = ["Department", "User", "ScimIdentity", "ScimToken", "DEPARTMENT_STATUSES"]

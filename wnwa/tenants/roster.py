@@ -64,6 +64,9 @@ _HEADER_SYNONYMS: dict[str, tuple[str, ...]] = {
         "classification",
     ),
 }
+# Generic words that name the sworn column only when no more specific header does: a real
+# roster often has "Status" (Active/Leave) or "Type" beside a "Sworn or civilian" column.
+_GENERIC_HEADERS: frozenset[str] = frozenset({"type", "status"})
 _SWORN_VALUES = frozenset({"sworn", "s", "yes", "y", "true", "1", "officer"})
 _CIVILIAN_VALUES = frozenset({"civilian", "c", "no", "n", "false", "0", "nonsworn"})
 _EXAMPLE_ROW = ["00123", "Jane", "Doe", "jane.doe@police.example.gov", "Sergeant", "Sworn"]
@@ -170,6 +173,28 @@ def _neutralise(cell: object) -> object:
     return cell
 
 
+def clean_person(values: dict[str, str], *, line: int = 0) -> tuple[RosterRow | None, list[str]]:
+    """Validate one person given field by field (a form, a SCIM payload) by the CSV rules.
+
+    ``values`` maps the names in REQUIRED_FIELDS to raw text; a missing rank is allowed
+    (it becomes an empty rank). Returns the row, or None and one message per bad field.
+    """
+    cleaned: dict[str, str | bool] = {}
+    messages: list[str] = []
+    for field in REQUIRED_FIELDS:
+        raw = values.get(field, "")
+        if field == "rank" and not raw.strip():
+            cleaned[field] = ""
+            continue
+        try:
+            cleaned[field] = _clean_field(field, raw)
+        except ValueError as exc:
+            messages.append(str(exc))
+    if messages:
+        return None, messages
+    return _build_row(line, cleaned), []
+
+
 def parse_roster(data: bytes, *, max_rows: int = MAX_ROWS) -> ParsedRoster:
     """Parse and validate an uploaded roster CSV (UTF-8, comma or semicolon separated)."""
     try:
@@ -273,10 +298,14 @@ def _read_header(records: Iterator[tuple[int, list[str]]]) -> dict[str, int]:
 
 def _map_header(cells: Sequence[str]) -> dict[str, int]:
     found: dict[str, list[int]] = {}
+    generic: dict[str, list[int]] = {}
     for index, cell in enumerate(cells):
-        field = _HEADER_LOOKUP.get(_normalise_header(cell))
+        name = _normalise_header(cell)
+        field = _HEADER_LOOKUP.get(name)
         if field is not None:
-            found.setdefault(field, []).append(index)
+            (generic if name in _GENERIC_HEADERS else found).setdefault(field, []).append(index)
+    for field, indexes in generic.items():
+        found.setdefault(field, indexes)
     problems = [
         _duplicate_header_message(field, found[field], cells)
         for field in REQUIRED_FIELDS

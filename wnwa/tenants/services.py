@@ -1,16 +1,18 @@
-"""Department services: creation, roster facts. Explicit arguments, one commit per use case."""
+"""Department services: creation, roster facts, roster history. Explicit arguments, one commit
+per use case; helpers only flush."""
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 
 from sqlalchemy import func, select
 
+from wnwa import audit
 from wnwa.errors import Conflict, InvalidInput
 from wnwa.extensions import db
-from wnwa.tenants.models import Department, User
+from wnwa.tenants.models import DEPARTMENT_STATUSES, Department, User
 
 US_STATES = frozenset(
     "AL AK AZ AR CA CO CT DE DC FL GA HI ID IL IN IA KS KY LA ME MD MA MI MN MS MO MT NE NV NH "
@@ -22,9 +24,19 @@ def slugify(name: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-")[:80]
 
 
-def create_department(
+@dataclass(frozen=True)
+class DepartmentFacts:
+    name: str
+    county: str
+    state: str
+    sworn: int
+    joined: date
+
+
+def check_department(
     *, name: str, county: str, state: str, sworn: int, joined: date | None = None
-) -> Department:
+) -> DepartmentFacts:
+    """Validated, normalised department facts, or InvalidInput naming every problem."""
     name, county, state = name.strip(), county.strip(), state.strip().upper()
     problems = []
     if not name:
@@ -37,20 +49,58 @@ def create_department(
         problems.append("Sworn strength must be between 0 and 100,000.")
     if problems:
         raise InvalidInput(" ".join(problems))
-    slug = slugify(name)
+    return DepartmentFacts(name, county, state, sworn, joined or date.today())
+
+
+def add_department(facts: DepartmentFacts) -> Department:
+    """Create the department row (flush only)."""
+    slug = slugify(facts.name)
+    if not slug:
+        raise InvalidInput("The department's name needs at least one letter or digit.")
     if db.session.scalar(select(Department.id).where(Department.slug == slug)) is not None:
         raise Conflict(f"A department with the address name {slug!r} already exists.")
     department = Department(
-        name=name,
+        name=facts.name,
         slug=slug,
-        county=county,
-        state=state,
-        sworn_declared=sworn,
-        joined_on=joined or date.today(),
+        county=facts.county,
+        state=facts.state,
+        sworn_declared=facts.sworn,
+        joined_on=facts.joined,
     )
     db.session.add(department)
+    db.session.flush()
+    return department
+
+
+def create_department(
+    *, name: str, county: str, state: str, sworn: int, joined: date | None = None
+) -> Department:
+    facts = check_department(name=name, county=county, state=state, sworn=sworn, joined=joined)
+    department = add_department(facts)
     db.session.commit()
     return department
+
+
+def change_department(department: Department, facts: DepartmentFacts, status: str) -> list[str]:
+    """Apply new facts to a department (flush only); returns the names of changed fields.
+
+    The address name (slug) stays as it was: the CLI and links use it.
+    """
+    if status not in DEPARTMENT_STATUSES:
+        raise InvalidInput(f"Status must be one of {', '.join(DEPARTMENT_STATUSES)}.")
+    new = {
+        "name": facts.name,
+        "county": facts.county,
+        "state": facts.state,
+        "sworn_declared": facts.sworn,
+        "joined_on": facts.joined,
+        "status": status,
+    }
+    changed = [key for key, value in new.items() if getattr(department, key) != value]
+    for key in changed:
+        setattr(department, key, new[key])
+    db.session.flush()
+    return changed
 
 
 def department_by_slug(slug: str) -> Department:
@@ -73,6 +123,12 @@ class RosterCompleteness:
     def complete(self) -> bool:
         return self.provisioned >= self.declared
 
+    @property
+    def percent(self) -> int:
+        if not self.declared:
+            return 100
+        return min(100, self.provisioned * 100 // self.declared)
+
 
 def sworn_count(department: Department) -> int:
     """Active sworn officers on the roster (the tenant must be bound to this department)."""
@@ -86,3 +142,56 @@ def sworn_count(department: Department) -> int:
 
 def roster_completeness(department: Department) -> RosterCompleteness:
     return RosterCompleteness(department.sworn_declared, sworn_count(department))
+
+
+ACTION_LABELS = {
+    "roster.import": "Roster imported",
+    "roster.edit": "Person edited",
+    "roster.roles": "Roles changed",
+    "roster.departure": "Departure",
+    "roster.reinstate": "Reinstated",
+    "roster.invitation": "Invitation sent",
+    "roster.scim": "Change through SCIM",
+    "scim.token_created": "SCIM token created",
+    "scim.token_revoked": "SCIM token revoked",
+    "department.onboarded": "Department onboarded",
+    "department.edited": "Department details changed",
+}
+
+
+@dataclass(frozen=True)
+class HistoryEntry:
+    at: datetime
+    actor: str
+    action: str
+    subject: str
+    summary: str
+
+
+def _summary(action: str, details: dict) -> str:
+    if action == "roster.import":
+        return (
+            f"{details.get('added', 0):,} added, {details.get('updated', 0):,} updated, "
+            f"{details.get('departed', 0):,} left, {details.get('unchanged', 0):,} unchanged"
+        )
+    if action == "roster.edit":
+        return "Changed: " + ", ".join(details.get("fields", []))
+    if action == "roster.roles":
+        return "Now: " + (", ".join(details.get("after", [])) or "no role")
+    if action == "roster.scim":
+        return ", ".join(f"{k}: {v}" for k, v in sorted(details.items()))
+    return ""
+
+
+def roster_history(department: Department, limit: int = 200) -> list[HistoryEntry]:
+    """Who changed what in this department's roster, newest first (admin actions only)."""
+    return [
+        HistoryEntry(
+            at=entry.at,
+            actor=entry.actor,
+            action=ACTION_LABELS.get(entry.action, entry.action),
+            subject=entry.subject,
+            summary=_summary(entry.action, entry.details or {}),
+        )
+        for entry in audit.entries_for(department.id, limit)
+    ]

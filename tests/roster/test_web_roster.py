@@ -1,0 +1,264 @@
+"""The chief's roster screen, one person, export, invitations, roles and departures."""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+
+import pytest
+from sqlalchemy import select
+
+from tests.roster.conftest import fetch, mail_to, people_of
+from wnwa.audit import AuditEntry
+from wnwa.auth.credentials import fresh_credentials
+from wnwa.extensions import db
+from wnwa.tenants.scoping import tenant_context
+
+HX = {"HX-Request": "true"}
+
+
+def test_roster_lists_searches_sorts_and_pages(chief_client, make):
+    client, dept, chief = chief_client
+    for n in range(60):
+        make.officer(
+            dept,
+            first_name=f"Given{n:02d}",
+            last_name=f"Zed{n:02d}",
+            rank="Detective" if n == 7 else "Officer",
+        )
+    html = client.get("/department/roster").get_data(as_text=True)
+    assert "Showing 1–50 of 61 people." in html
+    assert "Page 1 of 2" in html
+    assert html.index("Chief, Casey") < html.index("Zed00, Given00")
+    page2 = client.get("/department/roster?page=2").get_data(as_text=True)
+    assert "Zed59, Given59" in page2 and "Zed00" not in page2
+    found = client.get("/department/roster?q=detective", headers=HX)
+    body = found.get_data(as_text=True)
+    assert "<html" not in body
+    assert "Showing 1–1 of 1 people." in body and "Zed07, Given07" in body
+    desc = client.get("/department/roster?sort=name&order=desc").get_data(as_text=True)
+    assert desc.index("Zed59") < desc.index("Zed58")
+    assert 'aria-sort="descending"' in desc
+
+
+def test_search_treats_wildcards_literally(chief_client, make):
+    client, dept, _ = chief_client
+    make.officer(dept, last_name="Percent")
+    html = client.get("/department/roster?q=%25").get_data(as_text=True)
+    assert "No people match." in html
+
+
+def test_departed_people_are_listed_apart(chief_client, make):
+    client, dept, _ = chief_client
+    gone = make.officer(dept, last_name="Gone", active=False)
+    active = client.get("/department/roster").get_data(as_text=True)
+    assert "Gone," not in active
+    departed = client.get("/department/roster?status=departed").get_data(as_text=True)
+    assert f"/department/people/{gone.id}" in departed
+
+
+def test_edit_one_person(chief_client, make):
+    client, dept, _ = chief_client
+    officer = make.officer(dept, first_name="Ann", last_name="Lee")
+    page = client.get(f"/department/people/{officer.id}").get_data(as_text=True)
+    assert 'value="Ann"' in page
+    response = client.post(
+        f"/department/people/{officer.id}",
+        data={
+            "employee_number": "X-9",
+            "first_name": "Anne",
+            "last_name": "Lee",
+            "email": "ANNE.LEE@pd.example.gov",
+            "rank": "Sergeant",
+            "sworn": "civilian",
+        },
+    )
+    assert response.status_code == 200 and "Saved." in response.get_data(as_text=True)
+    (row,) = [p for p in people_of(dept) if p["id"] == officer.id]
+    assert (row["employee_number"], row["first_name"], row["email"], row["rank"], row["sworn"]) == (
+        "X-9",
+        "Anne",
+        "anne.lee@pd.example.gov",
+        "Sergeant",
+        False,
+    )
+    entry = db.session.scalars(select(AuditEntry).where(AuditEntry.action == "roster.edit")).one()
+    assert entry.details["fields"] == [
+        "Employee number",
+        "First name",
+        "Work email",
+        "Rank",
+        "Sworn or civilian",
+    ]
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "message"),
+    [
+        ("email", "not-an-email", "not a valid email address"),
+        ("rank", "=1+1", "formula-like values are refused"),
+        ("email", "taken@elsewhere.example", "outside this department"),
+    ],
+)
+def test_edit_refuses_bad_values(chief_client, make, field, value, message):
+    client, dept, _ = chief_client
+    make.officer(make.department(), email="taken@elsewhere.example")
+    officer = make.officer(dept)
+    data = {
+        "employee_number": officer.employee_number,
+        "first_name": "A",
+        "last_name": "B",
+        "email": officer.email,
+        "rank": "Officer",
+        "sworn": "sworn",
+    }
+    data[field] = value
+    response = client.post(f"/department/people/{officer.id}", data=data, headers=HX)
+    assert response.status_code in (409, 422)
+    assert message in response.get_data(as_text=True)
+    assert fetch(dept, officer.id).first_name == officer.first_name
+
+
+def test_designate_and_remove_roles(chief_client, make):
+    client, dept, chief = chief_client
+    officer = make.officer(dept)
+    response = client.post(
+        f"/department/people/{officer.id}/roles", data={"chief": "y", "finance": "y"}
+    )
+    assert response.status_code == 200
+    user = fetch(dept, officer.id)
+    assert (user.is_chief, user.is_finance) == (True, True)
+    client.post(f"/department/people/{officer.id}/roles", data={})
+    user = fetch(dept, officer.id)
+    assert (user.is_chief, user.is_finance) == (False, False)
+
+
+def test_the_last_chief_cannot_be_removed_or_depart(chief_client):
+    client, dept, chief = chief_client
+    response = client.post(f"/department/people/{chief.id}/roles", data={})
+    assert response.status_code == 422
+    assert "at least one chief" in response.get_data(as_text=True)
+    response = client.post(f"/department/people/{chief.id}/depart")
+    assert response.status_code == 422
+    assert fetch(dept, chief.id).is_chief is True
+
+
+def test_mark_a_departure_and_reinstate(chief_client, make):
+    client, dept, _ = chief_client
+    officer = make.officer(dept)
+    response = client.post(f"/department/people/{officer.id}/depart")
+    assert "has left the roster" in response.get_data(as_text=True)
+    assert [p["active"] for p in people_of(dept) if p["id"] == officer.id] == [False]
+    client.post(f"/department/people/{officer.id}/reinstate")
+    assert [p["active"] for p in people_of(dept) if p["id"] == officer.id] == [True]
+    actions = db.session.scalars(
+        select(AuditEntry.action).where(AuditEntry.department_id == dept.id)
+    ).all()
+    assert {"roster.departure", "roster.reinstate"} <= set(actions)
+
+
+def test_resend_invitation(chief_client, make):
+    client, dept, _ = chief_client
+    officer = make.officer(dept, email="again@pd.example.gov")
+    response = client.post(f"/department/people/{officer.id}/invite")
+    assert "An invitation is on its way to again@pd.example.gov." in response.get_data(as_text=True)
+    (job,) = mail_to("again@pd.example.gov")
+    assert "/activate/" in job.body
+
+
+def _with_credentials(dept, user_id, activated: bool):
+    """Give the person either an activated state (password and TOTP) or a never-used one."""
+    from tests import factories
+    from wnwa.auth.credentials import Secrets, seal
+
+    user = fetch(dept, user_id)
+    with tenant_context(dept.id):
+        if activated:
+            user.password_hash = factories.password_hash()
+            user.secrets = seal(Secrets(totp=factories.TOTP_SECRET))
+        else:
+            user.password_hash, user.secrets = fresh_credentials()
+        db.session.commit()
+
+
+CSRF = re.compile(rb'("X-CSRFToken": "|name="csrf_token" (?:type="hidden" )?value=")[^"]+"')
+
+
+def _without_csrf(body: bytes) -> bytes:
+    """The page without its CSRF tokens (signed with a timestamp, so they change each second)."""
+    return CSRF.sub(rb'\1"', body)
+
+
+def _chief_views(client, dept, user_id) -> dict[str, bytes]:
+    pages = {
+        "roster": client.get("/department/roster").data,
+        "roster-htmx": client.get("/department/roster?q=Subject", headers=HX).data,
+        "person": client.get(f"/department/people/{user_id}").data,
+        "export": client.get("/department/roster/export.csv").data,
+        "export-all": client.get("/department/roster/export.csv?departed=1").data,
+        "dashboard": client.get("/department/").data,
+        "history": client.get("/department/roster/history").data,
+    }
+    return {name: _without_csrf(body) for name, body in pages.items()}
+
+
+def test_chief_screens_are_identical_for_activated_and_never_activated_officers(chief_client, make):
+    """DESIGN.md section 3 item 5: the same bytes whether or not the officer ever activated."""
+    client, dept, _ = chief_client
+    officer = make.officer(dept, first_name="Subject", last_name="Person")
+    _with_credentials(dept, officer.id, activated=True)
+    activated = _chief_views(client, dept, officer.id)
+    _with_credentials(dept, officer.id, activated=False)
+    never = _chief_views(client, dept, officer.id)
+    assert activated.keys() == never.keys()
+    assert b'"X-CSRFToken": ""' in activated["roster"]
+    assert b'name="csrf_token" value=""' in activated["person"]
+    assert b"Subject" in activated["person"] and b"Person, Subject" in activated["roster"]
+    for name in activated:
+        assert activated[name] == never[name], name
+    _with_credentials(dept, officer.id, activated=True)
+    invited_activated = client.post(f"/department/people/{officer.id}/invite")
+    _with_credentials(dept, officer.id, activated=False)
+    invited_never = client.post(f"/department/people/{officer.id}/invite")
+    assert invited_activated.status_code == invited_never.status_code == 200
+    assert _without_csrf(invited_activated.data) == _without_csrf(invited_never.data)
+    jobs = mail_to(officer.email)
+    assert len(jobs) == 2
+    bodies = [
+        j.body.split("/activate/")[0] + j.body.split("/activate/")[1].split("\n", 1)[1]
+        for j in jobs
+    ]
+    assert bodies[0] == bodies[1]
+
+
+def test_export_is_formula_safe_and_reimportable(chief_client, make):
+    client, dept, _ = chief_client
+    make.officer(dept, first_name="-Dash", last_name="@At", rank="+Plus")
+    make.officer(dept, last_name="Left", active=False)
+    response = client.get("/department/roster/export.csv")
+    assert response.mimetype == "text/csv"
+    rows = list(csv.reader(io.StringIO(response.get_data(as_text=True))))
+    assert rows[0][:6] == [
+        "Employee number",
+        "First name",
+        "Last name",
+        "Work email",
+        "Rank",
+        "Sworn or civilian",
+    ]
+    cells = [cell for row in rows for cell in row]
+    assert "'-Dash" in cells and "'@At" in cells and "'+Plus" in cells
+    assert not any(cell.startswith(("=", "+", "-", "@")) for cell in cells)
+    assert "Left" not in cells
+    everyone = client.get("/department/roster/export.csv?departed=1").get_data(as_text=True)
+    assert "Left" in everyone and "Departed" in everyone
+
+
+def test_history_shows_who_changed_what(chief_client, make):
+    client, dept, chief = chief_client
+    officer = make.officer(dept)
+    client.post(f"/department/people/{officer.id}/depart")
+    html = client.get("/department/roster/history").get_data(as_text=True)
+    assert "Departure" in html and f"employee {officer.employee_number}" in html
+    assert chief.email in html

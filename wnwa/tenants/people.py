@@ -1,0 +1,352 @@
+"""The chief's roster: list, edit one person, roles, departures, invitations, export.
+
+Everything here shows and changes roster facts only. Nothing reads or reveals whether a person
+has activated their account or used the portal (DESIGN.md section 3, items 5 and 7).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+from sqlalchemy import ColumnElement, func, or_, select, update
+
+from wnwa import audit
+from wnwa.errors import Conflict, InvalidInput, NotFound
+from wnwa.extensions import db
+from wnwa.tenants.invitations import Invitee, queue_invitation
+from wnwa.tenants.models import Department, User
+from wnwa.tenants.provisioning import (
+    FIELD_LABELS,
+    PERSON_FIELDS,
+    depart_people,
+    emails_taken_elsewhere,
+    lock_department,
+    sworn_label,
+)
+from wnwa.tenants.roster import TEMPLATE_HEADERS, clean_person, export_csv
+
+PER_PAGE = 50
+STATUSES = ("active", "departed", "all")
+SORTS: dict[str, tuple] = {
+    "name": (User.last_name, User.first_name, User.id),
+    "number": (User.employee_number, User.id),
+    "email": (User.email,),
+    "rank": (User.rank, User.last_name, User.id),
+    "type": (User.sworn, User.last_name, User.id),
+}
+
+
+@dataclass(frozen=True)
+class RosterQuery:
+    q: str = ""
+    sort: str = "name"
+    order: str = "asc"
+    status: str = "active"
+    page: int = 1
+
+    def normalised(self) -> RosterQuery:
+        return RosterQuery(
+            q=self.q.strip()[:100],
+            sort=self.sort if self.sort in SORTS else "name",
+            order="desc" if self.order == "desc" else "asc",
+            status=self.status if self.status in STATUSES else "active",
+            page=max(1, self.page),
+        )
+
+    def args(self, **changes) -> dict[str, str | int]:
+        """Query-string arguments for a link that changes some of these settings."""
+        values = {
+            "q": self.q,
+            "sort": self.sort,
+            "order": self.order,
+            "status": self.status,
+            "page": self.page,
+        }
+        values.update(changes)
+        return {k: v for k, v in values.items() if v not in ("", None)}
+
+
+@dataclass(frozen=True)
+class PersonRow:
+    id: int
+    employee_number: str
+    name: str
+    email: str
+    rank: str
+    kind: str
+    roles: tuple[str, ...]
+    on_roster: bool
+
+
+@dataclass(frozen=True)
+class SortLink:
+    key: str
+    label: str
+    args: dict
+    state: str  # "ascending" | "descending" | "none" (aria-sort)
+
+
+@dataclass
+class RosterPage:
+    people: list[PersonRow]
+    total: int
+    query: RosterQuery
+    pages: int
+    sort_links: list[SortLink] = field(default_factory=list)
+
+    @property
+    def has_prev(self) -> bool:
+        return self.query.page > 1
+
+    @property
+    def has_next(self) -> bool:
+        return self.query.page < self.pages
+
+    @property
+    def first_shown(self) -> int:
+        return 0 if not self.total else (self.query.page - 1) * PER_PAGE + 1
+
+    @property
+    def last_shown(self) -> int:
+        return min(self.total, self.query.page * PER_PAGE)
+
+
+def _roles(user: User) -> tuple[str, ...]:
+    roles = []
+    if user.is_chief:
+        roles.append("Chief")
+    if user.is_finance:
+        roles.append("Department finance")
+    return tuple(roles)
+
+
+def _row(user: User) -> PersonRow:
+    return PersonRow(
+        id=user.id,
+        employee_number=user.employee_number,
+        name=f"{user.last_name}, {user.first_name}",
+        email=user.email,
+        rank=user.rank,
+        kind=sworn_label(user.sworn),
+        roles=_roles(user),
+        on_roster=user.active,
+    )
+
+
+def _like(word: str) -> str:
+    escaped = word.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"
+
+
+def _search(words: list[str]) -> list[ColumnElement[bool]]:
+    columns = (User.first_name, User.last_name, User.email, User.employee_number, User.rank)
+    return [
+        or_(*(func.lower(column).like(_like(word), escape="\\") for column in columns))
+        for word in words
+    ]
+
+
+def _sort_links(query: RosterQuery) -> list[SortLink]:
+    labels = {
+        "number": "Employee number",
+        "name": "Name",
+        "email": "Work email",
+        "rank": "Rank",
+        "type": "Sworn or civilian",
+    }
+    links = []
+    for key, label in labels.items():
+        current = query.sort == key
+        order = "desc" if current and query.order == "asc" else "asc"
+        state = ("ascending" if query.order == "asc" else "descending") if current else "none"
+        links.append(SortLink(key, label, query.args(sort=key, order=order, page=1), state))
+    return links
+
+
+def roster_page(department: Department, query: RosterQuery) -> RosterPage:
+    """One page of the department's people (the department must be the bound tenant)."""
+    query = query.normalised()
+    conditions = _search(query.q.split())
+    if query.status == "active":
+        conditions.append(User.active.is_(True))
+    elif query.status == "departed":
+        conditions.append(User.active.is_(False))
+    total = db.session.scalar(select(func.count(User.id)).where(*conditions)) or 0
+    pages = max(1, math.ceil(total / PER_PAGE))
+    query = RosterQuery(query.q, query.sort, query.order, query.status, min(query.page, pages))
+    order_by = [c.desc() if query.order == "desc" else c.asc() for c in SORTS[query.sort]]
+    people = db.session.scalars(
+        select(User)
+        .where(*conditions)
+        .order_by(*order_by)
+        .offset((query.page - 1) * PER_PAGE)
+        .limit(PER_PAGE)
+    ).all()
+    return RosterPage([_row(u) for u in people], total, query, pages, _sort_links(query))
+
+
+# --- one person -----------------------------------------------------------------------------
+
+
+def get_person(user_id: int) -> User:
+    """A person of the bound department; another department's id is a 404."""
+    user = db.session.scalars(select(User).where(User.id == user_id)).one_or_none()
+    if user is None:
+        raise NotFound("There is no such person on your roster.")
+    return user
+
+
+def form_data(user: User) -> dict[str, str]:
+    """A person's facts as the edit form shows them."""
+    values = {name: getattr(user, name) for name in PERSON_FIELDS}
+    values["sworn"] = "sworn" if user.sworn else "civilian"
+    return values
+
+
+def _active_chiefs() -> list[int]:
+    return list(
+        db.session.scalars(select(User.id).where(User.is_chief.is_(True), User.active.is_(True)))
+    )
+
+
+def update_person(department: Department, user_id: int, values: dict[str, str], *, actor) -> User:
+    """Change one person's roster facts, by the same rules as a CSV line."""
+    lock_department(department.id)
+    user = get_person(user_id)
+    row, problems = clean_person(values)
+    if row is None:
+        raise InvalidInput(" ".join(problems))
+    clash = db.session.scalars(
+        select(User).where(User.id != user.id, User.employee_number == row.employee_number)
+    ).first()
+    if clash is not None:
+        raise Conflict(f"Employee number {row.employee_number} already belongs to another person.")
+    if row.email != user.email:
+        if db.session.scalar(select(User.id).where(User.email == row.email)) is not None:
+            raise Conflict(f"{row.email} already belongs to another person on your roster.")
+        if emails_taken_elsewhere(department.id, [row.email]):
+            raise Conflict(f"{row.email} is already used by an account outside this department.")
+    changed = [name for name in PERSON_FIELDS if getattr(user, name) != getattr(row, name)]
+    for name in changed:
+        setattr(user, name, getattr(row, name))
+    if changed:
+        audit.record(
+            actor,
+            "roster.edit",
+            department_id=department.id,
+            subject=f"employee {user.employee_number}",
+            details={"fields": [FIELD_LABELS[name] for name in changed]},
+        )
+    db.session.commit()
+    return user
+
+
+def set_roles(department: Department, user_id: int, *, chief: bool, finance: bool, actor) -> User:
+    """Designate or remove the chief and department-finance roles."""
+    lock_department(department.id)
+    user = get_person(user_id)
+    if not user.active and (chief or finance):
+        raise InvalidInput("Reinstate this person before giving them a role.")
+    if user.is_chief and not chief and _active_chiefs() == [user.id]:
+        raise InvalidInput("The department must keep at least one chief.")
+    before = _roles(user)
+    user.is_chief, user.is_finance = chief, finance
+    after = _roles(user)
+    if before != after:
+        audit.record(
+            actor,
+            "roster.roles",
+            department_id=department.id,
+            subject=f"employee {user.employee_number}",
+            details={"before": list(before), "after": list(after)},
+        )
+    db.session.commit()
+    return user
+
+
+def depart_person(department: Department, user_id: int, *, actor) -> User:
+    """Mark a departure: the account stops working and any directory listing goes at once."""
+    lock_department(department.id)
+    user = get_person(user_id)
+    if not user.active:
+        return user
+    if user.is_chief and _active_chiefs() == [user.id]:
+        raise InvalidInput("This is the department's only chief. Designate another chief first.")
+    depart_people([user.id])
+    audit.record(
+        actor,
+        "roster.departure",
+        department_id=department.id,
+        subject=f"employee {user.employee_number}",
+    )
+    db.session.commit()
+    return get_person(user_id)
+
+
+def reinstate_person(department: Department, user_id: int, *, actor) -> User:
+    lock_department(department.id)
+    user = get_person(user_id)
+    if not user.active:
+        db.session.execute(
+            update(User)
+            .where(User.id == user.id)
+            .values(active=True)
+            .execution_options(synchronize_session=False)
+        )
+        audit.record(
+            actor,
+            "roster.reinstate",
+            department_id=department.id,
+            subject=f"employee {user.employee_number}",
+        )
+    db.session.commit()
+    return get_person(user_id)
+
+
+def resend_invitation(department: Department, user_id: int, *, actor) -> str:
+    """Queue a fresh invitation. The same for everyone, activated or not; returns the address."""
+    user = get_person(user_id)
+    if not user.active:
+        raise InvalidInput(f"{user.display_name} has left the roster. Reinstate them first.")
+    queue_invitation(
+        Invitee(user.id, user.email, user.first_name, user.password_hash), department.name
+    )
+    audit.record(
+        actor,
+        "roster.invitation",
+        department_id=department.id,
+        subject=f"employee {user.employee_number}",
+    )
+    db.session.commit()
+    return user.email
+
+
+# --- export ---------------------------------------------------------------------------------
+
+EXPORT_HEADERS = [*TEMPLATE_HEADERS, "Chief", "Department finance", "Roster status"]
+
+
+def export_roster(department: Department, *, include_departed: bool = False) -> str:
+    """The roster as formula-safe CSV that imports back unchanged."""
+    statement = select(User).order_by(User.last_name, User.first_name, User.id)
+    if not include_departed:
+        statement = statement.where(User.active.is_(True))
+    people = db.session.scalars(statement)
+    return export_csv(
+        EXPORT_HEADERS,
+        (
+            [
+                u.employee_number,
+                u.first_name,
+                u.last_name,
+                u.email,
+                u.rank,
+                sworn_label(u.sworn),
+                "Yes" if u.is_chief else "No",
+                "Yes" if u.is_finance else "No",
+                "On roster" if u.active else "Departed",
+            ]
+            for u in people
+        ),
+    )

@@ -1,0 +1,112 @@
+"""Uploaded roster files waiting between preview and confirm.
+
+The preview is not kept in the database (nothing an officer could ever see, nothing to clean
+up in backups): the uploaded bytes wait in a private file under UPLOAD_FOLDER/roster with a
+random name, and the confirm form carries a signed ticket naming that file, the department,
+the chief and the import mode. The file is deleted on confirm or cancel, and files older than
+an hour are purged whenever a new file is staged.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from flask import current_app
+from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
+
+from wnwa.errors import DomainError
+
+MAX_AGE = 3600
+_SALT = "roster-upload-v1"
+
+
+class StagedUploadGone(DomainError):
+    status_code = 410
+
+    def __init__(self) -> None:
+        super().__init__(
+            "This preview has expired or was already used. Nothing was changed: upload the "
+            "file again."
+        )
+
+
+@dataclass(frozen=True)
+class Ticket:
+    key: str
+    department_id: int
+    user_id: int
+    full_sync: bool
+    digest: str
+
+
+def _folder() -> Path:
+    folder = Path(current_app.config["UPLOAD_FOLDER"]) / "roster"
+    folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+    return folder
+
+
+def _serializer() -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt=_SALT)
+
+
+def purge_expired(now: float | None = None) -> int:
+    now = time.time() if now is None else now
+    removed = 0
+    for path in _folder().glob("*.csv"):
+        try:
+            if now - path.stat().st_mtime > MAX_AGE:
+                path.unlink()
+                removed += 1
+        except FileNotFoundError:
+            continue
+    return removed
+
+
+def stage(data: bytes, *, department_id: int, user_id: int, full_sync: bool, digest: str) -> str:
+    """Keep the bytes; return the signed ticket for the confirm form."""
+    purge_expired()
+    key = secrets.token_hex(16)
+    path = _folder() / f"{key}.csv"
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "wb") as handle:
+        handle.write(data)
+    return _serializer().dumps(
+        {"k": key, "d": department_id, "u": user_id, "s": full_sync, "g": digest}
+    )
+
+
+def open_ticket(token: str, *, department_id: int, user_id: int) -> Ticket:
+    """The ticket, if it is genuine, fresh, and belongs to this chief and department."""
+    try:
+        data = _serializer().loads(token or "", max_age=MAX_AGE)
+    except (SignatureExpired, BadSignature):
+        raise StagedUploadGone() from None
+    ticket = Ticket(
+        key=str(data.get("k", "")),
+        department_id=int(data.get("d", 0)),
+        user_id=int(data.get("u", 0)),
+        full_sync=bool(data.get("s")),
+        digest=str(data.get("g", "")),
+    )
+    if (
+        ticket.department_id != department_id
+        or ticket.user_id != user_id
+        or not ticket.key.isalnum()
+    ):
+        raise StagedUploadGone()
+    return ticket
+
+
+def read(ticket: Ticket) -> bytes:
+    try:
+        return (_folder() / f"{ticket.key}.csv").read_bytes()
+    except FileNotFoundError:
+        raise StagedUploadGone() from None
+
+
+def discard(ticket: Ticket) -> None:
+    (_folder() / f"{ticket.key}.csv").unlink(missing_ok=True)
