@@ -15,6 +15,7 @@ from wnwa.extensions import db
 from wnwa.tenants.models import Department, User
 from wnwa.tenants.scoping import tenant_context
 from wnwa.tenants.services import slugify
+from wnwa.training.demo import seed_training
 
 DEMO_PASSWORD = "quiet harbor lantern 2026"  # printed demo login  # noqa: S105  # nosec B105
 DEMO_TOTP = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"  # printed so a demo user can add it to an app
@@ -175,7 +176,9 @@ def seed_demo(*, today: date | None = None, rng: random.Random | None = None) ->
     db.session.commit()
     for dept in db.session.scalars(select(Department)).all():
         _seed_roster(dept, rng)
-    return _seed_logins()
+    logins = _seed_logins()
+    seed_training(today)
+    return logins
 
 
 def _seed_roster(dept: Department, rng: random.Random) -> None:

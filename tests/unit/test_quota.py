@@ -207,6 +207,7 @@ def test_state_values() -> None:
         ({"small_min": 0.11}, "small_min <= small_target"),
         ({"large_min": 0.025, "large_target": 0.021}, "large_min <= large_target"),
         ({"small_size": 13_000}, "small_size < large_size"),
+        ({"small_target": 0.25, "large_target": 0.02}, "target to slide no faster"),
         ({"small_size": 0}, "small_size"),
         ({"large_min": math.nan}, "large_min"),
     ],
@@ -237,3 +238,56 @@ def test_custom_anchors_flow_into_status() -> None:
     result = status(sworn=100, counted=6, joined=date(2020, 1, 1), on=ON, anchors=anchors)
     assert result.state is QuotaState.NON_COMPLIANT
     assert result.shortfall == 1
+
+
+@st.composite
+def anchors(draw) -> QuotaAnchors:
+    large_min = draw(st.floats(min_value=0.005, max_value=0.05))
+    large_target = draw(st.floats(min_value=large_min, max_value=0.08))
+    small_min = draw(st.floats(min_value=large_min, max_value=0.15))
+    # the target slides no faster than the minimum: small_target/large_target <= small_min/large_min
+    floor = max(small_min, large_target)
+    ceiling = max(floor, min(1.0, large_target * small_min / large_min))
+    small_target = draw(st.floats(min_value=floor, max_value=ceiling))
+    return QuotaAnchors(
+        small_min=small_min,
+        small_target=small_target,
+        large_min=large_min,
+        large_target=large_target,
+    )
+
+
+@given(anchors(), st.integers(min_value=0, max_value=60_000))
+def test_tuned_anchors_keep_the_shape(tuned: QuotaAnchors, sworn: int) -> None:
+    here, bigger = band(sworn, tuned), band(sworn + 1, tuned)
+    assert bigger.minimum >= here.minimum and bigger.target >= here.target
+    assert bigger.min_rate <= here.min_rate and bigger.target_rate <= here.target_rate
+    assert here.minimum <= here.target
+    if sworn >= 1:
+        assert here.minimum >= 1
+
+
+@given(
+    st.integers(min_value=0, max_value=50_000),
+    st.integers(min_value=0, max_value=3_000),
+    st.dates(min_value=date(2000, 1, 1), max_value=date(2100, 12, 31)),
+    st.integers(min_value=-800, max_value=800),
+)
+def test_status_is_consistent(sworn: int, counted: int, joined: date, offset: int) -> None:
+    on = joined + timedelta(days=offset)
+    result = status(sworn=sworn, counted=counted, joined=joined, on=on)
+    assert result.shortfall == max(0, result.minimum - counted)
+    assert (result.state is QuotaState.COMPLIANT) == (result.shortfall == 0)
+    if result.shortfall:
+        in_grace = on < grace_end(joined)
+        assert result.state is (QuotaState.IN_GRACE if in_grace else QuotaState.NON_COMPLIANT)
+    assert result.days_left == max(0, (grace_end(joined) - on).days)
+
+
+def test_target_sliding_faster_than_minimum_is_refused() -> None:
+    """Otherwise the minimum would overtake the target above the large anchor."""
+    with pytest.raises(ValueError, match="overtake the target above 13000 sworn"):
+        QuotaAnchors(small_min=0.05, small_target=0.25, large_min=0.05, large_target=0.05)
+    same_slope = QuotaAnchors(small_min=0.07, small_target=0.105, large_min=0.02, large_target=0.03)
+    for sworn in (13_000, 20_000, 100_000):
+        assert band(sworn, same_slope).minimum <= band(sworn, same_slope).target

@@ -26,7 +26,13 @@ ROLE_NAV: dict[str, list[NavItem]] = {
     "vetter": [NavItem("Network", "network.overview")],
 }
 
-PUBLIC_NAV = [NavItem("About", "site.index"), NavItem("Crisis lines", "site.crisis")]
+PUBLIC_NAV = [
+    NavItem("About", "site.index"),
+    NavItem("Membership", "training_public.membership"),
+    NavItem("Training", "training_public.training"),
+    NavItem("Crisis lines", "site.crisis"),
+    NavItem("What we store", "site.privacy"),
+]
 
 
 def register_nav(role: str, item: NavItem) -> None:

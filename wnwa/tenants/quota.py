@@ -44,6 +44,14 @@ class QuotaAnchors:
                 f"quota anchors need large_min <= large_target, "
                 f"got {self.large_min!r} > {self.large_target!r}"
             )
+        if self.small_target * self.large_min > self.small_min * self.large_target * (1 + 1e-12):
+            raise ValueError(
+                "quota anchors need the target to slide no faster than the minimum "
+                "(small_target/large_target <= small_min/large_min), or the minimum would "
+                f"overtake the target above {self.large_size} sworn; got "
+                f"{self.small_target!r}/{self.large_target!r} > "
+                f"{self.small_min!r}/{self.large_min!r}"
+            )
         if not 1 <= self.small_size < self.large_size:
             raise ValueError(
                 f"quota anchors need 1 <= small_size < large_size, "

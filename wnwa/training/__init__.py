@@ -1,1 +1,19 @@
-"""Peer-support training: classes, seats, attendance, certifications."""
+"""Peer-support training: classes, seats, attendance, certifications (incl. external ones),
+and the peer-supporter quota pages and commands."""
+
+
+def blueprints():
+    from wnwa.site.navigation import NavItem, register_nav
+    from wnwa.training import admin_views, public_views, views
+
+    register_nav("chief", NavItem("Peer support", "training.chief_overview"))
+    register_nav("officer", NavItem("Training", "training_officer.index"))
+    register_nav("network_admin", NavItem("Quota", "training_admin.quota"))
+    register_nav("network_admin", NavItem("Training", "training_admin.classes_list"))
+    return [views.bp, views.officer_bp, admin_views.bp, public_views.bp]
+
+
+def cli_groups():
+    from wnwa.training.cli import quota_cli
+
+    return [quota_cli]

@@ -1,14 +1,21 @@
-"""Whether someone holds a valid peer-support certification: the one place for that rule."""
+"""Whether someone holds a valid peer-support certification: the one place for that rule.
+
+A certification is valid on a date D when it was issued on or before D, is not revoked, and
+has no renewal date or one after D. Validity is always computed at query time, so a renewal
+date passing needs no write: the quota count and the directory stop counting that person that
+very day. Revocation is a write, and also removes the person's directory listing at once.
+"""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, and_, or_, select
+from sqlalchemy import ColumnElement, Select, and_, func, or_, select
 
 from wnwa import audit
-from wnwa.errors import InvalidInput
+from wnwa.errors import Conflict, InvalidInput, NotFound
 from wnwa.extensions import db
 from wnwa.tenants.models import User
 from wnwa.training.models import CERTIFICATION_SOURCES, Certification
@@ -67,3 +74,118 @@ def add_certification(
         details={"source": source, "course": certification.course, "on": on.isoformat()},
     )
     return certification
+
+
+@dataclass(frozen=True)
+class CertifiedMember:
+    certification_id: int
+    user_id: int
+    name: str
+    rank: str
+    sworn: bool
+    course: str
+    source: str
+    certified_on: date
+    renews_on: date | None
+
+
+def certified_members(on: date) -> list[CertifiedMember]:
+    """Active members of the bound department with a valid certification on `on` (the latest
+    valid certification of each)."""
+    latest = (
+        select(Certification.user_id, func.max(Certification.id).label("cid"))
+        .where(valid_on(on))
+        .group_by(Certification.user_id)
+        .subquery()
+    )
+    rows = db.session.execute(
+        select(Certification, User)
+        .join(latest, latest.c.cid == Certification.id)
+        .join(User, User.id == Certification.user_id)
+        .where(User.active.is_(True))
+        .order_by(User.last_name, User.first_name)
+    ).all()
+    return [
+        CertifiedMember(
+            certification_id=cert.id,
+            user_id=user.id,
+            name=user.display_name,
+            rank=user.rank,
+            sworn=user.sworn,
+            course=cert.course,
+            source=cert.source,
+            certified_on=cert.certified_on,
+            renews_on=cert.renews_on,
+        )
+        for cert, user in rows
+    ]
+
+
+def certified_count(on: date) -> int:
+    """Active sworn members of the bound department certified on `on`."""
+    return (
+        db.session.scalar(
+            select(func.count(User.id)).where(
+                User.active.is_(True),
+                User.sworn.is_(True),
+                User.id.in_(certified_user_ids(on)),
+            )
+        )
+        or 0
+    )
+
+
+def revoke_certification(
+    certification: Certification, *, on: date, reason: str, actor: Any
+) -> bool:
+    """Withdraw a certification (flush only; the tenant of its department must be bound).
+
+    If the person holds no other valid certification their directory listing goes at once.
+    Returns whether they were unlisted.
+    """
+    reason = reason.strip()
+    if not reason:
+        raise InvalidInput("Give the reason for withdrawing the certification.")
+    if certification.revoked_on is not None:
+        raise Conflict("That certification was already withdrawn.")
+    certification.revoked_on = on
+    db.session.flush()
+    audit.record(
+        actor,
+        "certification.revoked",
+        department_id=certification.department_id,
+        subject=f"user {certification.user_id}",
+        details={"certification": certification.id, "reason": reason[:300]},
+    )
+    if is_certified(certification.user_id, on):
+        return False
+    return unlist([certification.user_id]) > 0
+
+
+def unlist(user_ids: list[int]) -> int:
+    """Remove these people's directory listings (flush only)."""
+    from wnwa.directory.services import unlist_users
+
+    return unlist_users(user_ids) if user_ids else 0
+
+
+def certification_or_404(certification_id: int) -> Certification:
+    found = db.session.scalars(
+        select(Certification).where(Certification.id == certification_id)
+    ).one_or_none()
+    if found is None:
+        raise NotFound("No such certification.")
+    return found
+
+
+def withdraw_certification(
+    department_id: int, certification_id: int, *, reason: str, actor: Any, on: date
+) -> bool:
+    """A network admin withdraws a certification; returns whether the person was unlisted."""
+    from wnwa.training.tenancy import acting_for
+
+    with acting_for(department_id):
+        certification = certification_or_404(certification_id)
+        unlisted = revoke_certification(certification, on=on, reason=reason, actor=actor)
+    db.session.commit()
+    return unlisted

@@ -1,0 +1,125 @@
+"""Concurrent reservations never exceed a class's capacity: real threads, each with its own
+connection and committed transactions (PostgreSQL: the class row is locked FOR UPDATE; SQLite:
+writers serialize and a stale snapshot is retried). Everything committed is removed after."""
+
+from __future__ import annotations
+
+import threading
+from datetime import date, timedelta
+
+import pytest
+from sqlalchemy import create_engine, delete, select
+
+from tests import factories
+from wnwa.audit import AuditEntry
+from wnwa.database import configure_engine_events
+from wnwa.errors import DomainError
+from wnwa.extensions import db
+from wnwa.mail import MailJob
+from wnwa.tenants.models import Department, User
+from wnwa.tenants.scoping import bind_tenant, tenant_context
+from wnwa.training import seats
+from wnwa.training.models import Seat, TrainingClass
+
+START = date(2026, 9, 14)
+ON = date(2026, 8, 1)
+CAPACITY = 3
+THREADS = 8
+
+
+@pytest.fixture
+def committed(app):
+    """Swap the test's rolled-back connection for a real engine; clean up what was committed."""
+    engines = db._app_engines[app]
+    held = engines[None]
+    engine = create_engine(app.config["SQLALCHEMY_DATABASE_URI"], pool_size=THREADS + 2)
+    configure_engine_events(engine)
+    engines[None] = engine
+    db.session.remove()
+    made: dict[str, list[int]] = {"departments": [], "classes": [], "staff": []}
+    try:
+        yield made
+    finally:
+        db.session.remove()
+        _cleanup(made)
+        db.session.remove()
+        engines[None] = held
+        engine.dispose()
+
+
+def _cleanup(made: dict[str, list[int]]) -> None:
+    from wnwa.auth.models import StaffAccount
+    from wnwa.training.models import ClassDay
+
+    for dept_id in made["departments"]:
+        with tenant_context(dept_id):
+            db.session.execute(delete(Seat))
+            db.session.execute(delete(User))
+            db.session.commit()
+    db.session.execute(delete(AuditEntry).where(AuditEntry.department_id.in_(made["departments"])))
+    db.session.execute(delete(AuditEntry).where(AuditEntry.subject.like("class %")))
+    db.session.execute(delete(MailJob))
+    db.session.execute(delete(ClassDay).where(ClassDay.class_id.in_(made["classes"])))
+    db.session.execute(delete(TrainingClass).where(TrainingClass.id.in_(made["classes"])))
+    db.session.execute(delete(Department).where(Department.id.in_(made["departments"])))
+    db.session.execute(delete(StaffAccount).where(StaffAccount.id.in_(made["staff"])))
+    db.session.commit()
+
+
+def test_concurrent_reservations_never_exceed_capacity(app, committed):
+    from tests.training.conftest import class_input
+    from wnwa.training import classes
+
+    with app.app_context():
+        depts = [factories.department(sworn=50) for _ in range(2)]
+        committed["departments"] += [d.id for d in depts]
+        admin = factories.staff("network_admin")
+        committed["staff"].append(admin.id)
+        days = [START + timedelta(days=i) for i in range(3)]
+        cls = classes.create_class(class_input(days, capacity=CAPACITY), actor=admin, on=ON)
+        committed["classes"].append(cls.id)
+        people = []
+        for n in range(THREADS):
+            dept = depts[n % 2]
+            people.append((dept.id, factories.officer(dept).employee_number))
+        class_id = cls.id
+
+    barrier = threading.Barrier(THREADS)
+    outcomes: list[str] = []
+    lock = threading.Lock()
+
+    def reserve(dept_id: int, number: str) -> None:
+        with app.app_context():
+            bind_tenant(dept_id)
+            department = db.session.scalars(
+                select(Department).where(Department.id == dept_id)
+            ).one()
+            barrier.wait(timeout=30)
+            try:
+                seat = seats.reserve_seat(
+                    department, class_id=class_id, officer=number, actor="chief", on=ON
+                )
+                result = seat.status
+            except DomainError as exc:
+                result = f"error: {exc.message}"
+            finally:
+                db.session.remove()
+            with lock:
+                outcomes.append(result)
+
+    threads = [threading.Thread(target=reserve, args=person) for person in people]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+
+    assert sorted(outcomes) == ["reserved"] * CAPACITY + ["waitlisted"] * (THREADS - CAPACITY)
+    with app.app_context():
+        stored = []
+        for dept_id in committed["departments"]:
+            with tenant_context(dept_id):
+                stored += db.session.scalars(
+                    select(Seat.status).where(Seat.class_id == class_id)
+                ).all()
+        assert stored.count("reserved") == CAPACITY
+        assert stored.count("waitlisted") == THREADS - CAPACITY

@@ -1,0 +1,320 @@
+"""Peer-supporter quota per department: counting (from the directory and the roster), status
+on a date, the network-wide report, and the daily reminders.
+
+The maths is the pure `wnwa.tenants.quota`; this module only gathers the inputs:
+* sworn strength N: the larger of the declared strength and the active sworn officers on the
+  roster (roster growth raises the requirement at once; an incomplete roster does not lower it);
+* counted supporters: active, sworn, certified and listed in the directory (the directory's
+  `listed_supporter_count`, so there is one counting rule);
+* anchors: configuration, overridden by the network admins' settings.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import date
+from enum import StrEnum
+
+from flask import current_app
+from sqlalchemy import func, select
+
+from wnwa import mail
+from wnwa.errors import InvalidInput
+from wnwa.extensions import db
+from wnwa.tenants.models import Department, User
+from wnwa.tenants.quota import QuotaState, QuotaStatus, status
+from wnwa.tenants.scoping import TenantViolation, bind_tenant, bound_department_id
+from wnwa.training.models import QuotaReminder
+from wnwa.training.network_counts import (
+    chief_emails_by_department,
+    counted_by_department,
+    roster_sworn_by_department,
+)
+from wnwa.training.notify import admin_emails
+from wnwa.training.settings import quota_anchors
+
+GRACE_WARNINGS = (60, 30)
+
+
+@contextmanager
+def bound_to(department_id: int) -> Iterator[None]:
+    """Read as `department_id`: binds it if nothing is bound, keeps it if it already is."""
+    current = bound_department_id()
+    if current == department_id:
+        yield
+        return
+    if current is not None:
+        raise TenantViolation("quota of another department requested")
+    bind_tenant(department_id)
+    try:
+        yield
+    finally:
+        bind_tenant(None)
+
+
+def _roster_sworn(department_id: int) -> int:
+    with bound_to(department_id):
+        return (
+            db.session.scalar(
+                select(func.count(User.id)).where(User.active.is_(True), User.sworn.is_(True))
+            )
+            or 0
+        )
+
+
+def counted_supporters(department_id: int, on: date) -> int:
+    """Active, sworn, certified (on `on`) and listed supporters of the department."""
+    from wnwa.directory.services import listed_supporter_count
+
+    with bound_to(department_id):
+        return listed_supporter_count(department_id, on)
+
+
+def sworn_strength(department: Department) -> int:
+    return max(department.sworn_declared, _roster_sworn(department.id))
+
+
+def department_quota(department: Department, on: date) -> QuotaStatus:
+    """The department's quota standing on `on`."""
+    return status(
+        sworn=sworn_strength(department),
+        counted=counted_supporters(department.id, on),
+        joined=department.joined_on,
+        on=on,
+        anchors=quota_anchors(),
+    )
+
+
+# --- network-wide ------------------------------------------------------------------------------
+
+
+STATE_LABELS = {
+    QuotaState.COMPLIANT: "Compliant",
+    QuotaState.IN_GRACE: "In grace period",
+    QuotaState.NON_COMPLIANT: "Not compliant",
+}
+
+
+def describe(result: QuotaStatus) -> str:
+    """One line for lists: the state, the shortfall and any grace left."""
+    label = STATE_LABELS[result.state]
+    if result.state is QuotaState.COMPLIANT:
+        return f"{label} ({result.counted} of minimum {result.minimum})"
+    short = f"{result.shortfall} short of {result.minimum}"
+    if result.state is QuotaState.IN_GRACE:
+        return f"{label}: {short}, {result.days_left} days left"
+    return f"{label}: {short}"
+
+
+class QuotaSort(StrEnum):
+    STATUS = "status"
+    GRACE = "grace"
+    NAME = "name"
+    SHORTFALL = "shortfall"
+
+
+_STATE_ORDER = {QuotaState.NON_COMPLIANT: 0, QuotaState.IN_GRACE: 1, QuotaState.COMPLIANT: 2}
+
+
+@dataclass(frozen=True)
+class DepartmentQuota:
+    department_id: int
+    name: str
+    state_code: str
+    status: QuotaStatus
+
+
+def _sort_key(sort: QuotaSort):
+    if sort is QuotaSort.STATUS:
+        return lambda r: (_STATE_ORDER[r.status.state], -r.status.shortfall, r.name)
+    if sort is QuotaSort.GRACE:
+        # Departments still in grace first, the fewest days left first; then the rest by status.
+        return lambda r: (
+            r.status.state is not QuotaState.IN_GRACE,
+            r.status.days_left if r.status.state is QuotaState.IN_GRACE else 0,
+            _STATE_ORDER[r.status.state],
+            r.name,
+        )
+    if sort is QuotaSort.SHORTFALL:
+        return lambda r: (-r.status.shortfall, r.name)
+    return lambda r: r.name
+
+
+def parse_sort(value: str | None) -> QuotaSort:
+    try:
+        return QuotaSort(value or QuotaSort.STATUS)
+    except ValueError:
+        raise InvalidInput(f"Sort by one of: {', '.join(s.value for s in QuotaSort)}.") from None
+
+
+def network_quota(on: date, sort: QuotaSort = QuotaSort.STATUS) -> list[DepartmentQuota]:
+    """Every member department's standing on `on` (departments that left are not listed)."""
+    anchors = quota_anchors()
+    roster = roster_sworn_by_department()
+    counted = counted_by_department(on)
+    departments = db.session.scalars(
+        select(Department).where(Department.status != "left").order_by(Department.name)
+    ).all()
+    rows = []
+    for department in departments:
+        result = status(
+            sworn=max(department.sworn_declared, roster.get(department.id, 0)),
+            counted=counted.get(department.id, 0),
+            joined=department.joined_on,
+            on=on,
+            anchors=anchors,
+        )
+        rows.append(DepartmentQuota(department.id, department.name, department.state, result))
+    return sorted(rows, key=_sort_key(sort))
+
+
+# --- reminders ------------------------------------------------------------------------------
+
+SHORTFALL = "shortfall"
+GRACE_OVER = "grace_over"
+
+
+def _grace_kind(days: int) -> str:
+    return f"grace_{days}"
+
+
+@dataclass(frozen=True)
+class ReminderRun:
+    checked: int
+    sent: dict[str, int]
+
+    @property
+    def total(self) -> int:
+        return sum(self.sent.values())
+
+
+class _Ledger:
+    """The reminders already sent, read once per run (no query per department)."""
+
+    def __init__(self) -> None:
+        rows = db.session.scalars(
+            select(QuotaReminder).where(
+                (QuotaReminder.kind != SHORTFALL) | QuotaReminder.closed_on.is_(None)
+            )
+        ).all()
+        self.sent = {(r.department_id, r.kind, r.period) for r in rows if r.kind != SHORTFALL}
+        self.open = {r.department_id: r for r in rows if r.kind == SHORTFALL}
+
+    def has(self, department_id: int, kind: str, period: str) -> bool:
+        return (department_id, kind, period) in self.sent
+
+    def open_episode(self, department_id: int, on: date) -> bool:
+        """Open a shortfall episode; False if one already began (and closed) today."""
+        today = db.session.scalars(
+            select(QuotaReminder).where(
+                QuotaReminder.department_id == department_id,
+                QuotaReminder.kind == SHORTFALL,
+                QuotaReminder.period == on.isoformat(),
+            )
+        ).first()
+        if today is not None:
+            today.closed_on = None
+            self.open[department_id] = today
+            return False
+        self.mark(department_id, SHORTFALL, on.isoformat(), on)
+        return True
+
+    def mark(self, department_id: int, kind: str, period: str, on: date) -> None:
+        row = QuotaReminder(department_id=department_id, kind=kind, period=period, sent_on=on)
+        db.session.add(row)
+        if kind == SHORTFALL:
+            self.open[department_id] = row
+        else:
+            self.sent.add((department_id, kind, period))
+
+
+def _message(department: Department, result: QuotaStatus, kind: str) -> tuple[str, str]:
+    base = current_app.config["PUBLIC_BASE_URL"].rstrip("/")
+    facts = (
+        f"{department.name} counts {result.counted} listed, certified peer supporters; "
+        f"its minimum is {result.minimum} and its target {result.target} "
+        f"for {result.sworn} sworn officers."
+    )
+    if result.state is QuotaState.IN_GRACE:
+        when = (
+            f"The 12-month grace period ends on {result.grace_ends.isoformat()} "
+            f"({result.days_left} days left)."
+        )
+    else:
+        when = f"The grace period ended on {result.grace_ends.isoformat()}."
+    if kind == SHORTFALL:
+        subject = f"{department.name}: {result.shortfall} peer supporter(s) short of the minimum"
+    elif kind == GRACE_OVER:
+        subject = f"{department.name}: grace period over, {result.shortfall} supporter(s) short"
+    else:
+        subject = f"{department.name}: {result.days_left} days of quota grace left"
+    body = (
+        f"{facts}\n\nIt is {result.shortfall} short of the minimum. {when}\n\n"
+        "Reserve seats in a peer-support class, submit external training for review, or ask "
+        "certified officers to list themselves in the directory:\n"
+        f"{base}/department/peer-support\n"
+    )
+    return subject, body
+
+
+def _send(department: Department, result: QuotaStatus, kind: str, to: list[str]) -> None:
+    subject, body = _message(department, result, kind)
+    for address in to:
+        mail.enqueue(address, subject, body)
+
+
+def _remind(ledger: _Ledger, department: Department, result: QuotaStatus, on: date) -> str | None:
+    """Which reminder is due now, if any (at most one per department and run); marks it and
+    any it makes redundant as sent."""
+    dept_id, period = department.id, result.grace_ends.isoformat()
+    if result.shortfall == 0:
+        episode = ledger.open.pop(dept_id, None)
+        if episode is not None:
+            episode.closed_on = on
+        return None
+    pending = [
+        days
+        for days in GRACE_WARNINGS
+        if result.state is QuotaState.IN_GRACE
+        and result.days_left <= days
+        and not ledger.has(dept_id, _grace_kind(days), period)
+    ]
+    over = result.state is QuotaState.NON_COMPLIANT and not ledger.has(dept_id, GRACE_OVER, period)
+    due = None
+    if dept_id not in ledger.open:
+        due = SHORTFALL if ledger.open_episode(dept_id, on) else None
+    elif pending:
+        due = _grace_kind(min(pending))
+    elif over:
+        due = GRACE_OVER
+    for days in pending:
+        ledger.mark(dept_id, _grace_kind(days), period, on)
+    if over:
+        ledger.mark(dept_id, GRACE_OVER, period, on)
+    return due
+
+
+def send_reminders(on: date) -> ReminderRun:
+    """The daily run: email each due reminder once (idempotent for the same day and after)."""
+    sent: dict[str, int] = {}
+    rows = network_quota(on)
+    departments = {
+        d.id: d for d in db.session.scalars(select(Department).where(Department.status != "left"))
+    }
+    ledger = _Ledger()
+    due = []
+    for row in rows:
+        kind = _remind(ledger, departments[row.department_id], row.status, on)
+        if kind is not None:
+            due.append((row, kind))
+            sent[kind] = sent.get(kind, 0) + 1
+    chiefs = chief_emails_by_department([row.department_id for row, _ in due])
+    admins = admin_emails()
+    for row, kind in due:
+        own = chiefs.get(row.department_id, [])
+        to = own + [a for a in admins if a not in own]
+        _send(departments[row.department_id], row.status, kind, to)
+    db.session.commit()
+    return ReminderRun(checked=len(rows), sent=sent)

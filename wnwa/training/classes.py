@@ -1,0 +1,313 @@
+"""Training classes: creation and changes by network admins, and what the public sees."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from sqlalchemy import func, select, update
+
+from wnwa import audit
+from wnwa.errors import Conflict, InvalidInput, NotFound
+from wnwa.extensions import db
+from wnwa.training.models import (
+    PLACE_HOLDING_STATUSES,
+    SEAT_RESERVED,
+    SEAT_WAITLISTED,
+    Attendance,
+    ClassDay,
+    Seat,
+    TrainingClass,
+)
+
+MAX_DAYS = 10
+MAX_CAPACITY = 1000
+MAX_PRICE_CENTS = 10_000_000
+MAX_HOURS = 200
+
+
+@dataclass(frozen=True)
+class ClassInput:
+    """What an admin enters for a class. `days` keeps blanks (None) where fields were empty."""
+
+    title: str
+    location: str
+    days: list[date | None]
+    capacity: int | None
+    seats_per_department: int | None
+    price_cents: int | None
+    hours: int | None
+    registration_deadline: date | None
+
+
+def class_problems(data: ClassInput) -> list[str]:
+    """Everything wrong with `data`, in words an admin can act on (empty list: fine)."""
+    problems = []
+    if not data.title.strip():
+        problems.append("Give the class a title, e.g. 3-day teammate course.")
+    elif len(data.title.strip()) > 200:
+        problems.append("Keep the title under 200 characters.")
+    if not data.location.strip():
+        problems.append("Give the location.")
+    elif len(data.location.strip()) > 300:
+        problems.append("Keep the location under 300 characters.")
+    problems += _day_problems(data.days)
+    days = [d for d in data.days if d is not None]
+    if data.capacity is None or not 1 <= data.capacity <= MAX_CAPACITY:
+        problems.append(f"Capacity must be between 1 and {MAX_CAPACITY} seats.")
+    if data.seats_per_department is not None and (
+        data.seats_per_department < 1
+        or (data.capacity is not None and data.seats_per_department > data.capacity)
+    ):
+        problems.append("Seats per department must be at least 1 and at most the capacity.")
+    if data.price_cents is None or not 0 <= data.price_cents <= MAX_PRICE_CENTS:
+        problems.append("Price must be between $0 and $100,000.")
+    if data.hours is None or not 1 <= data.hours <= MAX_HOURS:
+        problems.append(f"Hours must be between 1 and {MAX_HOURS}.")
+    if data.registration_deadline is None:
+        problems.append("Give the registration deadline.")
+    elif days and data.registration_deadline > days[0]:
+        problems.append(
+            f"The registration deadline ({data.registration_deadline.isoformat()}) must be on "
+            f"or before the first day ({days[0].isoformat()})."
+        )
+    return problems
+
+
+def _day_problems(entered: list[date | None]) -> list[str]:
+    days = [d for d in entered if d is not None]
+    if not days:
+        return ["Give the date of each class day (at least one)."]
+    problems = []
+    last_filled = max(i for i, d in enumerate(entered) if d is not None)
+    if any(d is None for d in entered[:last_filled]):
+        problems.append("Fill the class days from day 1 on, without gaps.")
+    if len(days) > MAX_DAYS:
+        problems.append(f"A class has at most {MAX_DAYS} days.")
+    for n, (before, after) in enumerate(zip(days, days[1:], strict=False), start=2):
+        if after == before:
+            problems.append(f"Day {n} repeats day {n - 1} ({after.isoformat()}).")
+        elif after < before:
+            problems.append(
+                f"Class days must be in date order: day {n} ({after.isoformat()}) comes "
+                f"before day {n - 1} ({before.isoformat()})."
+            )
+    return problems
+
+
+def _apply(cls: TrainingClass, data: ClassInput, days: list[date]) -> None:
+    cls.title = data.title.strip()
+    cls.location = data.location.strip()
+    cls.capacity = data.capacity or 0
+    cls.seats_per_department = data.seats_per_department
+    cls.price_cents = data.price_cents or 0
+    cls.hours = data.hours or 0
+    cls.registration_deadline = data.registration_deadline or days[0]
+    cls.starts_on, cls.ends_on = days[0], days[-1]
+
+
+def create_class(data: ClassInput, *, actor: Any, on: date) -> TrainingClass:
+    problems = class_problems(data)
+    if data.registration_deadline is not None and data.registration_deadline < on:
+        problems.append("The registration deadline has already passed.")
+    if problems:
+        raise ClassInvalid(problems)
+    days = [d for d in data.days if d is not None]
+    cls = TrainingClass()
+    _apply(cls, data, days)
+    cls.days = [ClassDay(day=d) for d in days]
+    db.session.add(cls)
+    db.session.flush()
+    audit.record(actor, "training.class_created", subject=f"class {cls.id}", details=_facts(cls))
+    from wnwa.training.seats import offer_makeups
+
+    offer_makeups(on)
+    db.session.commit()
+    return cls
+
+
+def update_class(class_id: int, data: ClassInput, *, actor: Any, on: date) -> TrainingClass:
+    cls = lock_class(class_id)
+    if cls.completed_on is not None:
+        raise Conflict("This class is complete; it can no longer be changed.")
+    problems = class_problems(data)
+    held = place_count(cls.id)
+    if data.capacity is not None and data.capacity < held:
+        problems.append(
+            f"Capacity {data.capacity} is below the {held} seats already reserved; "
+            "cancel seats first or keep the capacity at least that high."
+        )
+    most = _most_seats_of_one_department(cls.id)
+    if data.seats_per_department is not None and data.seats_per_department < most:
+        problems.append(
+            f"One department already holds {most} seats; seats per department cannot be lower."
+        )
+    days = [d for d in data.days if d is not None]
+    if days != [d.day for d in cls.days] and _has_attendance(cls.id):
+        problems.append("Attendance is already recorded, so the class days can no longer change.")
+    if problems:
+        raise ClassInvalid(problems)
+    _apply(cls, data, days)
+    kept = {d.day: d for d in cls.days}
+    cls.days = [kept.get(day) or ClassDay(day=day) for day in days]
+    db.session.flush()
+    audit.record(actor, "training.class_changed", subject=f"class {cls.id}", details=_facts(cls))
+    from wnwa.training.seats import promote_waitlist
+
+    promote_waitlist(cls, on=on)
+    db.session.commit()
+    return cls
+
+
+class ClassInvalid(InvalidInput):
+    def __init__(self, problems: list[str]) -> None:
+        super().__init__(" ".join(problems))
+        self.problems = problems
+
+
+def _facts(cls: TrainingClass) -> dict[str, Any]:
+    return {
+        "title": cls.title,
+        "location": cls.location,
+        "days": [d.day.isoformat() for d in cls.days],
+        "capacity": cls.capacity,
+        "seats_per_department": cls.seats_per_department,
+        "price_cents": cls.price_cents,
+        "registration_deadline": cls.registration_deadline.isoformat(),
+    }
+
+
+# --- reading ---------------------------------------------------------------------------------
+
+
+def get_class(class_id: int) -> TrainingClass:
+    cls = db.session.scalars(select(TrainingClass).where(TrainingClass.id == class_id)).first()
+    if cls is None:
+        raise NotFound("No such training class.")
+    return cls
+
+
+def lock_class(class_id: int) -> TrainingClass:
+    """Load the class and hold its row lock until the transaction ends, so that seat counts
+    read afterwards cannot change under us (PostgreSQL: SELECT ... FOR UPDATE; SQLite: a write
+    to the row takes the database's single write lock)."""
+    stmt = (
+        select(TrainingClass)
+        .where(TrainingClass.id == class_id)
+        .execution_options(populate_existing=True)
+    )
+    if db.session.get_bind().dialect.name == "postgresql":
+        stmt = stmt.with_for_update()
+    else:
+        db.session.execute(
+            update(TrainingClass)
+            .where(TrainingClass.id == class_id)
+            .values(capacity=TrainingClass.capacity)
+            .execution_options(synchronize_session=False)
+        )
+    cls = db.session.scalars(stmt).first()
+    if cls is None:
+        raise NotFound("No such training class.")
+    return cls
+
+
+def place_count(class_id: int, department_id: int | None = None) -> int:
+    """Seats holding a place in the class (all departments, or one)."""
+    stmt = select(func.count(Seat.id)).where(
+        Seat.class_id == class_id, Seat.status.in_(PLACE_HOLDING_STATUSES)
+    )
+    if department_id is not None:
+        stmt = stmt.where(Seat.department_id == department_id)
+    # unscoped: capacity is shared by every department; only a count leaves this function.
+    return db.session.scalar(stmt.execution_options(unscoped=True)) or 0
+
+
+def waitlist_count(class_id: int) -> int:
+    stmt = select(func.count(Seat.id)).where(
+        Seat.class_id == class_id, Seat.status == SEAT_WAITLISTED
+    )
+    # unscoped: the waiting list is shared by every department; only a count leaves here.
+    return db.session.scalar(stmt.execution_options(unscoped=True)) or 0
+
+
+def _most_seats_of_one_department(class_id: int) -> int:
+    counts = (
+        select(func.count(Seat.id).label("n"))
+        .where(Seat.class_id == class_id, Seat.status == SEAT_RESERVED)
+        .group_by(Seat.department_id)
+        .execution_options(unscoped=True)  # unscoped: network admin checks every department
+    )
+    return max(db.session.scalars(counts).all(), default=0)
+
+
+def _has_attendance(class_id: int) -> bool:
+    found = db.session.scalar(
+        select(Attendance.id)
+        .join(Seat, Seat.id == Attendance.seat_id)
+        .where(Seat.class_id == class_id)
+        .limit(1)
+        .execution_options(unscoped=True)  # unscoped: network admin checks every department
+    )
+    return found is not None
+
+
+@dataclass(frozen=True)
+class ClassSummary:
+    cls: TrainingClass
+    seats_left: int
+    waitlisted: int
+    registration_open: bool
+
+    @property
+    def price_label(self) -> str:
+        return price_label(self.cls.price_cents)
+
+
+def price_label(cents: int) -> str:
+    if cents == 0:
+        return "Free"
+    dollars, rest = divmod(cents, 100)
+    return f"${dollars:,}" + (f".{rest:02d}" if rest else "")
+
+
+def summarize(cls: TrainingClass, on: date) -> ClassSummary:
+    return ClassSummary(
+        cls=cls,
+        seats_left=max(0, cls.capacity - place_count(cls.id)),
+        waitlisted=waitlist_count(cls.id),
+        registration_open=cls.completed_on is None and on <= cls.registration_deadline,
+    )
+
+
+def upcoming_classes(on: date) -> list[ClassSummary]:
+    """Classes not yet complete whose last day is today or later, soonest first."""
+    classes = db.session.scalars(
+        select(TrainingClass)
+        .where(TrainingClass.completed_on.is_(None), TrainingClass.ends_on >= on)
+        .order_by(TrainingClass.starts_on, TrainingClass.id)
+    ).all()
+    return [summarize(c, on) for c in classes]
+
+
+def open_classes(on: date) -> list[ClassSummary]:
+    """Classes still taking registrations, soonest first."""
+    return [s for s in upcoming_classes(on) if s.registration_open]
+
+
+def next_class(on: date) -> ClassSummary | None:
+    """The next class starting today or later (what the public FAQ shows)."""
+    cls = db.session.scalars(
+        select(TrainingClass)
+        .where(TrainingClass.completed_on.is_(None), TrainingClass.starts_on >= on)
+        .order_by(TrainingClass.starts_on, TrainingClass.id)
+        .limit(1)
+    ).first()
+    return summarize(cls, on) if cls is not None else None
+
+
+def all_classes(on: date) -> list[ClassSummary]:
+    classes = db.session.scalars(
+        select(TrainingClass).order_by(TrainingClass.starts_on.desc(), TrainingClass.id.desc())
+    ).all()
+    return [summarize(c, on) for c in classes]

@@ -1,0 +1,237 @@
+"""What the chief's peer-support page and the officer's training page show, computed here so
+templates only display."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from sqlalchemy import select
+
+from wnwa.errors import NotFound
+from wnwa.extensions import db
+from wnwa.tenants.models import Department, User
+from wnwa.tenants.quota import QuotaStatus, band
+from wnwa.tenants.quota_service import STATE_LABELS, department_quota
+from wnwa.training.certification import (
+    CertifiedMember,
+    certified_count,
+    certified_members,
+    is_certified,
+)
+from wnwa.training.classes import ClassSummary, get_class, open_classes, summarize
+from wnwa.training.external import ExternalView, department_submissions
+from wnwa.training.models import Seat
+from wnwa.training.seats import (
+    SeatView,
+    department_seats,
+    eligible_members,
+    officer_seats,
+    pipeline_count,
+)
+from wnwa.training.settings import quota_anchors
+from wnwa.training.tenancy import acting_for
+
+
+def plural(n: int, word: str) -> str:
+    return f"{n} {word}" if n == 1 else f"{n} {word}s"
+
+
+@dataclass(frozen=True)
+class QuotaCard:
+    status: QuotaStatus
+    state_label: str
+    pipeline: int
+    certified_unlisted: int
+    next_steps: list[str]
+
+    @property
+    def state(self) -> str:
+        return self.status.state.value
+
+
+def _next_steps(
+    result: QuotaStatus, pipeline: int, unlisted: int, classes: list[ClassSummary]
+) -> list[str]:
+    steps = []
+    goal = result.shortfall or result.to_target
+    if goal == 0:
+        return ["You meet your target. Keep certifications current and supporters listed."]
+    if unlisted:
+        steps.append(
+            f"{plural(unlisted, 'certified officer')} not listed in the directory yet: ask "
+            "them to list themselves; each counts as soon as they do."
+        )
+    if pipeline:
+        who = (
+            "1 officer already holds a seat"
+            if pipeline == 1
+            else (f"{pipeline} officers already hold seats")
+        )
+        steps.append(f"{who} in upcoming classes; they count once certified and listed.")
+    need = goal - unlisted - pipeline
+    what = "minimum" if result.shortfall else "target"
+    if need > 0:
+        with_room = next((c for c in classes if c.seats_left > 0), None)
+        chosen = with_room or (classes[0] if classes else None)
+        if chosen is None:
+            steps.append(
+                f"Reach your {what}: {plural(need, 'more supporter')} needed. No class is open "
+                "for registration yet; submit training from another provider for review, or "
+                "watch for the next class."
+            )
+        else:
+            cls = chosen.cls
+            waitlist = "" if chosen.seats_left >= need else " (extra names go on the waiting list)"
+            steps.append(
+                f"Reserve {plural(need, 'seat')} in the {cls.title} starting "
+                f"{cls.starts_on.strftime('%B %-d, %Y')} in {cls.location} "
+                f"(registration closes {cls.registration_deadline.strftime('%B %-d')})"
+                f"{waitlist}, to reach your {what}."
+            )
+    return steps
+
+
+def quota_card(department: Department, on: date) -> QuotaCard:
+    """The chief's quota card (the tenant of `department` must be bound)."""
+    result = department_quota(department, on)
+    pipeline = pipeline_count(on)
+    unlisted = max(0, certified_count(on) - result.counted)
+    steps = _next_steps(result, pipeline, unlisted, open_classes(on))
+    return QuotaCard(result, STATE_LABELS[result.state], pipeline, unlisted, steps)
+
+
+@dataclass(frozen=True)
+class ChiefOverview:
+    card: QuotaCard
+    classes: list[ClassSummary]
+    seats: list[SeatView]
+    requests: list[SeatView]
+    supporters: list[CertifiedMember]
+    members: list[User] | None
+
+
+def chief_overview(department: Department, on: date) -> ChiefOverview:
+    seats = department_seats(on)
+    return ChiefOverview(
+        card=quota_card(department, on),
+        classes=open_classes(on),
+        seats=[s for s in seats if s.status != "requested"],
+        requests=[s for s in seats if s.status == "requested"],
+        supporters=certified_members(on),
+        members=eligible_members(),
+    )
+
+
+def chief_external(department: Department) -> list[ExternalView]:
+    return department_submissions()
+
+
+@dataclass(frozen=True)
+class OfficerTraining:
+    certified: bool
+    classes: list[ClassSummary]
+    seats: list[SeatView]
+    asked_class_ids: frozenset[int]
+
+
+def officer_training(user: User, on: date) -> OfficerTraining:
+    seats = officer_seats(user, on)
+    return OfficerTraining(
+        certified=is_certified(user.id, on),
+        classes=open_classes(on),
+        seats=seats,
+        asked_class_ids=frozenset(s.class_id for s in seats if s.status != "declined"),
+    )
+
+
+@dataclass(frozen=True)
+class Calculation:
+    sworn: int
+    minimum: int
+    target: int
+
+
+def calculate(sworn: int) -> Calculation:
+    result = band(sworn, quota_anchors())
+    return Calculation(sworn, result.minimum, result.target)
+
+
+@dataclass(frozen=True)
+class NetworkDepartment:
+    department: Department
+    status: QuotaStatus
+    state_label: str
+    supporters: list[CertifiedMember]
+
+
+def network_department(department_id: int, on: date) -> NetworkDepartment:
+    """A network admin's view of one department's quota and certified members."""
+    department = db.session.scalars(
+        select(Department).where(Department.id == department_id)
+    ).first()
+    if department is None:
+        raise NotFound("No such department.")
+    with acting_for(department.id):
+        result = department_quota(department, on)
+        supporters = certified_members(on)
+    return NetworkDepartment(department, result, STATE_LABELS[result.state], supporters)
+
+
+@dataclass(frozen=True)
+class AdminSeat:
+    seat_id: int
+    name: str
+    department: str
+    status: str
+    queue_no: int
+    makeup: bool
+
+
+@dataclass(frozen=True)
+class AdminDay:
+    id: int
+    number: int
+    day: date
+    present: int
+
+
+@dataclass(frozen=True)
+class AdminClass:
+    summary: ClassSummary
+    seats: list[AdminSeat]
+    waitlist: list[AdminSeat]
+    days: list[AdminDay]
+    can_complete: bool
+    certified: int
+    incomplete: int
+
+
+def admin_class(class_id: int, on: date) -> AdminClass:
+    from wnwa.training.attendance import attendance_counts
+
+    cls = get_class(class_id)
+    rows = db.session.execute(
+        select(Seat, User, Department)
+        .join(User, User.id == Seat.user_id)
+        .join(Department, Department.id == Seat.department_id)
+        .where(Seat.class_id == cls.id, Seat.status.notin_(("cancelled", "declined", "requested")))
+        .order_by(Department.name, User.last_name, User.first_name)
+        # unscoped: the network admin sees every department's seats in the class.
+        .execution_options(unscoped=True)
+    ).all()
+    seats = [
+        AdminSeat(s.id, u.display_name, d.name, s.status, s.queue_no, s.makeup_for_id is not None)
+        for s, u, d in rows
+    ]
+    counts = attendance_counts(cls.id)
+    days = [AdminDay(d.id, n, d.day, counts.get(d.id, 0)) for n, d in enumerate(cls.days, 1)]
+    return AdminClass(
+        summary=summarize(cls, on),
+        seats=[s for s in seats if s.status != "waitlisted"],
+        waitlist=sorted((s for s in seats if s.status == "waitlisted"), key=lambda s: s.queue_no),
+        days=days,
+        can_complete=cls.completed_on is None and on >= cls.ends_on,
+        certified=sum(1 for s in seats if s.status == "completed"),
+        incomplete=sum(1 for s in seats if s.status == "incomplete"),
+    )

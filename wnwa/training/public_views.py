@@ -1,0 +1,48 @@
+"""Public pages: the next peer-support class and how to enrol; the membership quota
+calculator."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from flask import Blueprint, request
+
+from wnwa.auth.guards import public
+from wnwa.htmx import render
+from wnwa.training import classes, overview
+
+bp = Blueprint("training_public", __name__)
+
+MAX_CALCULATOR_SWORN = 100_000
+
+
+@bp.route("/training")
+@public
+def training():
+    today = date.today()
+    return render(
+        "training/public_training.html",
+        next_class=classes.next_class(today),
+        upcoming=classes.upcoming_classes(today),
+    )
+
+
+@bp.route("/membership")
+@public
+def membership():
+    raw = (request.args.get("sworn") or "").strip()
+    result, error = None, None
+    if raw:
+        if raw.isdigit() and 1 <= int(raw) <= MAX_CALCULATOR_SWORN:
+            result = overview.calculate(int(raw))
+        else:
+            error = f"Enter a whole number of sworn officers from 1 to {MAX_CALCULATOR_SWORN:,}."
+    return render(
+        "training/membership.html",
+        "training/_calculator_result.html",
+        status=422 if error else 200,
+        raw=raw,
+        result=result,
+        error=error,
+        quote_sworn=raw if result else None,
+    )

@@ -1,0 +1,154 @@
+"""Chiefs' peer-support pages (quota, seats, requests, external training) and officers'
+training page. The tenant is the signed-in user's; every load by id is scoped."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from flask import Blueprint, send_file, url_for
+from flask_login import current_user
+
+from wnwa.auth.guards import require_roles
+from wnwa.errors import DomainError
+from wnwa.htmx import redirect_to, render
+from wnwa.training import external, overview, seats
+from wnwa.training.forms import ActionForm, ExternalForm, ReserveForm
+
+bp = Blueprint("training", __name__, url_prefix="/department/peer-support")
+require_roles(bp, "chief")
+
+officer_bp = Blueprint("training_officer", __name__, url_prefix="/my-training")
+require_roles(officer_bp, "officer")
+
+
+def _chief_page(status: int = 200, **extra):
+    data = overview.chief_overview(current_user.department, date.today())
+    ctx = {"overview": data, "form": ReserveForm(formdata=None), "action": ActionForm()}
+    ctx.update(extra)
+    summary = next((c for c in data.classes if c.cls.id == extra.get("error_class_id")), None)
+    partial = "training/_class_card.html" if summary else "training/_message.html"
+    return render("training/chief.html", partial, status=status, summary=summary, **ctx)
+
+
+@bp.route("/")
+def chief_overview():
+    return _chief_page()
+
+
+@bp.post("/classes/<int:class_id>/seats")
+def reserve(class_id: int):
+    form = ReserveForm()
+    if not form.validate_on_submit():
+        return _chief_page(
+            422,
+            error="Give the officer's employee number or work email.",
+            error_class_id=class_id,
+            form=form,
+        )
+    try:
+        seats.reserve_seat(
+            current_user.department,
+            class_id=class_id,
+            officer=form.officer.data,
+            actor=current_user,
+            on=date.today(),
+        )
+    except DomainError as exc:
+        return _chief_page(exc.status_code, error=exc.message, error_class_id=class_id, form=form)
+    return redirect_to(url_for(".chief_overview"))
+
+
+def _seat_action(action, **kwargs):
+    try:
+        action(current_user.department, actor=current_user, **kwargs)
+    except DomainError as exc:
+        return _chief_page(exc.status_code, page_error=exc.message)
+    return redirect_to(url_for(".chief_overview"))
+
+
+@bp.post("/seats/<int:seat_id>/cancel")
+def cancel(seat_id: int):
+    return _seat_action(seats.cancel_seat, seat_id=seat_id, on=date.today())
+
+
+@bp.post("/seats/<int:seat_id>/approve")
+def approve(seat_id: int):
+    return _seat_action(seats.approve_request, seat_id=seat_id, on=date.today())
+
+
+@bp.post("/seats/<int:seat_id>/decline")
+def decline(seat_id: int):
+    return _seat_action(seats.decline_request, seat_id=seat_id)
+
+
+def _external_page(form: ExternalForm, status: int = 200, **extra):
+    submissions = overview.chief_external(current_user.department)
+    return render(
+        "training/chief_external.html", status=status, form=form, submissions=submissions, **extra
+    )
+
+
+@bp.get("/external")
+def external_list():
+    return _external_page(ExternalForm(formdata=None))
+
+
+@bp.post("/external")
+def external_submit():
+    form = ExternalForm()
+    if not form.validate_on_submit():
+        return _external_page(form, 422)
+    try:
+        external.submit_external(
+            current_user.department,
+            form.to_input(),
+            form.certificate.data,
+            actor=current_user,
+            on=date.today(),
+        )
+    except DomainError as exc:
+        return _external_page(form, exc.status_code, error=exc.message)
+    return redirect_to(url_for(".external_list") + "#submissions")
+
+
+@bp.get("/external/<int:cert_id>/file")
+def external_file(cert_id: int):
+    found = external.certificate_file(external.department_certificate(cert_id))
+    return send_file(
+        found.path,
+        mimetype=found.content_type,
+        as_attachment=True,
+        download_name=found.download_name,
+        max_age=0,
+    )
+
+
+# --- officers -----------------------------------------------------------------------------------
+
+
+def _officer_page(status: int = 200, **extra):
+    data = overview.officer_training(current_user, date.today())
+    return render("training/officer.html", status=status, data=data, action=ActionForm(), **extra)
+
+
+@officer_bp.get("/")
+def index():
+    return _officer_page()
+
+
+@officer_bp.post("/classes/<int:class_id>/request")
+def request_seat(class_id: int):
+    try:
+        seats.request_seat(current_user, class_id=class_id, on=date.today())
+    except DomainError as exc:
+        return _officer_page(exc.status_code, error=exc.message)
+    return redirect_to(url_for(".index") + "#my-seats")
+
+
+@officer_bp.post("/requests/<int:seat_id>/withdraw")
+def withdraw(seat_id: int):
+    try:
+        seats.withdraw_request(current_user, seat_id)
+    except DomainError as exc:
+        return _officer_page(exc.status_code, error=exc.message)
+    return redirect_to(url_for(".index") + "#my-seats")
