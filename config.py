@@ -62,6 +62,7 @@ class Config:
     STRIPE_SECRET_KEY = os.environ.get("STRIPE_SECRET_KEY")
     STRIPE_WEBHOOK_SECRET = os.environ.get("STRIPE_WEBHOOK_SECRET")
     STRIPE_API_BASE = os.environ.get("STRIPE_API_BASE")
+    STRIPE_TIMEOUT = float(os.environ.get("STRIPE_TIMEOUT", "10"))
 
     # Peer-supporter quota anchors (DESIGN.md 4.1); network admins may tune the two anchors.
     QUOTA_SMALL_MIN = float(os.environ.get("QUOTA_SMALL_MIN", "0.07"))

@@ -15,6 +15,8 @@ trap cleanup EXIT INT TERM
 if "$VENV/bin/python" -c "import localstripe" 2>/dev/null; then
   "$VENV/bin/python" -m wnwa.billing.localstripe_server "$stripe_port" >/dev/null 2>&1 &
   pids+=($!)
+  # Registers the webhook with localstripe and puts a few demo departments under contract.
+  "$VENV/bin/flask" --app wsgi billing setup-dev || echo "billing demo setup skipped" >&2
 fi
 "$VENV/bin/flask" --app wsgi mail worker &
 pids+=($!)

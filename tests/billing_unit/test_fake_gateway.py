@@ -265,3 +265,29 @@ def test_a_signed_body_that_is_not_an_event_is_rejected(gateway):
     header = sign_payload(body, "whsec_test", int(START.timestamp()))
     with pytest.raises(InvalidWebhook, match="not a Stripe event"):
         gateway.parse_webhook(body, header)
+
+
+def test_fake_hosted_card_setup_collection_and_card_payment():
+    fake = FakeGateway(lambda: datetime(2026, 1, 5, tzinfo=UTC))
+    customer = fake.create_customer("d", "D", "d@example.org", idempotency_key="d")
+    plan = fake.ensure_plan("sworn-1-10", 150_000, "1-10")
+    sub = fake.create_subscription(customer.id, plan, pay_by="invoice", idempotency_key="s")
+    [invoice] = fake.list_invoices(customer.id)
+    with pytest.raises(GatewayError, match="no payment method"):
+        fake.pay_invoice_by_card(invoice.id)
+    url = fake.card_setup_url(customer.id, return_url="https://x")
+    session_id = url.rsplit("/", 1)[1]
+    with pytest.raises(GatewayError, match="not complete"):
+        fake.complete_card_setup(session_id)
+    fake.drain_webhooks()
+    fake.complete_checkout(session_id, "pm_card_chargeCustomerFail")
+    [(body, _)] = fake.drain_webhooks()
+    assert b"checkout.session.completed" in body
+    assert fake.complete_card_setup(session_id) == customer.id
+    with pytest.raises(PaymentDeclined):
+        fake.pay_invoice_by_card(invoice.id)
+    fake.attach_card(customer.id, "pm_card_visa")
+    assert fake.pay_invoice_by_card(invoice.id).status == "paid"
+    assert fake.set_collection(sub.id, pay_by="card").id == sub.id
+    fake.update_customer(customer.id, name="E", email="e@example.org", po_number="PO-1")
+    assert fake.customer_details[customer.id] == {"po_number": "PO-1"}

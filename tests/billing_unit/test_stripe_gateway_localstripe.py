@@ -96,7 +96,10 @@ def test_create_customer(gateway, localstripe_url):
     assert customer.id.startswith("cus_")
     assert (customer.name, customer.email) == ("dept-customer PD", "dept-customer@example.org")
     stored = _raw(localstripe_url, "GET", f"/v1/customers/{customer.id}")
-    assert stored["metadata"] == {"department_key": "dept-customer"}
+    assert stored["metadata"] == {
+        "department_key": "dept-customer",
+        "wnwa_idempotency_key": "dept-customer",
+    }
 
 
 def test_card_subscription_produces_a_paid_first_invoice(gateway):
@@ -196,6 +199,67 @@ def test_list_invoices_by_customer_and_time(gateway):
     assert [i.created for i in everything] == sorted((i.created for i in everything), reverse=True)
     assert gateway.list_invoices(a.id, since=datetime.now(UTC) + timedelta(minutes=5)) == []
     assert len(gateway.list_invoices(a.id, since=datetime.now(UTC) - timedelta(minutes=5))) == 1
+
+
+def test_retried_creations_return_the_first_objects(gateway, localstripe_url):
+    customer = _customer(gateway, "dept-retry")
+    assert _customer(gateway, "dept-retry") == customer
+    first = gateway.create_subscription(
+        customer.id, _plan(gateway), pay_by="invoice", idempotency_key="retry-sub"
+    )
+    again = gateway.create_subscription(
+        customer.id, _plan(gateway), pay_by="invoice", idempotency_key="retry-sub"
+    )
+    assert again.id == first.id
+    listed = _raw(localstripe_url, "GET", f"/v1/subscriptions?customer={customer.id}&status=all")
+    assert len(listed["data"]) == 1
+    assert len(gateway.list_invoices(customer.id)) == 1
+
+
+def test_update_customer_keeps_the_default_card(gateway, localstripe_url):
+    customer = _customer(gateway, "dept-update")
+    gateway.attach_card(customer.id, "pm_card_visa")
+    gateway.update_customer(customer.id, name="New name", email="ap@new.example", po_number="PO-5")
+    stored = _raw(localstripe_url, "GET", f"/v1/customers/{customer.id}")
+    assert (stored["name"], stored["email"]) == ("New name", "ap@new.example")
+    assert stored["metadata"]["po_number"] == "PO-5"
+    assert stored["invoice_settings"]["default_payment_method"].startswith("pm_")
+
+
+def test_set_collection_is_accepted(gateway):
+    """localstripe accepts the update but keeps no collection method (nor the metadata): the
+    contract's pay_by is the app's record; switching collection on Stripe is fake-only."""
+    customer = _customer(gateway, "dept-collection")
+    sub = gateway.create_subscription(
+        customer.id, _plan(gateway), pay_by="invoice", idempotency_key="collection-sub"
+    )
+    changed = gateway.set_collection(sub.id, pay_by="card")
+    assert (changed.id, changed.plan_id) == (sub.id, sub.plan_id)
+    with pytest.raises(ValueError):
+        gateway.set_collection(sub.id, pay_by="cash")
+
+
+def test_pay_invoice_by_card_and_a_declined_charge(gateway):
+    good, bad = _customer(gateway, "dept-pay-good"), _customer(gateway, "dept-pay-bad")
+    for customer, card in ((good, "pm_card_visa"), (bad, "pm_card_chargeCustomerFail")):
+        gateway.create_subscription(
+            customer.id, _plan(gateway), pay_by="invoice", idempotency_key=f"{customer.id}-pay"
+        )
+        gateway.attach_card(customer.id, card)
+    [open_good] = gateway.list_invoices(good.id)
+    paid = gateway.pay_invoice_by_card(open_good.id)
+    assert (paid.status, paid.amount_paid_cents) == ("paid", 150_000)
+    [open_bad] = gateway.list_invoices(bad.id)
+    with pytest.raises(PaymentDeclined):
+        gateway.pay_invoice_by_card(open_bad.id)
+    assert gateway.get_invoice(open_bad.id).status == "open"
+    with pytest.raises(GatewayError):
+        gateway.pay_invoice_by_card(open_good.id)
+
+
+def test_there_is_no_hosted_card_page_on_localstripe(gateway):
+    customer = _customer(gateway, "dept-hosted")
+    assert gateway.card_setup_url(customer.id, return_url="http://127.0.0.1/x") is None
 
 
 def test_unknown_objects_raise_gateway_error(gateway):

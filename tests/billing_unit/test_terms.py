@@ -11,6 +11,7 @@ from wnwa.billing.terms import (
     cancellation_effective,
     commitment_end,
     current_term_end,
+    notice_opens_on,
     tier_for,
     validate_tiers,
 )
@@ -156,14 +157,21 @@ def test_current_term_end_is_the_commitment_end_then_each_renewal_year_end():
     assert current_term_end(START, 3, date(2031, 3, 1)) == date(2031, 7, 1)
 
 
-def test_cancellation_is_refused_inside_the_commitment_without_an_exception():
-    for on in (START, date(2027, 8, 1), date(2029, 6, 30)):
+def test_notice_is_refused_before_the_final_commitment_year_without_an_exception():
+    for on in (START, date(2027, 8, 1), date(2028, 6, 30)):
         assert not can_cancel(START, 3, on, has_exception=False)
-    assert can_cancel(START, 3, date(2029, 7, 1), has_exception=False)
-    assert can_cancel(START, 3, date(2030, 1, 15), has_exception=False)
+    assert notice_opens_on(START, 3, has_exception=False) == date(2028, 7, 1)
+    for on in (date(2028, 7, 1), date(2029, 6, 30), date(2029, 7, 1), date(2030, 1, 15)):
+        assert can_cancel(START, 3, on, has_exception=False)
+
+
+def test_notice_in_the_final_commitment_year_ends_the_membership_at_the_commitment_end():
+    for on in (date(2028, 7, 1), date(2029, 6, 30)):
+        assert cancellation_effective(START, 3, on) == commitment_end(START) == date(2029, 7, 1)
 
 
 def test_cancellation_is_allowed_inside_the_commitment_with_an_exception():
+    assert notice_opens_on(START, 3, has_exception=True) == START
     for on in (START, date(2027, 8, 1), date(2029, 6, 30)):
         assert can_cancel(START, 3, on, has_exception=True)
 

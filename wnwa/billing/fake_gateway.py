@@ -18,6 +18,10 @@ It follows what Stripe and localstripe do on the paths the app uses:
   ``drain_webhooks()`` returns them signed like Stripe does, and ``parse_webhook`` verifies
   signatures against the fake clock.
 - ``unavailable = True`` makes every call raise GatewayUnavailable.
+- Card setup has a hosted page, as Stripe Checkout does: ``card_setup_url`` opens a session,
+  ``complete_checkout(session_id, payment_method)`` plays the customer finishing it (it
+  queues ``checkout.session.completed``), and ``complete_card_setup`` attaches that card.
+  With ``hosted_card_page=False`` there is none, as on localstripe.
 """
 
 from __future__ import annotations
@@ -104,8 +108,10 @@ class FakeGateway:
         clock: Clock,
         *,
         webhook_secret: str = "whsec_fake",  # noqa: S107 - not a real secret
+        hosted_card_page: bool = True,
     ) -> None:
         self._clock = clock
+        self.hosted_card_page = hosted_card_page
         self.webhook_secret = webhook_secret
         self.unavailable = False
         self._plans: dict[str, _Plan] = {}
@@ -113,6 +119,8 @@ class FakeGateway:
         self._cards: dict[str, str] = {}
         self._subscriptions: dict[str, _Subscription] = {}
         self._invoices: dict[str, GatewayInvoice] = {}
+        self.customer_details: dict[str, dict[str, str]] = {}
+        self._setup_sessions: dict[str, tuple[str, str | None]] = {}
         self._idempotency: dict[tuple[str, str], tuple[tuple[object, ...], str]] = {}
         self._pending_events: list[bytes] = []
         self._counter = 0
@@ -188,6 +196,36 @@ class FakeGateway:
         self._cards[customer_id] = payment_method
         self._emit("customer.updated", "customer", customer_id)
 
+    def update_customer(self, customer_id: str, *, name: str, email: str, po_number: str) -> None:
+        self._check_available()
+        customer = self._customer(customer_id)
+        self._customers[customer_id] = replace(customer, name=name, email=email)
+        self.customer_details[customer_id] = {"po_number": po_number}
+        self._emit("customer.updated", "customer", customer_id)
+
+    def card_setup_url(self, customer_id: str, *, return_url: str) -> str | None:
+        self._check_available()
+        self._customer(customer_id)
+        if not self.hosted_card_page:
+            return None
+        session_id = self._new_id("cs")
+        self._setup_sessions[session_id] = (customer_id, None)
+        return f"https://checkout.fake.invalid/setup/{session_id}"
+
+    def complete_checkout(self, session_id: str, payment_method: str) -> None:
+        """Test helper: the customer enters ``payment_method`` on the hosted page."""
+        customer_id, _ = self._setup_session(session_id)
+        self._setup_sessions[session_id] = (customer_id, payment_method)
+        self._emit("checkout.session.completed", "checkout.session", session_id)
+
+    def complete_card_setup(self, session_id: str) -> str:
+        self._check_available()
+        customer_id, payment_method = self._setup_session(session_id)
+        if payment_method is None:
+            raise GatewayError(f"Setup session {session_id} is not complete.")
+        self.attach_card(customer_id, payment_method)
+        return customer_id
+
     def create_subscription(
         self,
         customer_id: str,
@@ -225,6 +263,17 @@ class FakeGateway:
     def get_subscription(self, subscription_id: str) -> GatewaySubscription:
         self._check_available()
         return self._subscription(subscription_id).snapshot()
+
+    def set_collection(
+        self, subscription_id: str, *, pay_by: PayBy, net_days: int = 30
+    ) -> GatewaySubscription:
+        self._check_available()
+        if pay_by not in ("card", "invoice"):
+            raise ValueError(f"pay_by must be 'card' or 'invoice' (got {pay_by!r}).")
+        sub = self._live_subscription(subscription_id)
+        sub.pay_by, sub.net_days = pay_by, net_days
+        self._emit("customer.subscription.updated", "subscription", sub.id)
+        return sub.snapshot()
 
     def cancel_at_period_end(self, subscription_id: str) -> GatewaySubscription:
         self._check_available()
@@ -268,6 +317,20 @@ class FakeGateway:
         if invoice.status not in ("draft", "open"):
             raise GatewayError(f"Invoice {invoice_id} is {invoice.status}: it cannot be paid.")
         return self._mark_paid(invoice)
+
+    def pay_invoice_by_card(self, invoice_id: str) -> GatewayInvoice:
+        self._check_available()
+        invoice = self._invoice(invoice_id)
+        if invoice.status not in ("draft", "open"):
+            raise GatewayError(f"Invoice {invoice_id} is {invoice.status}: it cannot be paid.")
+        if invoice.customer_id not in self._cards:
+            raise GatewayError("This customer has no payment method.")
+        if not self._charge(invoice.customer_id):
+            self._emit("invoice.payment_failed", "invoice", invoice.id)
+            raise PaymentDeclined("Your card was declined.", code="card_declined")
+        paid = self._mark_paid(invoice)
+        self._emit("invoice.payment_succeeded", "invoice", paid.id)
+        return paid
 
     def parse_webhook(self, payload: bytes, sig_header: str) -> WebhookEvent:
         verify_signature(payload, sig_header, self.webhook_secret, now=self.now().timestamp())
@@ -370,6 +433,12 @@ class FakeGateway:
         if sub.status == "canceled":
             raise GatewayError(f"Subscription {subscription_id} is canceled.")
         return sub
+
+    def _setup_session(self, session_id: str) -> tuple[str, str | None]:
+        try:
+            return self._setup_sessions[session_id]
+        except KeyError:
+            raise GatewayError(f"No such setup session: {session_id}") from None
 
     def _invoice(self, invoice_id: str) -> GatewayInvoice:
         try:

@@ -119,7 +119,28 @@ class BillingGateway(Protocol):
         """
         ...
 
+    def update_customer(self, customer_id: str, *, name: str, email: str, po_number: str) -> None:
+        """Billing contact and PO number (shown on later invoices where the processor can)."""
+        ...
+
+    def card_setup_url(self, customer_id: str, *, return_url: str) -> str | None:
+        """A hosted page where the customer enters a card (None: no hosted page; then the
+        app attaches a test payment method directly). Completion arrives as a webhook
+        ``checkout.session.completed``, applied with ``complete_card_setup``."""
+        ...
+
+    def complete_card_setup(self, session_id: str) -> str:
+        """Make the card entered in a completed setup session the customer's default;
+        returns the customer id."""
+        ...
+
     def get_subscription(self, subscription_id: str) -> GatewaySubscription: ...
+
+    def set_collection(
+        self, subscription_id: str, *, pay_by: PayBy, net_days: int = 30
+    ) -> GatewaySubscription:
+        """Collect the next invoices by card or by invoice (PO, ``net_days`` terms)."""
+        ...
 
     def cancel_at_period_end(self, subscription_id: str) -> GatewaySubscription: ...
 
@@ -136,6 +157,10 @@ class BillingGateway(Protocol):
     def get_invoice(self, invoice_id: str) -> GatewayInvoice: ...
 
     def pay_invoice_out_of_band(self, invoice_id: str) -> GatewayInvoice: ...
+
+    def pay_invoice_by_card(self, invoice_id: str) -> GatewayInvoice:
+        """Charge an open invoice to the customer's default card now; PaymentDeclined."""
+        ...
 
     def parse_webhook(self, payload: bytes, sig_header: str) -> WebhookEvent:
         """Verify a webhook on its raw body; InvalidWebhook if forged, tampered or stale."""

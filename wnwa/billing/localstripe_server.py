@@ -17,15 +17,16 @@ from __future__ import annotations
 import contextlib
 import http.client
 import os
-import pickle
+import pickle  # nosec B403
 import shutil
 import socket
-import subprocess
+import subprocess  # nosec B404
 import sys
 import tempfile
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from urllib.parse import urlencode
 
 HOST = "127.0.0.1"
 START_TIMEOUT = 15.0
@@ -61,11 +62,23 @@ def reset_localstripe(base_url: str, timeout: float = 2.0) -> None:
     _request(base_url, "DELETE", "/_config/data", timeout=timeout)
 
 
-def _request(base_url: str, method: str, path: str, *, timeout: float) -> None:
+def register_webhook(
+    base_url: str, webhook_id: str, url: str, secret: str, timeout: float = 2.0
+) -> None:
+    """Have localstripe deliver every event, signed with ``secret``, to ``url``
+    (``POST /_config/webhooks/<id>``, localstripe's own configuration API)."""
+    body = urlencode({"url": url, "secret": secret})
+    _request(base_url, "POST", f"/_config/webhooks/{webhook_id}", timeout=timeout, body=body)
+
+
+def _request(
+    base_url: str, method: str, path: str, *, timeout: float, body: str | None = None
+) -> None:
     host, _, port = base_url.removeprefix("http://").rstrip("/").partition(":")
     conn = http.client.HTTPConnection(host, int(port), timeout=timeout)
     try:
-        conn.request(method, path)
+        headers = {"Content-Type": "application/x-www-form-urlencoded"} if body else {}
+        conn.request(method, path, body, headers)
         response = conn.getresponse()
         response.read()
         if response.status != 200:
@@ -94,7 +107,8 @@ def running_localstripe(port: int | None = None) -> Iterator[str]:
     }
     command = [sys.executable, "-m", "wnwa.billing.localstripe_server", str(port)]
     with log_path.open("wb") as log:
-        process = subprocess.Popen(  # noqa: S603 - fixed argv, no shell
+        # A fixed argv and no shell; pickle above only writes localstripe's own state.
+        process = subprocess.Popen(  # noqa: S603  # nosec B603
             command, env=env, stdout=log, stderr=subprocess.STDOUT, cwd=workdir
         )
     try:

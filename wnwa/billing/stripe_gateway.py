@@ -33,6 +33,23 @@ hides each gap as follows:
   invoice items, which the gateway deletes.
 - ``list_invoices(since=...)``: localstripe fails on ``created`` filters; the gateway filters
   by creation time itself (for Stripe too, after asking it to filter).
+- Idempotency beyond Stripe's keys: a subscription carries its idempotency key in its
+  metadata (``wnwa_idempotency_key``), and ``create_subscription`` first looks for one of the
+  customer's subscriptions with that key, so a retry after Stripe's 24-hour key expiry (or on
+  localstripe, which ignores keys) never starts a second subscription. Customers are found
+  the same way on localstripe.
+- ``update_customer``: Stripe also gets the PO number as an invoice custom field; localstripe
+  would overwrite the whole ``invoice_settings`` (dropping the default card), so it gets the
+  metadata only.
+- ``set_collection``: Stripe switches ``collection_method`` (and the metadata); localstripe
+  accepts the update but keeps neither, and charges a default card automatically. The
+  contract's ``pay_by`` stays the app's record of the choice.
+- ``card_setup_url``: Stripe gets a Checkout session in setup mode (a hosted page on Stripe's
+  origin); localstripe has no Checkout, so the answer is None and the app attaches a test
+  payment method directly. ``complete_card_setup`` therefore runs on Stripe only (the fake
+  gateway covers the app's side of it).
+- ``pay_invoice_by_card``: Stripe raises a card error on a decline; localstripe leaves the
+  invoice open, which the gateway reports as PaymentDeclined.
 - Duplicate plan or product ids: Stripe answers 400 ``resource_already_exists``, localstripe
   409; both mean "already there" to ``ensure_plan``.
 """
@@ -69,6 +86,8 @@ STRIPE_API_HOST = "api.stripe.com"
 _PAID_OUT_OF_BAND = "wnwa_paid_out_of_band"
 _DUE_DATE = "wnwa_due_date"
 _PAY_BY = "wnwa_pay_by"
+_IDEMPOTENCY = "wnwa_idempotency_key"
+_PO_NUMBER = "po_number"
 _NO_PAYMENT_METHOD = "no payment method"
 
 Obj = Mapping[str, Any]
@@ -127,12 +146,61 @@ class StripeGateway:
     def create_customer(
         self, department_key: str, name: str, email: str, *, idempotency_key: str
     ) -> GatewayCustomer:
+        metadata = {"department_key": department_key, _IDEMPOTENCY: idempotency_key}
         with _translated("create customer"):
+            if self._emulated:
+                listed = self._client.v1.customers.list({"email": email, "limit": 100})
+                for existing in listed.auto_paging_iter():
+                    data = existing.to_dict()
+                    if (data.get("metadata") or {}).get(_IDEMPOTENCY) == idempotency_key:
+                        return _to_customer(data)
             customer = self._client.v1.customers.create(
-                {"name": name, "email": email, "metadata": {"department_key": department_key}},
+                {"name": name, "email": email, "metadata": metadata},
                 self._options(idempotency_key),
             )
         return _to_customer(customer.to_dict())
+
+    def update_customer(self, customer_id: str, *, name: str, email: str, po_number: str) -> None:
+        params: dict[str, Any] = {
+            "name": name,
+            "email": email,
+            "metadata": {_PO_NUMBER: po_number},
+        }
+        if not self._emulated:
+            fields = [{"name": "PO number", "value": po_number}] if po_number else ""
+            params["invoice_settings"] = {"custom_fields": fields}
+        with _translated(f"update customer {customer_id}"):
+            self._client.v1.customers.update(customer_id, cast(Any, params))
+
+    def card_setup_url(self, customer_id: str, *, return_url: str) -> str | None:
+        if self._emulated:
+            return None
+        with _translated(f"start card setup for {customer_id}"):
+            session = self._client.v1.checkout.sessions.create(
+                {
+                    "mode": "setup",
+                    "customer": customer_id,
+                    "currency": "usd",
+                    "payment_method_types": ["card"],
+                    "success_url": return_url,
+                    "cancel_url": return_url,
+                }
+            )
+        return str(session.url)
+
+    def complete_card_setup(self, session_id: str) -> str:
+        with _translated(f"complete card setup {session_id}"):
+            session = self._client.v1.checkout.sessions.retrieve(
+                session_id, {"expand": ["setup_intent"]}
+            ).to_dict()
+            if session.get("status") != "complete" or not session.get("setup_intent"):
+                raise GatewayError(f"Setup session {session_id} is not complete.")
+            customer_id = _id(session["customer"])
+            payment_method = _id(session["setup_intent"]["payment_method"])
+            self._client.v1.customers.update(
+                customer_id, {"invoice_settings": {"default_payment_method": payment_method}}
+            )
+        return customer_id
 
     def attach_card(self, customer_id: str, payment_method: str) -> None:
         with _translated(f"attach card to {customer_id}"):
@@ -157,11 +225,18 @@ class StripeGateway:
         params: dict[str, Any] = {
             "customer": customer_id,
             "items": [{"plan": plan_id}],
-            "metadata": {_PAY_BY: pay_by, "wnwa_net_days": str(net_days)},
+            "metadata": {
+                _PAY_BY: pay_by,
+                "wnwa_net_days": str(net_days),
+                _IDEMPOTENCY: idempotency_key,
+            },
         }
         if pay_by == "invoice" and not self._emulated:
             params |= {"collection_method": "send_invoice", "days_until_due": net_days}
         with _translated(f"subscribe {customer_id} to {plan_id}"):
+            existing = self._subscription_with_key(customer_id, idempotency_key)
+            if existing is not None:
+                return _to_subscription(existing, self._emulated)
             try:
                 sub = self._client.v1.subscriptions.create(
                     cast(Any, params), self._options(idempotency_key)
@@ -181,6 +256,21 @@ class StripeGateway:
     def get_subscription(self, subscription_id: str) -> GatewaySubscription:
         with _translated(f"get subscription {subscription_id}"):
             sub = self._client.v1.subscriptions.retrieve(subscription_id)
+        return _to_subscription(sub.to_dict(), self._emulated)
+
+    def set_collection(
+        self, subscription_id: str, *, pay_by: PayBy, net_days: int = 30
+    ) -> GatewaySubscription:
+        if pay_by not in ("card", "invoice"):
+            raise ValueError(f"pay_by must be 'card' or 'invoice' (got {pay_by!r}).")
+        params: dict[str, Any] = {"metadata": {_PAY_BY: pay_by, "wnwa_net_days": str(net_days)}}
+        if not self._emulated:
+            if pay_by == "invoice":
+                params |= {"collection_method": "send_invoice", "days_until_due": net_days}
+            else:
+                params["collection_method"] = "charge_automatically"
+        with _translated(f"set collection of {subscription_id}"):
+            sub = self._client.v1.subscriptions.update(subscription_id, cast(Any, params))
         return _to_subscription(sub.to_dict(), self._emulated)
 
     def cancel_at_period_end(self, subscription_id: str) -> GatewaySubscription:
@@ -238,6 +328,21 @@ class StripeGateway:
             )
         return _to_invoice(updated.to_dict(), self._emulated)
 
+    def pay_invoice_by_card(self, invoice_id: str) -> GatewayInvoice:
+        with _translated(f"pay invoice {invoice_id} by card"):
+            try:
+                paid = self._client.v1.invoices.pay(invoice_id).to_dict()
+            except stripe.InvalidRequestError as exc:
+                if _no_payment_method(exc):
+                    raise GatewayError("There is no card on file to charge.") from exc
+                raise
+            if self._emulated:
+                paid = self._client.v1.invoices.retrieve(invoice_id).to_dict()
+        invoice = _to_invoice(paid, self._emulated)
+        if invoice.status != "paid":
+            raise PaymentDeclined("The card was declined.", code="card_declined")
+        return invoice
+
     def parse_webhook(self, payload: bytes, sig_header: str) -> WebhookEvent:
         try:
             event = stripe.Webhook.construct_event(
@@ -274,6 +379,16 @@ class StripeGateway:
             return
         with _already_exists_ok():
             self._client.v1.products.create({"id": PRODUCT_ID, "name": PRODUCT_NAME})
+
+    def _subscription_with_key(self, customer_id: str, key: str) -> dict[str, Any] | None:
+        listed = self._client.v1.subscriptions.list(
+            {"customer": customer_id, "status": "all", "limit": 100}
+        )
+        for sub in listed.auto_paging_iter():
+            data = sub.to_dict()
+            if (data.get("metadata") or {}).get(_IDEMPOTENCY) == key:
+                return data
+        return None
 
     def _find_emulated_subscription(self, customer_id: str, plan_id: str) -> dict[str, Any]:
         listed = self._client.v1.subscriptions.list(

@@ -106,9 +106,14 @@ def tier_for(sworn: int, tiers: Sequence[Tier]) -> Tier:
     return next(t for t in ordered if t.contains(sworn))
 
 
-def _tier(lower: int, upper: int | None, dollars: int) -> Tier:
+def make_tier(lower: int, upper: int | None, annual_cents: int) -> Tier:
+    """A tier labelled by its bounds, e.g. "26-50 sworn officers" or "5,001+ sworn officers"."""
     bounds = f"{lower:,}+" if upper is None else f"{lower:,}-{upper:,}"
-    return Tier(lower, upper, dollars * 100, f"{bounds} sworn officers")
+    return Tier(lower, upper, annual_cents, f"{bounds} sworn officers")
+
+
+def _tier(lower: int, upper: int | None, dollars: int) -> Tier:
+    return make_tier(lower, upper, dollars * 100)
 
 
 DEFAULT_TIERS: tuple[Tier, ...] = (
@@ -157,15 +162,26 @@ def current_term_end(start: date, commitment_years: int, on: date) -> date:
     return add_years(start, _period_index(start, on) + 1)
 
 
-def can_cancel(start: date, commitment_years: int, on: date, has_exception: bool) -> bool:
-    """Whether a cancellation may be recorded on ``on``.
+def notice_opens_on(start: date, commitment_years: int, has_exception: bool) -> date:
+    """The first day a notice of non-renewal is accepted: the start of the final year of the
+    (effective) commitment. With an exception (a 1-year initial term) that is the start."""
+    years = effective_commitment_years(commitment_years, has_exception)
+    _check_years(years)
+    return add_years(start, years - 1)
 
-    Refused inside the commitment unless network finance recorded an exception; with an
-    exception (a 1-year initial term) notice may be given at any time and takes effect at
-    the end of the current term (``cancellation_effective``).
+
+def can_cancel(start: date, commitment_years: int, on: date, has_exception: bool) -> bool:
+    """Whether a notice of non-renewal may be recorded on ``on``.
+
+    The department is billed one year at a time, and a notice takes effect at the end of the
+    current term (``cancellation_effective``). A notice is therefore accepted only once the
+    remaining commitment is the current billing year: from the start of the final commitment
+    year (effective at the commitment end), and at any time in the renewal phase (effective at
+    the end of that renewal year). An earlier notice would end the membership before the
+    commitment ends and is refused, unless network finance recorded an exception, which makes
+    the initial term one year (so notice may be given at any time).
     """
-    _check_years(commitment_years)
-    return has_exception or on >= commitment_end(start, commitment_years)
+    return on >= notice_opens_on(start, commitment_years, has_exception)
 
 
 def cancellation_effective(

@@ -23,6 +23,7 @@ HOME_BY_ROLE = (
     ("network_finance", "network.overview"),
     ("vetter", "network.overview"),
     ("chief", "tenants.dashboard"),
+    ("department_finance", "billing.overview"),
     ("officer", "site.welcome"),
 )
 

@@ -1,0 +1,340 @@
+"""What the finance screens show: the department's contract, and network finance's lists,
+ageing, revenue chart, exports and renewal run."""
+
+import csv
+import io
+from datetime import UTC, date, datetime, timedelta
+
+import pytest
+
+from tests.billing.conftest import (
+    START,
+    advance,
+    as_department,
+    contract_of,
+    deliver,
+    draft,
+    grow_roster,
+    invoices_of,
+    login_other,
+    under_contract,
+)
+from wnwa.billing import contracts, reports
+from wnwa.billing.chart import bar_chart
+from wnwa.billing.terms import add_years
+
+
+def _at(day: date) -> datetime:
+    return datetime(day.year, day.month, day.day, 10, tzinfo=UTC)
+
+
+def test_the_department_screen_shows_terms_tier_invoices_and_renewal(
+    ctx, make, fake, clock, client, login
+):
+    dept = make.department("Screen PD", sworn=9)
+    grow_roster(make, dept, 9)
+    staff = make.staff("network_finance")
+    under_contract(fake, clock, dept, actor=staff)
+    login(make.officer(dept, finance=True, sworn=False))
+    start = START.date()
+    html = client.get("/billing/").get_data(as_text=True)
+    assert f"until {add_years(start, 3).isoformat()}" in html
+    assert "Year 1 of the 3-year commitment" in html
+    assert f"9 sworn officers on the roster on {start.isoformat()}" in html
+    assert "1-10 sworn officers" in html and "$1,500.00" in html
+    assert f"Next renewal: {add_years(start, 1).isoformat()}" in html
+    assert "locked for the commitment" in html
+    assert "PO-1" in html and "Pat Quinn" in html
+    assert f"can be given from {add_years(start, 2).isoformat()}" in html
+    assert 'id="notice-refused"' in html
+    [invoice] = invoices_of(dept.id)
+    assert invoice.number in html and f"Due by {(start + timedelta(days=30)).isoformat()}" in html
+
+    # In the final renewal-phase preview the re-tiered amount shows from today's roster.
+    grow_roster(make, dept, 30)
+    for years in (1, 2):
+        advance(fake, clock, _at(add_years(start, years)))
+    deliver(client, fake)
+    html = client.get("/billing/").get_data(as_text=True)
+    assert "Year 3 of the 3-year commitment" in html
+    assert f"Next renewal: {add_years(start, 3).isoformat()}" in html
+    assert "Re-tiered from the sworn roster" in html and "$5,000.00" in html
+    assert "Preview from today&#39;s roster (30 sworn officers)" in html
+    assert "Give notice of non-renewal" in html
+
+
+def test_without_a_contract_the_department_screen_says_so(ctx, make, fake, client, login):
+    dept = make.department("Newcomer PD")
+    login(make.officer(dept, chief=True))
+    html = client.get("/billing/").get_data(as_text=True)
+    assert 'id="no-contract"' in html
+
+
+def test_a_draft_shows_the_price_it_would_get_today(ctx, make, fake, clock, client, login):
+    dept = make.department("Draft PD", sworn=20)
+    grow_roster(make, dept, 20)
+    draft(dept.id, actor=make.staff("network_finance"))
+    login(make.officer(dept, finance=True, sworn=False))
+    html = client.get("/billing/").get_data(as_text=True)
+    assert "Draft (not started)" in html
+    assert "Today: 20 sworn officers, tier 11-25 sworn officers, $3,000.00 a year" in html
+
+
+def test_department_finance_sets_po_pays_by_card_and_gives_notice_via_the_forms(
+    ctx, make, fake, clock, client, login
+):
+    dept = make.department("Forms PD", sworn=4)
+    grow_roster(make, dept, 4)
+    staff = make.staff("network_finance")
+    contract_id = under_contract(fake, clock, dept, actor=staff)
+    login(make.officer(dept, finance=True, sworn=False))
+
+    bad = client.post(
+        "/billing/details",
+        data={"po_number": "P", "billing_contact": "", "billing_email": "x@y.example"},
+    )
+    assert bad.status_code == 422
+    assert client.post("/billing/pay-by", data={"pay_by": "card"}).status_code == 422
+    assert "Add a card first" in client.post("/billing/pay-by", data={"pay_by": "card"}).get_data(
+        as_text=True
+    )
+    setup = client.post("/billing/card/setup")
+    assert setup.status_code == 303
+    assert setup.headers["Location"].startswith("https://checkout.fake.invalid/setup/")
+    assert client.get("/billing/card").status_code == 200
+    assert client.post("/billing/card", data={"payment_method": "pm_card_visa"}).status_code == 303
+    assert client.post("/billing/pay-by", data={"pay_by": "card"}).status_code == 303
+    assert contract_of(dept.id).pay_by == "card"
+
+    [invoice] = invoices_of(dept.id)
+    page = client.get(f"/billing/invoices/{invoice.id}").get_data(as_text=True)
+    assert "Pay $1,500.00 now with the card on file" in page
+    assert client.post(f"/billing/invoices/{invoice.id}/pay").status_code == 303
+    assert invoices_of(dept.id)[0].status == "paid"
+
+    refused = client.post("/billing/cancel", data={"confirm": "y"})
+    assert refused.status_code == 409 and 'id="cancel-error"' in refused.get_data(as_text=True)
+    contracts.record_exception(
+        contract_id, reason="Trial year for a small agency", today=clock.today(), actor=staff
+    )
+    assert client.post("/billing/cancel", data={}).status_code == 422  # not confirmed
+    assert client.post("/billing/cancel", data={"confirm": "y"}).status_code == 303
+    html = client.get("/billing/").get_data(as_text=True)
+    assert "Notice given" in html and add_years(START.date(), 1).isoformat() in html
+
+
+@pytest.fixture
+def network(ctx, make, fake, clock):
+    staff = make.staff("network_finance")
+    small = make.department("Small PD", sworn=5)
+    large = make.department("Large PD", sworn=60)
+    idle = make.department("Idle PD", sworn=2)
+    grow_roster(make, small, 5)
+    grow_roster(make, large, 60)
+    under_contract(fake, clock, small, actor=staff)
+    under_contract(fake, clock, large, actor=staff)
+    return staff, small, large, idle
+
+
+def test_filters_ageing_and_revenue(network, fake, clock):
+    staff, small, large, idle = network
+    [paid] = invoices_of(large.id)
+    contracts.record_payment(
+        fake, paid.id, method="wire", reference="W1", today=clock.today(), actor=staff
+    )
+    today = clock.today() + timedelta(days=75)  # small's invoice is 45 days late
+    everything = reports.contract_list(reports.ContractFilters(), today=today)
+    assert [r.department for r in everything.rows] == ["Large PD", "Small PD"]
+    overdue = reports.contract_list(reports.ContractFilters(overdue=True), today=today)
+    assert [(r.department, r.outstanding, r.overdue) for r in overdue.rows] == [
+        ("Small PD", "$1,500.00", True)
+    ]
+    assert reports.contract_list(reports.ContractFilters(renewal_soon=True), today=today).rows == []
+    soon = add_years(START.date(), 1) - timedelta(days=80)
+    renewing = reports.contract_list(reports.ContractFilters(renewal_soon=True), today=soon)
+    assert {r.department for r in renewing.rows} == {"Small PD", "Large PD"}
+    drafts = reports.contract_list(reports.ContractFilters(status="draft"), today=today)
+    assert drafts.total == 0
+
+    ageing = reports.ageing(today)
+    assert [(b.label, b.count, b.cents) for b in ageing.buckets] == [
+        ("Current", 0, 0),
+        ("1-30 days", 0, 0),
+        ("31-60 days", 1, 150_000),
+        ("61-90 days", 0, 0),
+        ("Over 90 days", 0, 0),
+    ]
+    revenue = reports.revenue_by_tier()
+    assert [(r.label, r.contracts, r.annual_cents) for r in revenue] == [
+        ("1-10 sworn officers", 1, 150_000),
+        ("51-100 sworn officers", 1, 800_000),
+    ]
+    names = [d.name for d in reports.departments_without_contract()]
+    assert "Idle PD" in names and "Small PD" not in names and "Large PD" not in names
+
+
+def test_a_declined_card_payment_counts_as_overdue(ctx, make, fake, clock, client):
+    staff = make.staff("network_finance")
+    dept = make.department("Declined Card PD", sworn=2)
+    grow_roster(make, dept, 2)
+    contract_id = draft(dept.id, actor=staff)
+    with as_department(dept.id) as department:
+        contracts.add_test_card(
+            fake, department, payment_method="pm_card_chargeCustomerFail", actor=staff
+        )
+        contracts.set_pay_by(fake, department, pay_by="card", today=clock.today(), actor=staff)
+    contracts.activate_contract(fake, contract_id, today=clock.today(), actor=staff)
+    today = clock.today()
+    assert reports.contract_list(reports.ContractFilters(overdue=True), today=today).total == 0
+    deliver(client, fake)  # invoice.payment_failed
+    listed = reports.contract_list(reports.ContractFilters(overdue=True), today=today)
+    assert [(r.department, r.overdue) for r in listed.rows] == [("Declined Card PD", True)]
+
+
+@pytest.mark.parametrize(
+    ("days", "bucket"),
+    [(-5, 0), (0, 0), (1, 1), (30, 1), (31, 2), (60, 2), (61, 3), (90, 3), (91, 4), (400, 4)],
+)
+def test_ageing_bucket_boundaries(days, bucket):
+    assert reports.bucket_index(days) == bucket
+
+
+def test_the_revenue_chart_is_inline_svg_scaled_to_the_largest_tier():
+    chart = bar_chart("Revenue", [("A", 100, "$1"), ("B", 400, "$4"), ("C", 0, "$0")])
+    widths = [b.width for b in chart.bars]
+    assert widths[1] == max(widths) and widths[0] == round(widths[1] / 4) and widths[2] == 0
+    assert chart.height > 3 * 40
+
+
+def test_the_network_screen(network, client, login, fake):
+    staff, small, large, idle = network
+    login(staff)
+    response = client.get("/billing/network/")
+    html = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert "Small PD" in html and "Large PD" in html
+    assert "<svg" in html and 'class="chart-bar"' in html and "51-100 sworn officers" in html
+    assert "Over 90 days" in html
+    assert "http://www.w3.org/2000/svg" in html  # the only absolute URL: an XML namespace
+    partial = client.get("/billing/network/?status=active", headers={"HX-Request": "true"})
+    body = partial.get_data(as_text=True)
+    assert "<html" not in body and 'id="contracts-table"' in body and "Small PD" in body
+    filtered = client.get("/billing/network/?status=ended").get_data(as_text=True)
+    assert "No contracts match." in filtered
+
+
+def test_csv_exports_are_complete_and_defused(network, client, login, fake, clock):
+    staff, small, large, idle = network
+    with as_department(small.id) as department:
+        contracts.update_details(
+            fake,
+            department,
+            po_number="=HYPERLINK(1)",
+            billing_contact="+SUM(A1)",
+            billing_email="small@pd.example",
+            actor=staff,
+        )
+    login(staff)
+    response = client.get("/billing/network/contracts.csv")
+    assert response.mimetype == "text/csv"
+    assert "attachment" in response.headers["Content-Disposition"]
+    rows = list(csv.DictReader(io.StringIO(response.get_data(as_text=True))))
+    assert [r["department"] for r in rows] == ["Large PD", "Small PD"]
+    small_row = rows[1]
+    assert small_row["annual_amount_usd"] == "1500.00" and small_row["status"] == "active"
+    assert small_row["po_number"].startswith("'") and small_row["billing_contact"].startswith("'")
+    assert small_row["commitment_end"] == add_years(START.date(), 3).isoformat()
+    receivables = client.get("/billing/network/receivables.csv").get_data(as_text=True)
+    ar = list(csv.DictReader(io.StringIO(receivables)))
+    assert {r["department"] for r in ar} == {"Small PD", "Large PD"}
+    assert all(r["bucket"] == "Current" and r["outstanding_usd"] for r in ar)
+
+
+def test_network_finance_creates_and_starts_a_contract(network, client, login):
+    staff, small, large, idle = network
+    login(staff)
+    form = client.get("/billing/network/contracts/new").get_data(as_text=True)
+    assert "Idle PD" in form and "Small PD" not in form
+    bad = client.post(
+        "/billing/network/contracts/new",
+        data={
+            "department_id": str(idle.id),
+            "pay_by": "invoice",
+            "billing_contact": "",
+            "billing_email": "x@idle.example",
+        },
+    )
+    assert bad.status_code == 422
+    response = client.post(
+        "/billing/network/contracts/new",
+        data={
+            "department_id": str(idle.id),
+            "pay_by": "invoice",
+            "billing_contact": "Idle Treasurer",
+            "billing_email": "treasurer@idle.example",
+            "po_number": "",
+        },
+    )
+    assert response.status_code == 303
+    contract_id = contract_of(idle.id).id
+    assert response.headers["Location"].endswith(f"/billing/network/contracts/{contract_id}")
+    assert client.post(f"/billing/network/contracts/{contract_id}/start").status_code == 303
+    assert contract_of(idle.id).status == "active"
+    again = client.post(f"/billing/network/contracts/{contract_id}/start")
+    assert again.status_code == 409 and "already started" in again.get_data(as_text=True)
+    page = client.get(f"/billing/network/contracts/{contract_id}").get_data(as_text=True)
+    assert "Record a payment received outside Stripe" in page
+    [invoice] = invoices_of(idle.id)
+    paid = client.post(
+        f"/billing/network/contracts/{contract_id}/invoices/{invoice.id}/payment",
+        data={"method": "check", "reference": "4411"},
+    )
+    assert paid.status_code == 303
+    assert invoices_of(idle.id)[0].payment_note == "check 4411"
+    [small_invoice] = invoices_of(small.id)
+    wrong = client.post(
+        f"/billing/network/contracts/{contract_id}/invoices/{small_invoice.id}/payment",
+        data={"method": "check", "reference": "1"},
+    )
+    assert wrong.status_code == 404 and invoices_of(small.id)[0].status == "open"
+    assert client.get("/billing/network/contracts/999999").status_code == 404
+
+
+def test_the_renewal_run_button(ctx, make, fake, clock, client, login):
+    staff = make.staff("network_finance")
+    dept = make.department("Renewing PD", sworn=8)
+    grow_roster(make, dept, 8)
+    contract_id = under_contract(fake, clock, dept, actor=staff)
+    contracts.record_exception(
+        contract_id, reason="One-year pilot term", today=clock.today(), actor=staff
+    )
+    grow_roster(make, dept, 12)
+    advance(fake, clock, _at(add_years(START.date(), 1) - timedelta(days=20)))
+    login(staff)
+    response = client.post("/billing/network/renewals", data={"horizon_days": "30"})
+    html = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert "1 renewal priced." in html and "11-25 sworn officers" in html and "$3,000.00" in html
+    assert contract_of(dept.id).status == "renewal_due"
+    assert client.post("/billing/network/renewals", data={"horizon_days": "0"}).status_code == 422
+    listed = client.get("/billing/network/?status=renewal_due").get_data(as_text=True)
+    assert "Renewing PD" in listed
+
+
+def test_billing_is_in_the_navigation_of_finance_roles(ctx, make, login, client, staff_client):
+    login(make.staff("network_finance"))
+    assert '<a href="/billing/network/">Billing</a>' in client.get("/billing/network/").get_data(
+        as_text=True
+    )
+    dept = make.department("Nav PD")
+    login_other(staff_client, make.officer(dept, finance=True), make)
+    html = staff_client.get("/billing/").get_data(as_text=True)
+    assert '<a href="/billing/">Billing</a>' in html
+
+
+def test_staff_client_fixture_signs_in_independently(ctx, make, staff_client, client, login):
+    finance_dept = make.department("Twin PD")
+    login(make.officer(finance_dept, finance=True))
+    login_other(staff_client, make.staff("network_finance"), make)
+    assert client.get("/billing/").status_code == 200
+    assert staff_client.get("/billing/").status_code == 403

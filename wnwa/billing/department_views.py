@@ -1,0 +1,172 @@
+"""The department finance screen (department finance role and chief): own department only."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from flask import Blueprint, current_app, redirect, url_for
+from flask_login import current_user
+
+from wnwa.auth.guards import require_roles
+from wnwa.billing import contracts, overview
+from wnwa.billing.forms import ActionForm, CancelForm, DetailsForm, DevCardForm, PayByForm
+from wnwa.billing.runtime import get_gateway, today
+from wnwa.errors import DomainError
+from wnwa.htmx import redirect_to, render
+
+bp = Blueprint("billing", __name__, url_prefix="/billing")
+require_roles(bp, "department_finance", "chief")
+
+
+def _gateway():
+    return get_gateway(current_app)
+
+
+def _page(status: int = 200, **overrides: Any):
+    billing = overview.department_billing(
+        current_user.department, today=today(), configured=_gateway() is not None
+    )
+    contract = billing.current.contract if billing.current else None
+    forms = {
+        "details_form": DetailsForm(obj=contract, formdata=None),
+        "pay_by_form": PayByForm(
+            formdata=None, data={"pay_by": contract.pay_by if contract else "invoice"}
+        ),
+        "cancel_form": CancelForm(formdata=None),
+        "action_form": ActionForm(),
+    }
+    forms.update(overrides)
+    return render("billing/department.html", status=status, billing=billing, **forms)
+
+
+def _submit(form_name: str, form, action: Callable[[], object], anchor: str):
+    """Validate, run one service call, then redirect; on a problem show the page again."""
+    if not form.validate_on_submit():
+        return _page(422, **{form_name: form})
+    try:
+        action()
+    except DomainError as exc:
+        return _page(exc.status_code, **{form_name: form, f"{form_name}_error": exc.message})
+    return redirect_to(url_for("billing.overview") + anchor)
+
+
+@bp.route("/", endpoint="overview")
+def overview_page():
+    return _page()
+
+
+@bp.post("/details")
+def details():
+    form = DetailsForm()
+    return _submit(
+        "details_form",
+        form,
+        lambda: contracts.update_details(
+            _gateway(),
+            current_user.department,
+            po_number=form.po_number.data or "",
+            billing_contact=form.billing_contact.data or "",
+            billing_email=form.billing_email.data or "",
+            actor=current_user,
+        ),
+        "#details",
+    )
+
+
+@bp.post("/pay-by")
+def pay_by():
+    form = PayByForm()
+    return _submit(
+        "pay_by_form",
+        form,
+        lambda: contracts.set_pay_by(
+            _gateway(),
+            current_user.department,
+            pay_by=form.pay_by.data or "",
+            today=today(),
+            actor=current_user,
+        ),
+        "#payment",
+    )
+
+
+@bp.post("/cancel")
+def cancel():
+    form = CancelForm()
+    return _submit(
+        "cancel_form",
+        form,
+        lambda: contracts.request_cancellation(
+            _gateway(), current_user.department, today=today(), actor=current_user
+        ),
+        "#notice",
+    )
+
+
+@bp.post("/card/setup")
+def card_setup():
+    if not ActionForm().validate_on_submit():
+        return _page(400)
+    url = contracts.start_card_setup(
+        _gateway(),
+        current_user.department,
+        return_url=url_for("billing.card_return", _external=True),
+    )
+    return redirect(url or url_for("billing.dev_card"), code=303)
+
+
+@bp.route("/card", methods=["GET", "POST"])
+def dev_card():
+    form = DevCardForm()
+    if form.validate_on_submit():
+        try:
+            contracts.add_test_card(
+                _gateway(),
+                current_user.department,
+                payment_method=form.payment_method.data,
+                actor=current_user,
+            )
+        except DomainError as exc:
+            return render(
+                "billing/dev_card.html", status=exc.status_code, form=form, error=exc.message
+            )
+        return redirect_to(url_for("billing.overview") + "#payment")
+    return render("billing/dev_card.html", form=form)
+
+
+@bp.route("/card/return")
+def card_return():
+    return render("billing/card_return.html")
+
+
+@bp.route("/contracts/<int:contract_id>")
+def contract(contract_id: int):
+    view = overview.department_contract(contract_id, today=today())
+    return render("billing/contract.html", view=view)
+
+
+@bp.route("/invoices/<int:invoice_id>")
+def invoice(invoice_id: int):
+    detail = overview.department_invoice(invoice_id, today=today())
+    return render("billing/invoice.html", detail=detail, action_form=ActionForm())
+
+
+@bp.post("/invoices/<int:invoice_id>/pay")
+def pay_invoice(invoice_id: int):
+    form = ActionForm()
+    try:
+        if form.validate_on_submit():
+            contracts.pay_invoice_now(
+                _gateway(), current_user.department, invoice_id, today=today(), actor=current_user
+            )
+    except DomainError as exc:
+        detail = overview.department_invoice(invoice_id, today=today())
+        return render(
+            "billing/invoice.html",
+            status=exc.status_code,
+            detail=detail,
+            action_form=form,
+            error=exc.message,
+        )
+    return redirect_to(url_for("billing.invoice", invoice_id=invoice_id))

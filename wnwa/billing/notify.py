@@ -1,0 +1,106 @@
+"""Emails to a department's finance people (queued inside the caller's transaction)."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from flask import current_app
+from sqlalchemy import select
+
+from wnwa import mail
+from wnwa.billing.models import Contract, Invoice
+from wnwa.extensions import db
+from wnwa.tenants.models import User
+
+
+def money(cents: int | None, currency: str = "usd") -> str:
+    if cents is None:
+        return "—"
+    sign = "-" if cents < 0 else ""
+    whole, part = divmod(abs(cents), 100)
+    symbol = "$" if currency.lower() == "usd" else f"{currency.upper()} "
+    return f"{sign}{symbol}{whole:,}.{part:02d}"
+
+
+def finance_recipients(contract: Contract) -> list[str]:
+    """The department's active finance users and the contract's billing contact (the tenant
+    of the contract must be bound)."""
+    emails = db.session.scalars(
+        select(User.email).where(User.is_finance.is_(True), User.active.is_(True))
+    ).all()
+    found = {e.lower(): e for e in emails}
+    if contract.billing_email:
+        found.setdefault(contract.billing_email.lower(), contract.billing_email)
+    return [found[k] for k in sorted(found)]
+
+
+def _billing_url() -> str:
+    return current_app.config["PUBLIC_BASE_URL"].rstrip("/") + "/billing/"
+
+
+def _send(contract: Contract, subject: str, lines: list[str]) -> int:
+    body = "\n".join([*lines, "", f"Your department's billing page: {_billing_url()}", ""])
+    recipients = finance_recipients(contract)
+    for address in recipients:
+        mail.enqueue(address, subject, body)
+    return len(recipients)
+
+
+def _invoice_name(invoice: Invoice) -> str:
+    return f"invoice {invoice.number}" if invoice.number else "your membership invoice"
+
+
+def payment_failed(contract: Contract, invoice: Invoice) -> int:
+    return _send(
+        contract,
+        "WeNeverWalkAlone: a membership payment was declined",
+        [
+            f"The card payment for {_invoice_name(invoice)} "
+            f"({money(invoice.amount_due_cents, invoice.currency)}, "
+            f"{invoice.period_start.isoformat()} to {invoice.period_end.isoformat()}) "
+            "was declined.",
+            "Please update the card on file or pay the invoice against a PO.",
+        ],
+    )
+
+
+def invoice_overdue(contract: Contract, invoice: Invoice, today: date) -> int:
+    due = invoice.due_date.isoformat() if invoice.due_date else "on receipt"
+    days = (today - invoice.due_date).days if invoice.due_date else 0
+    return _send(
+        contract,
+        "WeNeverWalkAlone: a membership invoice is overdue",
+        [
+            f"{_invoice_name(invoice).capitalize()} "
+            f"({money(invoice.amount_due_cents - invoice.amount_paid_cents, invoice.currency)} "
+            f"outstanding) was due {due} and is {days} days overdue.",
+            "If you have already paid, please send the remittance details to network finance.",
+        ],
+    )
+
+
+def cancellation_accepted(contract: Contract) -> int:
+    ends = contract.ends_on.isoformat() if contract.ends_on else "the end of the current term"
+    return _send(
+        contract,
+        "WeNeverWalkAlone: notice of non-renewal received",
+        [
+            f"We received {contract.department.name}'s notice of non-renewal.",
+            f"The membership continues until {ends} and will not renew after that date.",
+        ],
+    )
+
+
+def renewal_priced(contract: Contract) -> int:
+    if contract.renewal_on is None:
+        return 0
+    return _send(
+        contract,
+        "WeNeverWalkAlone: your membership renewal",
+        [
+            f"The membership renews on {contract.renewal_on.isoformat()} for one year.",
+            f"With {contract.renewal_sworn} sworn officers on the roster, the tier is "
+            f"{contract.renewal_tier_label}: "
+            f"{money(contract.renewal_annual_cents, contract.currency)} a year.",
+        ],
+    )

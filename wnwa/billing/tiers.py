@@ -1,0 +1,153 @@
+"""Pricing tiers with history, and the public quote.
+
+A tier table applies from its ``valid_from`` date until a later table starts; contracts
+signed (activated) or renewed on a date are priced with the table in force on that date, and
+keep that price for the billing year (for the whole commitment at signing). Tables already
+in force are history and never change; a table starting today or later can be replaced.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from sqlalchemy import delete, func, select
+
+from wnwa import audit
+from wnwa.billing.models import PricingTier
+from wnwa.billing.terms import Tier, make_tier, tier_for, validate_tiers
+from wnwa.errors import Conflict, InvalidInput
+from wnwa.extensions import db
+
+MAX_SWORN = 100_000
+MAX_ANNUAL_CENTS = 100_000_000  # $1,000,000 a year
+
+
+@dataclass(frozen=True)
+class TierTable:
+    valid_from: date
+    tiers: list[Tier]
+    created_by: str = ""
+
+
+@dataclass(frozen=True)
+class Quote:
+    sworn: int
+    tier: Tier
+    valid_from: date
+
+    @property
+    def annual_cents(self) -> int:
+        return self.tier.annual_cents
+
+
+@dataclass(frozen=True)
+class TierInput:
+    """One row of the tier editor: upper None means "and above"."""
+
+    lower: int
+    upper: int | None
+    annual_cents: int
+
+
+def _table(valid_from: date) -> TierTable:
+    rows = db.session.scalars(
+        select(PricingTier)
+        .where(PricingTier.valid_from == valid_from)
+        .order_by(PricingTier.lower_sworn)
+    ).all()
+    return TierTable(
+        valid_from=valid_from,
+        tiers=[Tier(r.lower_sworn, r.upper_sworn, r.annual_cents, r.label) for r in rows],
+        created_by=rows[0].created_by if rows else "",
+    )
+
+
+def tier_table_on(on: date) -> TierTable | None:
+    """The tier table in force on ``on`` (None if no table had started by then)."""
+    valid_from = db.session.scalar(
+        select(func.max(PricingTier.valid_from)).where(PricingTier.valid_from <= on)
+    )
+    return None if valid_from is None else _table(valid_from)
+
+
+def require_tier_table(on: date) -> TierTable:
+    table = tier_table_on(on)
+    if table is None:
+        raise Conflict(f"No pricing tier table is in force on {on.isoformat()}.")
+    return table
+
+
+def tier_history() -> list[TierTable]:
+    """Every tier table, the latest start first (future tables included)."""
+    starts = db.session.scalars(
+        select(PricingTier.valid_from).distinct().order_by(PricingTier.valid_from.desc())
+    ).all()
+    return [_table(start) for start in starts]
+
+
+def price(sworn: int, on: date) -> Quote:
+    table = require_tier_table(on)
+    return Quote(sworn=sworn, tier=tier_for(sworn, table.tiers), valid_from=table.valid_from)
+
+
+def quote(raw_sworn: str | None, on: date) -> Quote:
+    """The public calculator: a sworn count as typed -> its tier and annual fee."""
+    text = (raw_sworn or "").strip().replace(",", "")
+    if not text.isdigit():
+        raise InvalidInput("Enter the number of sworn officers as a whole number, e.g. 42.")
+    sworn = int(text)
+    if sworn > MAX_SWORN:
+        raise InvalidInput(f"Enter a number of sworn officers up to {MAX_SWORN:,}.")
+    return price(sworn, on)
+
+
+def save_tier_table(
+    rows: Sequence[TierInput], *, valid_from: date, today: date, actor: Any
+) -> TierTable:
+    """Publish a tier table starting on ``valid_from`` (today or later).
+
+    A table already starting on that date (today or later, so no contract was priced with it
+    before today) is replaced; earlier tables are history and stay as they were.
+    """
+    if valid_from < today:
+        raise InvalidInput(
+            "A tier table can start today or later; tables already in force are history."
+        )
+    if any(r.annual_cents <= 0 for r in rows):
+        raise InvalidInput("Every tier needs an annual amount above zero.")
+    if any(r.annual_cents > MAX_ANNUAL_CENTS for r in rows):
+        raise InvalidInput("An annual amount cannot exceed $1,000,000.")
+    try:
+        tiers = validate_tiers([make_tier(r.lower, r.upper, r.annual_cents) for r in rows])
+    except ValueError as exc:
+        raise InvalidInput(str(exc)) from None
+    replaced = db.session.execute(
+        delete(PricingTier).where(PricingTier.valid_from == valid_from)
+    ).rowcount
+    label = audit.actor_label(actor)
+    for tier in tiers:
+        db.session.add(
+            PricingTier(
+                valid_from=valid_from,
+                lower_sworn=tier.lower,
+                upper_sworn=tier.upper,
+                annual_cents=tier.annual_cents,
+                label=tier.label,
+                created_by=label,
+            )
+        )
+    audit.record(
+        actor,
+        "billing.tiers_published",
+        subject=f"tier table from {valid_from.isoformat()}",
+        details={
+            "valid_from": valid_from.isoformat(),
+            "replaced": bool(replaced),
+            "tiers": [[t.lower, t.upper, t.annual_cents] for t in tiers],
+        },
+    )
+    db.session.commit()
+    return TierTable(valid_from=valid_from, tiers=tiers, created_by=label)
