@@ -24,8 +24,10 @@ def csrf_app(app):
 def _is_exempt(app, endpoint: str) -> bool:
     view = app.view_functions[endpoint]
     name = f"{view.__module__}.{view.__name__}"
-    blueprint = endpoint.rsplit(".", 1)[0] if "." in endpoint else None
-    return name in csrf._exempt_views or blueprint in csrf._exempt_blueprints
+    blueprint = app.blueprints.get(endpoint.rsplit(".", 1)[0]) if "." in endpoint else None
+    return name in csrf._exempt_views or (
+        blueprint is not None and blueprint in csrf._exempt_blueprints
+    )
 
 
 def test_every_write_route_refuses_a_request_without_token(csrf_app, make, login):
