@@ -4,7 +4,7 @@ PY := $(VENV)/bin/python
 FLASK := $(VENV)/bin/flask --app wsgi
 PYTHON ?= python3
 
-.PHONY: install run test test-sqlite test-postgres lint migrations-check bench clean
+.PHONY: install run test test-sqlite test-postgres lint migrations-check bench bench-report clean
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -53,10 +53,19 @@ migrations-check: install
 	DATABASE_URL=$$url MIGRATION_DATABASE_URL=$$url WNWA_CONFIG=development $(FLASK) db check; \
 	status=$$?; rm -rf $$tmp; exit $$status
 
+# Each benchmark writes docs/bench/<area>.md; docs/BENCHMARKS.md is assembled from them.
 bench: install
 	@for script in bench/bench_*.py; do \
 	  [ -e "$$script" ] || continue; echo "== $$script"; $(PY) $$script || exit 1; \
 	done
+	$(MAKE) --no-print-directory bench-report
+
+bench-report:
+	@{ echo "# Benchmarks"; echo; \
+	   echo "Measured by \`make bench\` on this project's machine class (2 cores, 24 GiB)."; \
+	   echo "Each section below is written by its script in bench/; re-run to refresh."; \
+	   for f in docs/bench/*.md; do echo; sed 's/^#/##/' "$$f"; done; } > docs/BENCHMARKS.md
+	@echo "docs/BENCHMARKS.md updated"
 
 clean:
 	rm -rf $(VENV) instance/wnwa.sqlite3* .pytest_cache .ruff_cache
