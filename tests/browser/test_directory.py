@@ -1,0 +1,93 @@
+"""Live search in Chromium: type, see results change without a page load, call by tel: link."""
+
+from __future__ import annotations
+
+from playwright.sync_api import expect
+
+from tests import factories
+from tests.browser.conftest import axe_violations, screenshot
+from tests.directory.conftest import make_supporter
+
+
+def _network(live_server) -> str:
+    with live_server.app.app_context():
+        home = factories.department("Livetown Police Department", county="Kane", state="IL")
+        other = factories.department("Riverside Police Department", county="Cook", state="IL")
+        far = factories.department("El Paso Police Department", county="El Paso", state="TX")
+        factories.officer(home, email="live.search@livetown.example")
+        make_supporter(home, display_name="Hidden Colleague", topics="grief")
+        make_supporter(
+            other,
+            display_name="Grace Whitfield",
+            topics="grief family",
+            bio="Widowed in 2020. Happy to talk, any shift.",
+            accepts_texts=True,
+        )
+        make_supporter(
+            far,
+            display_name="Marco Delgado",
+            topics="substance military",
+            languages="en es",
+            bio="Sober since 2016, Army veteran.",
+        )
+        return "live.search@livetown.example"
+
+
+def test_live_search_updates_results_and_calls_by_tel(page, live_server):
+    email = _network(live_server)
+    page.goto(live_server.url + "/login")
+    page.get_by_label("Work email").fill(email)
+    page.get_by_label("Password").fill(factories.PASSWORD)
+    page.get_by_label("Password").press("Enter")
+    page.wait_for_url("**/welcome")
+    page.goto(live_server.url + "/directory/")
+    results = page.locator("#results")
+    assert "Grace Whitfield" in results.inner_text()
+    assert "Hidden Colleague" not in results.inner_text()
+    page.evaluate("window.__sameDocument = true")
+    full_loads: list[str] = []
+    page.on("framenavigated", lambda frame: full_loads.append(frame.url))
+    box = page.get_by_label("Search by name, department, county or topic")
+    box.press_sequentially("sober", delay=60)
+    expect(results).to_contain_text("Marco Delgado")
+    expect(results).not_to_contain_text("Grace Whitfield")
+    assert page.evaluate("window.__sameDocument") is True  # no full page load
+    assert "q=sober" in page.url  # hx-push-url keeps the address shareable
+    tel = page.locator("#results a.call").first
+    assert tel.get_attribute("href").startswith("tel:+1312555")
+    screenshot(page, "directory-live-search")
+    assert axe_violations(page) == []
+
+    box.fill("")
+    page.get_by_text("Include my own department").click()
+    expect(results).to_contain_text("Hidden Colleague")
+    assert page.evaluate("window.__sameDocument") is True
+    page.locator("#results a", has_text="Grace Whitfield").click()
+    page.wait_for_url("**/directory/*")
+    assert "Widowed in 2020" in page.content()
+    assert page.locator("a.call").get_attribute("href").startswith("tel:+1312555")
+    assert page.locator("a", has_text="Text").get_attribute("href").startswith("sms:+1312555")
+    screenshot(page, "directory-profile")
+    assert axe_violations(page) == []
+
+
+def test_my_listing_page_is_accessible(page, live_server):
+    with live_server.app.app_context():
+        dept = factories.department("Listing Police Department")
+        me = make_supporter(dept, display_name="Pat Listed")
+        email = me.email
+    page.goto(live_server.url + "/login")
+    page.get_by_label("Work email").fill(email)
+    page.get_by_label("Password").fill(factories.PASSWORD)
+    page.get_by_label("Password").press("Enter")
+    page.wait_for_url("**/welcome")
+    page.goto(live_server.url + "/directory/me")
+    page.get_by_role("radio", name="Available now").check()
+    page.get_by_role("button", name="Set availability").click()
+    page.wait_for_url("**/directory/me?saved=availability")
+    assert "Available now, until" in page.content()
+    screenshot(page, "directory-me")
+    assert axe_violations(page) == []
+    page.get_by_role("button", name="Unlist me now").click()
+    page.wait_for_url("**/directory/me?saved=listing")
+    assert "not listed" in page.content()

@@ -1,0 +1,143 @@
+"""The privacy promise for the directory: searching, paging, opening profiles and following
+call links write nothing, and no search term, address or user agent reaches any log."""
+
+from __future__ import annotations
+
+import logging
+import os
+import re
+from pathlib import Path
+
+import pytest
+from sqlalchemy import create_engine, text
+from sqlalchemy.pool import NullPool
+
+from tests.directory.conftest import fresh, make_supporter
+from tests.privacy.snapshots import diff, snapshot
+from wnwa.directory import query
+from wnwa.extensions import db, utcnow
+from wnwa.security import QUIET_LOGGERS
+
+CANARY_TERM = "zzcanaryterm"
+CANARY_AGENT = "CanaryAgent/7.1 (zzcanaryagent)"
+CANARY_IP = "198.51.100.123"
+HEADERS = {"User-Agent": CANARY_AGENT, "X-Forwarded-For": CANARY_IP}
+
+
+@pytest.fixture
+def scene(make):
+    home = make.department("Canary Home PD")
+    other = make.department("Canary Other PD", county="Lake", state="IN")
+    officer = make.officer(home)
+    for n in range(30):
+        make_supporter(
+            other,
+            first_name=f"Peer{n:02d}",
+            last_name="Quiet",
+            topics="grief stress",
+            bio="I listen.",
+            accepts_texts=True,
+            contact_email=f"p{n}@example.org",
+        )
+    return fresh(officer)
+
+
+def _browse(client, officer):
+    pages = [
+        "/directory/",
+        "/directory/?q=grief",
+        "/directory/?q=grief&page=2",
+        f"/directory/?q={CANARY_TERM}",
+        f"/directory/?q={CANARY_TERM}&own=1&now=1&state=IN&topic=grief",
+        "/directory/?topic=stress&language=en&page=2",
+        "/directory/?q=quiet+pe",
+        "/directory/me",
+    ]
+    bodies = []
+    for url in pages:
+        for extra in ({}, {"HX-Request": "true"}):
+            response = client.get(url, headers={**HEADERS, **extra})
+            assert response.status_code == 200, url
+            bodies.append(response.get_data(True))
+    entry_ids = sorted(set(re.findall(r'href="/directory/(\d+)"', "".join(bodies))))
+    assert len(entry_ids) >= 25
+    for entry_id in entry_ids[:10]:
+        assert client.get(f"/directory/{entry_id}", headers=HEADERS).status_code == 200
+    assert client.get("/directory/123", headers=HEADERS).status_code == 404
+    links = re.findall(r'href="((?:tel|sms|mailto):[^"]+)"', "".join(bodies))
+    assert links and all(
+        link.startswith(("tel:+", "tel:988", "sms:+", "mailto:")) for link in links
+    )
+    return bodies
+
+
+def test_searching_and_profiles_write_nothing(client, login, scene):
+    login(scene)
+    client.get("/directory/?q=warm+up")  # the session cookie's own first refresh, not the db
+    db.session.expire_all()
+    before = snapshot()
+    _browse(client, scene)
+    db.session.rollback()
+    after = snapshot()
+    assert diff(before, after) == {}
+    assert before == after
+    assert any(name.startswith("directory_fts") for name in before) or "directory_entry" in before
+
+
+def test_no_canary_reaches_any_log(client, login, scene, caplog):
+    root = logging.getLogger()
+    loud = [root] + [logging.getLogger(name) for name in QUIET_LOGGERS]
+    previous = [logger.level for logger in loud]
+    for logger in loud:
+        logger.setLevel(logging.DEBUG)
+    caplog.set_level(logging.DEBUG)
+    logging.getLogger("wnwa.tests").debug("control record")
+    pg_log = os.environ.get("WNWA_PG_LOG")
+    pg_before = Path(pg_log).stat().st_size if pg_log else 0
+    try:
+        login(scene)
+        _browse(client, scene)
+    finally:
+        for logger, level in zip(loud, previous, strict=True):
+            logger.setLevel(level)
+    captured = "\n".join(r.getMessage() for r in caplog.records) + caplog.text
+    assert "control record" in captured, "logging was not captured at DEBUG"
+    for canary in (CANARY_TERM, "zzcanaryagent", CANARY_IP, scene.email):
+        assert canary not in captured
+    if pg_log:
+        assert CANARY_TERM not in Path(pg_log).read_text(errors="replace")[pg_before:]
+
+
+def test_a_failing_search_statement_leaves_no_term_in_the_database_log(ctx, engine_name, make):
+    """Provoke a database error during a search (a lock timeout on PostgreSQL, an interrupted
+    statement on SQLite): the error carries no term, and neither does the log. The test writes
+    no listing first, so another connection can lock the read model against the search."""
+    department_id = make.department().id
+    filters = query.SearchFilters(text=CANARY_TERM + " grief")
+    connection = db.session.connection()
+    if engine_name == "postgresql":
+        holder = create_engine(os.environ["WNWA_TEST_DATABASE_URL"], poolclass=NullPool)
+        with holder.connect() as other:
+            other.execute(text("SET lock_timeout = '5s'"))
+            other.execute(text("LOCK TABLE directory_entry IN ACCESS EXCLUSIVE MODE"))
+            connection.execute(text("SET LOCAL lock_timeout = '100ms'"))
+            with pytest.raises(Exception) as failure:  # noqa: B017, PT011
+                query.search(filters, viewer_department_id=department_id, now=utcnow())
+            other.rollback()
+        holder.dispose()
+    else:
+        raw = connection.connection.driver_connection
+        raw.set_progress_handler(lambda: 1, 1)
+        try:
+            with pytest.raises(Exception) as failure:  # noqa: B017, PT011
+                query.search(filters, viewer_department_id=department_id, now=utcnow())
+        finally:
+            raw.set_progress_handler(None, 1)
+    assert CANARY_TERM not in str(failure.value)
+    db.session.rollback()
+    pg_log = os.environ.get("WNWA_PG_LOG")
+    if engine_name == "postgresql":
+        assert pg_log, "WNWA_PG_LOG must name the server log on PostgreSQL"
+        content = Path(pg_log).read_text(errors="replace")
+        assert "lock timeout" in content
+        assert CANARY_TERM not in content

@@ -1,0 +1,353 @@
+"""The one directory query module: search and read the cross-department read model.
+
+Reads only `directory_entry` (directory-safe columns) and its full-text index: SQLite FTS5
+(`directory_fts`, `directory_names`) or PostgreSQL tsvector with GIN (plus pg_trgm for names).
+It writes nothing. Search terms travel only as bound parameters, never in SQL text, and are
+cut down to letters and digits before they reach either engine's query syntax.
+
+Order: supporters available now first, then everyone else; inside each group the fixed
+shuffle of the random entry ids. Both groups are read straight off the index in id order, so
+a page costs about 26 rows whatever the number of matches; no count, no sort of all matches.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
+
+import phonenumbers
+from sqlalchemy import text
+
+from wnwa.directory import vocab
+from wnwa.directory.readmodel import PG_PREFIX_MARK, PG_TAG_MARK, PREFIX, fold, tag_word
+from wnwa.extensions import db
+
+PAGE_SIZE = 25
+MAX_WORDS = 8
+MAX_WORD_LENGTH = 40
+SIMILAR_NAMES = 10
+BIO_PREVIEW = 180
+TEXT_COLUMNS = "{name department place bio topics}"
+
+# A result row needs these; a profile page needs the rest too.
+LIST_COLUMNS = (
+    "e.id, e.department_id, e.display_name, e.department_name, e.county, e.state, e.phone, "
+    "e.accepts_texts, e.contact_email, e.topics, e.status, e.status_until"
+)
+COLUMNS = (
+    LIST_COLUMNS + ", e.years_of_service, e.assignments, e.languages, e.gender, e.career, e.bio"
+)
+VALID = "e.cert_from <= :today AND e.cert_until > :today"
+OTHER_DEPARTMENTS = " AND e.department_id <> :own"
+NOW = "e.status = 'now' AND e.status_until > :now"
+TIER = {"now": f" AND {NOW}", "rest": f" AND NOT ({NOW})"}
+
+
+@dataclass(frozen=True)
+class SearchFilters:
+    text: str = ""
+    state: str = ""
+    county: str = ""
+    topics: tuple[str, ...] = ()
+    assignments: tuple[str, ...] = ()
+    languages: tuple[str, ...] = ()
+    gender: str = ""
+    career: str = ""
+    available_now: bool = False
+    include_own: bool = False
+    page: int = 1
+
+
+@dataclass(frozen=True)
+class Listing:
+    """One supporter as the directory shows them: ready-made values, nothing to compute."""
+
+    id: int
+    own_department: bool
+    display_name: str
+    department_name: str
+    place: str
+    phone_display: str
+    tel: str
+    sms: str
+    mailto: str
+    contact_email: str
+    years_of_service: int
+    assignments: list[str]
+    topics: list[str]
+    languages: list[str]
+    gender: str
+    career: str
+    bio: str
+    bio_preview: str
+    availability: str
+    available_now: bool
+
+
+@dataclass
+class SearchPage:
+    listings: list[Listing] = field(default_factory=list)
+    page: int = 1
+    has_next: bool = False
+    similar_names: bool = False
+
+
+def words(value: str) -> list[str]:
+    """Search words: letters and digits only, two characters or more, at most eight."""
+    found = [w[:MAX_WORD_LENGTH] for w in re.findall(r"[^\W_]+", fold(value or "")) if len(w) > 1]
+    return found[:MAX_WORDS]
+
+
+def _tag_groups(filters: SearchFilters) -> list[list[str]]:
+    """Filter tags: any tag of a group (OR), every group (AND)."""
+    groups: list[list[str]] = []
+    if filters.state:
+        groups.append(["st" + tag_word(filters.state)])
+    if tag_word(filters.county):
+        groups.append(["cty" + tag_word(filters.county)])
+    for prefix, codes in (("tp", filters.topics), ("as", filters.assignments)):
+        if codes:
+            groups.append([prefix + tag_word(c) for c in codes])
+    if filters.languages:
+        groups.append(["lg" + tag_word(c) for c in filters.languages])
+    if filters.gender:
+        groups.append(["gn" + tag_word(filters.gender)])
+    if filters.career:
+        groups.append(["cr" + tag_word(filters.career)])
+    return groups
+
+
+# --- engine-specific match expressions ------------------------------------------------------
+
+
+def fts5_match(terms: list[str], groups: list[list[str]]) -> str:
+    parts = []
+    if terms:
+        prefixes = " AND ".join(f'"{t[:PREFIX]}"*' for t in terms)
+        parts.append(f"{TEXT_COLUMNS} : ({prefixes})")
+    parts += ["tags : (" + " OR ".join(group) + ")" for group in groups]
+    return " AND ".join(parts)
+
+
+def pg_tsquery(terms: list[str], groups: list[list[str]]) -> str:
+    """Each word is the exact lexeme of its indexed prefix; each tag group an OR of tags."""
+    parts = [f"'{PG_PREFIX_MARK}{t[:PREFIX]}'" for t in terms]
+    parts += ["(" + " | ".join(f"'{PG_TAG_MARK}{tag}'" for tag in group) + ")" for group in groups]
+    return " & ".join(parts)
+
+
+def _tier_sql(dialect: str, *, matching: bool, tier: str, own: bool, match: str) -> str:
+    """One group's SELECT. The "now" group reads a small index of the listings marked available
+    now: `directory_now_fts` on SQLite, the partial GIN index (status = 'now') on PostgreSQL."""
+    where = VALID + ("" if own else OTHER_DEPARTMENTS) + TIER[tier]
+    rank = 0 if tier == "now" else 1
+    if dialect == "sqlite" and (matching or tier == "now"):
+        index = "directory_now_fts" if tier == "now" else "directory_fts"
+        source = f"{index} JOIN directory_entry e ON e.id = {index}.rowid"
+        order = f"{index}.rowid"
+        if matching:
+            where = f"{index} MATCH :{match} AND {where}"
+    elif matching:
+        source, order = "directory_entry e", "e.id"
+        where = f"e.search @@ to_tsquery('simple'::regconfig, CAST(:{match} AS text)) AND {where}"
+    else:
+        source, order = "directory_entry e", "e.id"
+    return f"SELECT {rank} AS tier, {LIST_COLUMNS} FROM {source} WHERE {where} ORDER BY {order}"  # noqa: S608  # nosec B608
+
+
+def _statement(dialect: str, *, matching: bool, tier: str, own: bool) -> str:
+    sql = _tier_sql(dialect, matching=matching, tier=tier, own=own, match="match")
+    return f"{sql} LIMIT :limit OFFSET :offset"
+
+
+def _first_page(dialect: str, *, matching: bool, own: bool) -> str:
+    """Page one in one statement: those available now, then the others, 26 rows at most."""
+    now = _tier_sql(dialect, matching=matching, tier="now", own=own, match="match")
+    rest = _tier_sql(dialect, matching=matching, tier="rest", own=own, match="match")
+    return (
+        f"SELECT * FROM (SELECT * FROM ({now} LIMIT :limit) AS available UNION ALL "  # noqa: S608  # nosec B608
+        f"SELECT * FROM ({rest} LIMIT :limit) AS others) AS page ORDER BY tier, id LIMIT :limit"
+    )
+
+
+_STATEMENTS = {
+    (dialect, matching, tier, own): text(_statement(dialect, matching=matching, tier=tier, own=own))
+    for dialect in ("sqlite", "postgresql")
+    for matching in (False, True)
+    for tier in TIER
+    for own in (False, True)
+}
+_FIRST_PAGE = {
+    (dialect, matching, own): text(_first_page(dialect, matching=matching, own=own))
+    for dialect in ("sqlite", "postgresql")
+    for matching in (False, True)
+    for own in (False, True)
+}
+
+
+# --- search ---------------------------------------------------------------------------------
+
+
+def search(filters: SearchFilters, *, viewer_department_id: int, now: datetime) -> SearchPage:
+    """One page of listings for an officer of `viewer_department_id` (writes nothing)."""
+    connection = db.session.connection()
+    dialect = connection.dialect.name
+    terms, groups = words(filters.text), _tag_groups(filters)
+    page = max(1, filters.page)
+    offset = (page - 1) * PAGE_SIZE
+    params = {
+        "today": now.date().toordinal(),
+        "now": int(now.timestamp()),
+        "own": viewer_department_id,
+    }
+
+    if dialect == "sqlite":
+        match = fts5_match(terms, groups)
+    else:
+        match = pg_tsquery(terms, groups)
+    params["match"] = match
+
+    def fetch(tier: str, limit: int, skip: int) -> list:
+        key = (dialect, bool(match), tier, filters.include_own)
+        return connection.execute(
+            _STATEMENTS[key], {**params, "limit": limit, "offset": skip}
+        ).all()
+
+    wanted = offset + PAGE_SIZE + 1
+    if offset == 0 and not filters.available_now:
+        rows = connection.execute(
+            _FIRST_PAGE[(dialect, bool(match), filters.include_own)], {**params, "limit": wanted}
+        ).all()
+    else:
+        rows = fetch("now", wanted, 0)
+        if filters.available_now or len(rows) >= wanted:
+            rows = rows[offset:]
+        else:
+            available = len(rows)
+            rows = rows[offset:] + fetch(
+                "rest", PAGE_SIZE + 1 - max(0, available - offset), max(0, offset - available)
+            )
+    listings = [to_listing(r, viewer_department_id, now) for r in rows[: PAGE_SIZE + 1]]
+    result = SearchPage(listings[:PAGE_SIZE], page, len(listings) > PAGE_SIZE)
+    if not result.listings and page == 1 and terms:
+        result.listings = similar_names(terms, filters, viewer_department_id, now)
+        result.similar_names = bool(result.listings)
+    return result
+
+
+def similar_names(
+    terms: list[str], filters: SearchFilters, viewer_department_id: int, now: datetime
+) -> list[Listing]:
+    """Close spellings of a name (trigrams), when the words themselves found nobody."""
+    phrase = " ".join(terms)
+    if len(phrase) < 3:
+        return []
+    connection = db.session.connection()
+    own = "" if filters.include_own else OTHER_DEPARTMENTS
+    params = {
+        "today": now.date().toordinal(),
+        "own": viewer_department_id,
+        "phrase": phrase,
+        "limit": SIMILAR_NAMES,
+    }
+    if connection.dialect.name == "postgresql":
+        sql = (
+            f"SELECT {COLUMNS} FROM directory_entry e "  # noqa: S608  # nosec B608
+            f"WHERE CAST(:phrase AS text) <% e.display_name AND {VALID}{own} "
+            "ORDER BY word_similarity(CAST(:phrase AS text), e.display_name) DESC, e.id "
+            "LIMIT :limit"
+        )
+        rows = connection.execute(text(sql), params).all()
+    else:
+        grams = sorted({w[i : i + 3] for w in terms for i in range(len(w) - 2)})
+        if not grams:
+            return []
+        params["match"] = " OR ".join(f'"{g}"' for g in grams)
+        params["candidates"] = SIMILAR_NAMES * 5
+        sql = (
+            f"SELECT {COLUMNS} FROM (SELECT rowid AS id, rank FROM directory_names "  # noqa: S608  # nosec B608
+            "WHERE directory_names MATCH :match ORDER BY rank LIMIT :candidates) n "
+            f"JOIN directory_entry e ON e.id = n.id WHERE {VALID}{own} ORDER BY n.rank"
+        )
+        rows = [
+            r
+            for r in connection.execute(text(sql), params).all()
+            if _shared_grams(grams, fold(r.display_name)) * 2 >= len(grams)
+        ][:SIMILAR_NAMES]
+    return [to_listing(r, viewer_department_id, now) for r in rows]
+
+
+def _shared_grams(grams: list[str], name: str) -> int:
+    return sum(1 for g in grams if g in name)
+
+
+def get_listing(entry_id: int, *, viewer_department_id: int, now: datetime) -> Listing | None:
+    """One visible listing by its id (any department), or None."""
+    sql = f"SELECT {COLUMNS} FROM directory_entry e WHERE e.id = :id AND {VALID}"  # noqa: S608  # nosec B608
+    row = (
+        db.session.connection()
+        .execute(text(sql), {"id": entry_id, "today": now.date().toordinal()})
+        .first()
+    )
+    return None if row is None else to_listing(row, viewer_department_id, now)
+
+
+# --- presentation values --------------------------------------------------------------------
+
+
+def to_listing(row, viewer_department_id: int, now: datetime) -> Listing:
+    values = row._mapping
+    label, available = availability(row.status, row.status_until, row.state, now)
+    phone = row.phone
+    bio = values.get("bio", "")
+    return Listing(
+        id=row.id,
+        own_department=row.department_id == viewer_department_id,
+        display_name=row.display_name,
+        department_name=row.department_name,
+        place=f"{row.county} County, {row.state}",
+        phone_display=display_phone(phone),
+        tel="tel:" + phone,
+        sms="sms:" + phone if row.accepts_texts else "",
+        mailto="mailto:" + row.contact_email if row.contact_email else "",
+        contact_email=row.contact_email,
+        years_of_service=values.get("years_of_service", 0),
+        assignments=vocab.labels(vocab.ASSIGNMENTS, values.get("assignments", "")),
+        topics=vocab.labels(vocab.TOPICS, row.topics),
+        languages=vocab.labels(vocab.LANGUAGES, values.get("languages", "")),
+        gender=vocab.GENDERS.get(values.get("gender", ""), ""),
+        career=vocab.CAREERS.get(values.get("career", ""), ""),
+        bio=bio,
+        bio_preview=bio if len(bio) <= BIO_PREVIEW else bio[:BIO_PREVIEW].rsplit(" ", 1)[0] + "…",
+        availability=label,
+        available_now=available,
+    )
+
+
+def display_phone(e164: str) -> str:
+    if len(e164) == 12 and e164.startswith("+1") and e164[1:].isdigit():
+        return f"({e164[2:5]}) {e164[5:8]}-{e164[8:]}"
+    try:
+        number = phonenumbers.parse(e164, None)
+    except phonenumbers.NumberParseException:
+        return e164
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.INTERNATIONAL)
+
+
+def local_zone(state: str) -> ZoneInfo:
+    return ZoneInfo(vocab.STATE_TIMEZONES.get(state, "America/Chicago"))
+
+
+def availability(status: str, until_ts: int, state: str, now: datetime) -> tuple[str, bool]:
+    """(label, available now) for a status that has not yet expired; ("", False) otherwise."""
+    if not status or until_ts <= now.timestamp():
+        return "", False
+    until = datetime.fromtimestamp(until_ts, UTC).astimezone(local_zone(state))
+    if status == vocab.STATUS_NOW:
+        return f"Available now, until {until:%-I:%M %p} {until.tzname()}", True
+    if status == vocab.STATUS_LATER:
+        return "Available later today", False
+    label = vocab.STATUSES.get(status, "")
+    return f"{label} until {until:%a %-d %b}", False

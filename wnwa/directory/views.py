@@ -1,0 +1,134 @@
+"""Directory pages: search (GET, live with htmx, fine without JavaScript), a supporter's page,
+the member's own listing, and the chief's manual certification stop-gap.
+
+Searching and reading write nothing and log nothing. Calls are plain tel:/sms:/mailto: links.
+"""
+
+from __future__ import annotations
+
+from urllib.parse import urlencode
+
+from flask import Blueprint, request, url_for
+from flask_login import current_user
+
+from wnwa.auth.guards import require_roles
+from wnwa.directory import configure_migrations, forms, services
+from wnwa.directory.query import SearchPage
+from wnwa.errors import DomainError
+from wnwa.extensions import utcnow
+from wnwa.htmx import is_partial, redirect_to, render
+
+bp = Blueprint("directory", __name__, url_prefix="/directory")
+require_roles(bp, "officer")
+bp.record_once(configure_migrations)
+
+manage_bp = Blueprint("directory_manage", __name__, url_prefix="/directory/manage")
+require_roles(manage_bp, "chief")
+
+
+def _page_url(page: int) -> str:
+    args = [(k, v) for k, v in request.args.items(multi=True) if k != "page"]
+    return url_for("directory.search") + "?" + urlencode([*args, ("page", str(page))])
+
+
+def _pages(result: SearchPage) -> dict[str, str]:
+    return {
+        "prev_url": _page_url(result.page - 1) if result.page > 1 else "",
+        "next_url": _page_url(result.page + 1) if result.has_next else "",
+    }
+
+
+@bp.route("/")
+def search():
+    filters = forms.filters_from_args(request.args)
+    result = services.search_directory(filters, department_id=current_user.department_id)
+    ctx = {
+        "result": result,
+        "filters": filters,
+        "profile_base": url_for("directory.search"),
+        **_pages(result),
+    }
+    if not is_partial():
+        ctx["form"] = forms.search_form(filters)
+    return render("directory/search.html", "directory/_results.html", **ctx)
+
+
+@bp.route("/<int:entry_id>")
+def profile(entry_id: int):
+    listing = services.listing(entry_id, department_id=current_user.department_id)
+    return render("directory/profile.html", listing=listing)
+
+
+def _my_page(status: int = 200, **forms_in_use):
+    mine = services.my_listing(current_user)
+    page_forms = {
+        "profile_form": forms.profile_form(mine.profile, current_user.display_name),
+        "availability_form": forms.AvailabilityForm(
+            status=mine.profile.status if mine.profile else ""
+        ),
+        "listing_form": forms.ListingForm(),
+        **forms_in_use,
+    }
+    return render("directory/me.html", status=status, mine=mine, **page_forms)
+
+
+@bp.route("/me", methods=["GET", "POST"])
+def me():
+    form = forms.ProfileForm()
+    if request.method == "GET":
+        return _my_page()
+    if not form.validate_on_submit():
+        return _my_page(422, profile_form=form)
+    try:
+        services.save_profile(current_user, form.to_input())
+    except DomainError as exc:
+        form.form_errors.append(exc.message)
+        return _my_page(422, profile_form=form)
+    return redirect_to(url_for("directory.me", saved="profile"))
+
+
+@bp.route("/me/availability", methods=["POST"])
+def availability():
+    form = forms.AvailabilityForm()
+    if not form.validate_on_submit():
+        return _my_page(422, availability_form=form)
+    try:
+        services.set_availability(
+            current_user, form.status.data or "", hours=int(form.hours.data), until=form.until.data
+        )
+    except DomainError as exc:
+        form.form_errors.append(exc.message)
+        return _my_page(422, availability_form=form)
+    return redirect_to(url_for("directory.me", saved="availability"))
+
+
+@bp.route("/me/listing", methods=["POST"])
+def listing():
+    form = forms.ListingForm()
+    if not form.validate_on_submit():
+        return _my_page(422)
+    services.set_listed(current_user, request.form.get("listed") == "1")
+    return redirect_to(url_for("directory.me", saved="listing"))
+
+
+@manage_bp.route("/", methods=["GET", "POST"])
+def certifications():
+    form = forms.CertifyForm()
+    status = 200
+    if form.validate_on_submit():
+        try:
+            services.mark_certified(
+                form.member.data,
+                actor=current_user,
+                on=form.certified_on.data,
+                renews_on=form.renews_on.data,
+                course=form.course.data or "",
+            )
+            return redirect_to(url_for("directory_manage.certifications", saved="1"))
+        except DomainError as exc:
+            form.form_errors.append(exc.message)
+            status = 422
+    elif request.method == "POST":
+        status = 422
+    members = services.certified_members(on=utcnow().date())
+    return render("directory/manage.html", status=status, form=form, members=members)

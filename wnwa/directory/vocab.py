@@ -1,0 +1,146 @@
+"""The fixed vocabularies of a peer-supporter profile: codes stored, labels shown."""
+
+from __future__ import annotations
+
+import functools
+
+ASSIGNMENTS: dict[str, str] = {
+    "patrol": "Patrol",
+    "detective": "Detective / investigations",
+    "swat": "SWAT / tactical",
+    "k9": "K9",
+    "traffic": "Traffic",
+    "corrections": "Corrections / jail",
+    "dispatch": "Dispatch / communications",
+    "supervisor": "Supervisor / command",
+    "narcotics": "Narcotics / vice",
+    "school": "School resource",
+    "training": "Training / academy",
+    "crisis": "Crisis intervention / negotiation",
+}
+
+TOPICS: dict[str, str] = {
+    "critical": "Critical incident / officer-involved shooting",
+    "lineofduty": "Line-of-duty death of a partner",
+    "family": "Divorce, marriage and family",
+    "substance": "Substance use and recovery",
+    "military": "Military and veterans",
+    "injury": "Injury and disability",
+    "grief": "Grief and loss",
+    "suicide": "Suicide loss or attempt survivor",
+    "stress": "Stress, burnout and sleep",
+    "discipline": "Internal investigation and discipline",
+    "financial": "Financial stress",
+    "retirement": "Retirement and career change",
+    "parenting": "Parenting and child loss",
+    "health": "Illness and health scares",
+}
+
+# Extra words indexed with each topic so that everyday search terms find it.
+TOPIC_KEYWORDS: dict[str, str] = {
+    "critical": "trauma ptsd shooting ois use of force",
+    "lineofduty": "partner killed lodd fallen officer",
+    "family": "divorce separation custody marriage spouse",
+    "substance": "alcohol drinking drugs addiction sobriety aa",
+    "military": "veteran army navy marines air force deployment",
+    "injury": "hurt disability chronic pain",
+    "grief": "bereavement death loss",
+    "suicide": "suicidal survivor",
+    "stress": "anxiety burnout insomnia",
+    "discipline": "ia complaint investigation lawsuit",
+    "financial": "money debt",
+    "retirement": "retired career transition",
+    "parenting": "children kids",
+    "health": "cancer illness diagnosis",
+}
+
+LANGUAGES: dict[str, str] = {
+    "en": "English",
+    "es": "Spanish",
+    "asl": "American Sign Language",
+    "zh": "Chinese",
+    "vi": "Vietnamese",
+    "tl": "Tagalog",
+    "ar": "Arabic",
+    "fr": "French",
+    "ko": "Korean",
+    "ru": "Russian",
+    "pl": "Polish",
+    "pt": "Portuguese",
+    "ht": "Haitian Creole",
+    "de": "German",
+    "it": "Italian",
+    "hi": "Hindi",
+}
+
+GENDERS: dict[str, str] = {
+    "woman": "Woman",
+    "man": "Man",
+    "nonbinary": "Non-binary",
+}
+
+CAREERS: dict[str, str] = {"active": "Active duty", "retired": "Retired"}
+
+STATUS_NOW, STATUS_LATER, STATUS_AWAY, STATUS_PAUSED = "now", "later", "away", "paused"
+STATUSES: dict[str, str] = {
+    STATUS_NOW: "Available now",
+    STATUS_LATER: "Available later today",
+    STATUS_AWAY: "Away",
+    STATUS_PAUSED: "Paused",
+}
+NOW_HOURS = (1, 2, 4, 8, 12)
+PAUSE_DEFAULT_DAYS = 30
+MAX_AWAY_DAYS = 90
+
+STATE_NAMES: dict[str, str] = {
+    "AL": "Alabama", "AK": "Alaska", "AZ": "Arizona", "AR": "Arkansas", "CA": "California",
+    "CO": "Colorado", "CT": "Connecticut", "DE": "Delaware", "DC": "District of Columbia",
+    "FL": "Florida", "GA": "Georgia", "HI": "Hawaii", "ID": "Idaho", "IL": "Illinois",
+    "IN": "Indiana", "IA": "Iowa", "KS": "Kansas", "KY": "Kentucky", "LA": "Louisiana",
+    "ME": "Maine", "MD": "Maryland", "MA": "Massachusetts", "MI": "Michigan", "MN": "Minnesota",
+    "MS": "Mississippi", "MO": "Missouri", "MT": "Montana", "NE": "Nebraska", "NV": "Nevada",
+    "NH": "New Hampshire", "NJ": "New Jersey", "NM": "New Mexico", "NY": "New York",
+    "NC": "North Carolina", "ND": "North Dakota", "OH": "Ohio", "OK": "Oklahoma", "OR": "Oregon",
+    "PA": "Pennsylvania", "RI": "Rhode Island", "SC": "South Carolina", "SD": "South Dakota",
+    "TN": "Tennessee", "TX": "Texas", "UT": "Utah", "VT": "Vermont", "VA": "Virginia",
+    "WA": "Washington", "WV": "West Virginia", "WI": "Wisconsin", "WY": "Wyoming",
+    "PR": "Puerto Rico", "GU": "Guam", "VI": "U.S. Virgin Islands", "AS": "American Samoa",
+    "MP": "Northern Mariana Islands",
+}  # fmt: skip
+
+# The main time zone of each state: "later today" ends at the supporter's local midnight.
+_EASTERN = "CT DE DC FL GA IN ME MD MA MI NH NJ NY NC OH PA RI SC VT VA WV".split()
+_CENTRAL = "AL AR IL IA KS KY LA MN MS MO NE ND OK SD TN TX WI".split()
+_MOUNTAIN = "CO ID MT NM UT WY".split()
+STATE_TIMEZONES: dict[str, str] = {
+    **dict.fromkeys(_EASTERN, "America/New_York"),
+    **dict.fromkeys(_CENTRAL, "America/Chicago"),
+    **dict.fromkeys(_MOUNTAIN, "America/Denver"),
+    "AZ": "America/Phoenix",
+    "NV": "America/Los_Angeles",
+    "CA": "America/Los_Angeles",
+    "OR": "America/Los_Angeles",
+    "WA": "America/Los_Angeles",
+    "AK": "America/Anchorage",
+    "HI": "Pacific/Honolulu",
+    "PR": "America/Puerto_Rico",
+    "VI": "America/St_Thomas",
+    "GU": "Pacific/Guam",
+    "MP": "Pacific/Saipan",
+    "AS": "Pacific/Pago_Pago",
+}
+
+
+def labels(vocabulary: dict[str, str], codes: str) -> list[str]:
+    """Labels for a space-separated string of codes, in vocabulary order."""
+    return list(_labels(id(vocabulary), codes))
+
+
+_VOCABULARIES = {id(v): v for v in (ASSIGNMENTS, TOPICS, LANGUAGES, GENDERS, CAREERS, STATUSES)}
+
+
+@functools.lru_cache(maxsize=4096)
+def _labels(vocabulary_id: int, codes: str) -> tuple[str, ...]:
+    present = set(codes.split())
+    vocabulary = _VOCABULARIES[vocabulary_id]
+    return tuple(label for code, label in vocabulary.items() if code in present)
