@@ -23,7 +23,12 @@ def _env_bool(name: str, default: bool) -> bool:
 class Config:
     SECRET_KEY = os.environ.get("SECRET_KEY")
     SQLALCHEMY_DATABASE_URI = os.environ.get("DATABASE_URL")
-    SQLALCHEMY_ENGINE_OPTIONS: dict = {"hide_parameters": True, "pool_pre_ping": True}
+    # No pre-ping (a round trip per request); connections are recycled before servers drop them.
+    SQLALCHEMY_ENGINE_OPTIONS: dict = {
+        "hide_parameters": True,
+        "pool_pre_ping": _env_bool("DB_POOL_PRE_PING", False),
+        "pool_recycle": 1800,
+    }
     SQLALCHEMY_RECORD_QUERIES = False
 
     # Sessions: an encrypted cookie, nothing stored server-side (see wnwa/sessions.py).

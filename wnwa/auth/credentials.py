@@ -65,7 +65,8 @@ def fingerprint(account: CredentialsMixin) -> str:
 
 
 def session_identity(account: CredentialsMixin) -> str:
-    return f"{account.kind}{account.id}.{fingerprint(account)}"
+    """What the (encrypted) session cookie holds: kind, id, department, password fingerprint."""
+    return f"{account.kind}{account.id}.{account.department_id or 0}.{fingerprint(account)}"
 
 
 class CredentialsMixin:

@@ -91,14 +91,25 @@ def is_usable(account: Account) -> bool:
 
 
 def load_by_identity(identity: str) -> Account | None:
-    """Flask-Login's user loader: the account, if still active and its password unchanged."""
+    """Flask-Login's user loader: the account, if still active and its password unchanged.
+
+    The identity comes from the encrypted, authenticated session cookie and names the account's
+    department, so the tenant is bound before the (scoped) load: one query, no escape hatch.
+    """
     identity = identity or ""
-    kind, rest = identity[:1], identity[1:]
-    ident, _, fp = rest.partition(".")
-    if not ident.isdigit() or kind not in ("u", "s"):
+    kind, parts = identity[:1], identity[1:].split(".")
+    if kind not in ("u", "s") or len(parts) != 3 or not all(p.isdigit() for p in parts[:2]):
         return None
-    account = _load(kind, int(ident))
+    ident, department_id, fp = int(parts[0]), int(parts[1]), parts[2]
+    if kind == "u":
+        bind_tenant(department_id)
+        account = db.session.scalars(select(User).where(User.id == ident)).one_or_none()
+    else:
+        account = db.session.scalars(
+            select(StaffAccount).where(StaffAccount.id == ident)
+        ).one_or_none()
     if account is None or not is_usable(account) or fingerprint(account) != fp:
+        bind_tenant(None)
         return None
     return account
 

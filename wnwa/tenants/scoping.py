@@ -68,10 +68,13 @@ def bound_department_id(session: Session | None = None) -> int | None:
 def bind_tenant(department_id: int | None, session: Session | None = None) -> None:
     """Bind (or unbind, with None) the tenant for this session, effective immediately."""
     session = session if session is not None else db.session()
+    department_id = None if department_id is None else int(department_id)
+    if session.info.get(TENANT_KEY) == department_id:
+        return
     if department_id is None:
         session.info.pop(TENANT_KEY, None)
     else:
-        session.info[TENANT_KEY] = int(department_id)
+        session.info[TENANT_KEY] = department_id
     if session.in_transaction():
         _set_pg_tenant(session.connection(), department_id)
 
