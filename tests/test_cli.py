@@ -190,8 +190,11 @@ def test_demo_seed_builds_the_member_network_once(app, client, ctx):
     again = runner.invoke(args=["demo", "seed"])
     assert "already present" in again.output
     assert db.session.scalar(select(func.count(StaffAccount.id))) == 3
-    # every demo login works
+    # every demo login works, and the demo officer finds supporters of other departments
     assert sign_in(client, "officer@aurora.demo", DEMO_PASSWORD).status_code == 303
+    page = client.get("/directory/").get_data(as_text=True)
+    assert page.count('href="tel:+1312555') >= 10
+    assert "Aurora Police Department" not in page.split("<main", 1)[1].split("</main>")[0]
     client.post("/logout")
     assert sign_in(client, "chief@aurora.demo", DEMO_PASSWORD, DEMO_TOTP).status_code == 303
     code = runner.invoke(args=["demo", "totp"]).output.strip()

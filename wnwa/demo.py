@@ -11,6 +11,7 @@ from sqlalchemy import insert, select
 from wnwa.auth.credentials import Secrets, fresh_credentials, seal
 from wnwa.auth.models import StaffAccount
 from wnwa.auth.passwords import hash_password
+from wnwa.directory.demo import seed_demo_supporters
 from wnwa.extensions import db
 from wnwa.tenants.models import Department, User
 from wnwa.tenants.scoping import tenant_context
@@ -178,6 +179,7 @@ def seed_demo(*, today: date | None = None, rng: random.Random | None = None) ->
         _seed_roster(dept, rng)
     logins = _seed_logins()
     seed_training(today)
+    seed_demo_supporters(today, rng)
     return logins
 
 
