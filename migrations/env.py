@@ -44,6 +44,13 @@ target_db = current_app.extensions["migrate"].db
 # ... etc.
 
 
+def include_name(name, type_, parent_names):
+    """Tables without models (SQLite FTS5 indexes and their shadow tables) are not drift."""
+    from wnwa.directory import FTS_TABLE_PREFIXES
+
+    return not (type_ == "table" and name and name.startswith(FTS_TABLE_PREFIXES))
+
+
 def get_metadata():
     if hasattr(target_db, "metadatas"):
         return target_db.metadatas[None]
@@ -93,6 +100,7 @@ def run_migrations_online():
 
     connectable = get_engine()
     conf_args.setdefault("compare_type", True)
+    conf_args.setdefault("include_name", include_name)
     conf_args.setdefault("render_as_batch", connectable.dialect.name == "sqlite")
 
     with connectable.connect() as connection:

@@ -247,8 +247,7 @@ def test_a_busy_database_is_retried_then_answered_503(ctx, make, fake, clock, cl
 def test_acting_for_restores_the_binding_after_a_failure(ctx, make):
     import pytest
 
-    from wnwa.billing.mirror import acting_for
-    from wnwa.tenants.scoping import bound_department_id
+    from wnwa.tenants.scoping import acting_for, bound_department_id
 
     a, b = make.department(), make.department()
     with as_department(a.id):

@@ -23,7 +23,6 @@ from wnwa.billing import health, notify, terms, tiers
 from wnwa.billing.gateway import BillingGateway, GatewayError, PayBy
 from wnwa.billing.health import stripe_call
 from wnwa.billing.mirror import (
-    acting_for,
     apply_invoice,
     apply_subscription,
     clear_renewal,
@@ -35,7 +34,7 @@ from wnwa.billing.models import OPEN_CONTRACT_STATUSES, PAY_BY, Contract, Invoic
 from wnwa.errors import Conflict, InvalidInput, NotFound
 from wnwa.extensions import db
 from wnwa.tenants.models import Department
-from wnwa.tenants.scoping import bound_department_id
+from wnwa.tenants.scoping import acting_for, bound_department_id
 from wnwa.tenants.services import sworn_count
 
 NET_DAYS = 30

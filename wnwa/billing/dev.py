@@ -8,11 +8,11 @@ from sqlalchemy import select
 
 from wnwa.billing import contracts
 from wnwa.billing.gateway import BillingGateway
-from wnwa.billing.mirror import acting_for
 from wnwa.billing.models import Contract, Invoice
 from wnwa.errors import DomainError
 from wnwa.extensions import db
 from wnwa.tenants.models import Department
+from wnwa.tenants.scoping import acting_for
 
 ACTOR = "billing setup-dev"
 # (department, billing contact, email, PO number, how it pays, paid out of band)

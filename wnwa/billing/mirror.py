@@ -7,8 +7,6 @@ reconciliation, which act for whichever department Stripe names.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime
 
@@ -17,7 +15,6 @@ from sqlalchemy import select
 from wnwa.billing.gateway import GatewayInvoice, GatewaySubscription
 from wnwa.billing.models import Contract, Invoice
 from wnwa.extensions import db, utcnow
-from wnwa.tenants.scoping import TENANT_KEY, bind_tenant, bound_department_id
 
 TERMINAL_INVOICE_STATUSES = ("paid", "void", "uncollectible")
 
@@ -26,26 +23,6 @@ TERMINAL_INVOICE_STATUSES = ("paid", "void", "uncollectible")
 class ContractRef:
     contract_id: int
     department_id: int
-
-
-@contextmanager
-def acting_for(department_id: int) -> Iterator[None]:
-    """Bind the department a network-level use case (or a webhook) writes for; restore after."""
-    previous = bound_department_id()
-    bind_tenant(department_id)
-    try:
-        yield
-        db.session.flush()  # this department's changes go out while it is still bound
-    except BaseException:
-        # The transaction may be unusable (it gets rolled back): restore the binding without
-        # touching the connection; the next transaction starts from the restored binding.
-        session = db.session()
-        if previous is None:
-            session.info.pop(TENANT_KEY, None)
-        else:
-            session.info[TENANT_KEY] = previous
-        raise
-    bind_tenant(previous)
 
 
 def contract_ref(contract_id: int) -> ContractRef | None:

@@ -21,10 +21,11 @@ from wnwa import audit
 from wnwa.billing import health, notify, terms, tiers
 from wnwa.billing.gateway import BillingGateway
 from wnwa.billing.health import StripeUnavailable, stripe_call
-from wnwa.billing.mirror import acting_for, apply_subscription, load_contract
+from wnwa.billing.mirror import apply_subscription, load_contract
 from wnwa.billing.models import Contract
 from wnwa.errors import DomainError
 from wnwa.extensions import db
+from wnwa.tenants.scoping import acting_for
 from wnwa.tenants.services import sworn_count
 
 DEFAULT_HORIZON_DAYS = 90

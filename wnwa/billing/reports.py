@@ -15,13 +15,14 @@ from sqlalchemy import and_, case, exists, func, or_, select, true
 
 from wnwa.billing import terms
 from wnwa.billing.health import BillingHealth, billing_health
-from wnwa.billing.mirror import acting_for, contract_ref, load_contract
+from wnwa.billing.mirror import contract_ref, load_contract
 from wnwa.billing.models import CONTRACT_STATUSES, Contract, Invoice
 from wnwa.billing.notify import money
 from wnwa.billing.overview import STATUS_LABELS, ContractView, contract_view
 from wnwa.errors import NotFound
 from wnwa.extensions import db
 from wnwa.tenants.models import Department
+from wnwa.tenants.scoping import acting_for
 
 RENEWAL_WINDOW_DAYS = 90
 PER_PAGE = 50

@@ -18,7 +18,6 @@ from wnwa.billing import health, notify
 from wnwa.billing.gateway import BillingGateway
 from wnwa.billing.health import stripe_call
 from wnwa.billing.mirror import (
-    acting_for,
     apply_invoice,
     apply_subscription,
     contract_ref_for_subscription,
@@ -26,6 +25,7 @@ from wnwa.billing.mirror import (
 )
 from wnwa.billing.models import Contract, Invoice
 from wnwa.extensions import db, utcnow
+from wnwa.tenants.scoping import acting_for
 
 OVERLAP = timedelta(hours=1)
 

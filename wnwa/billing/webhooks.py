@@ -28,7 +28,6 @@ from wnwa.billing.gateway import (
     WebhookEvent,
 )
 from wnwa.billing.mirror import (
-    acting_for,
     apply_invoice,
     apply_subscription,
     contract_ref_for_subscription,
@@ -37,6 +36,7 @@ from wnwa.billing.mirror import (
 )
 from wnwa.billing.models import OPEN_CONTRACT_STATUSES, StripeEvent
 from wnwa.extensions import db, utcnow
+from wnwa.tenants.scoping import acting_for
 
 log = logging.getLogger(__name__)
 BUSY_ATTEMPTS = 3

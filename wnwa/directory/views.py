@@ -12,7 +12,7 @@ from flask import Blueprint, request, url_for
 from flask_login import current_user
 
 from wnwa.auth.guards import require_roles
-from wnwa.directory import configure_migrations, forms, services
+from wnwa.directory import forms, services
 from wnwa.directory.query import SearchPage
 from wnwa.errors import DomainError
 from wnwa.extensions import utcnow
@@ -20,7 +20,6 @@ from wnwa.htmx import is_partial, redirect_to, render
 
 bp = Blueprint("directory", __name__, url_prefix="/directory")
 require_roles(bp, "officer")
-bp.record_once(configure_migrations)
 
 manage_bp = Blueprint("directory_manage", __name__, url_prefix="/directory/manage")
 require_roles(manage_bp, "chief")

@@ -92,6 +92,36 @@ def tenant_context(department_id: int) -> Iterator[None]:
         bind_tenant(previous, session)
 
 
+@contextmanager
+def acting_for(department_id: int) -> Iterator[None]:
+    """Bind one department for a block inside a network-wide use case (network staff, webhooks,
+    jobs) that writes to several departments in one transaction; restore the previous binding.
+
+    Pending writes are flushed before and inside the switch, so each goes out under its own
+    department. Unlike `tenant_context`, the session keeps its objects: the caller may hold rows
+    of several departments it read on purpose.
+    """
+    session = db.session()
+    previous = session.info.get(TENANT_KEY)
+    if previous == department_id:
+        yield
+        return
+    session.flush()
+    bind_tenant(department_id, session)
+    try:
+        yield
+        session.flush()
+    except BaseException:
+        # The transaction may be unusable (it will be rolled back): restore the binding without
+        # touching the connection; the next transaction starts from the restored binding.
+        if previous is None:
+            session.info.pop(TENANT_KEY, None)
+        else:
+            session.info[TENANT_KEY] = previous
+        raise
+    bind_tenant(previous, session)
+
+
 def _expunge_other_tenants(session: Session, department_id: int | None) -> None:
     """Drop tenant rows of any other department from the identity map (global rows stay)."""
     for obj in list(session.identity_map.values()):

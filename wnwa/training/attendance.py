@@ -13,6 +13,7 @@ from wnwa import audit
 from wnwa.errors import Conflict, NotFound
 from wnwa.extensions import db
 from wnwa.tenants.models import Department, User
+from wnwa.tenants.scoping import acting_for
 from wnwa.training.certification import add_certification
 from wnwa.training.classes import get_class, lock_class
 from wnwa.training.models import (
@@ -30,7 +31,6 @@ from wnwa.training.models import (
 from wnwa.training.notify import tell_chiefs
 from wnwa.training.seats import offer_makeups
 from wnwa.training.settings import renewal_date
-from wnwa.training.tenancy import acting_for
 
 
 @dataclass(frozen=True)

@@ -182,7 +182,7 @@ def withdraw_certification(
     department_id: int, certification_id: int, *, reason: str, actor: Any, on: date
 ) -> bool:
     """A network admin withdraws a certification; returns whether the person was unlisted."""
-    from wnwa.training.tenancy import acting_for
+    from wnwa.tenants.scoping import acting_for
 
     with acting_for(department_id):
         certification = certification_or_404(certification_id)

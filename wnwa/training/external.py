@@ -19,6 +19,7 @@ from wnwa import audit
 from wnwa.errors import Conflict, InvalidInput, NotFound
 from wnwa.extensions import db
 from wnwa.tenants.models import Department, User
+from wnwa.tenants.scoping import acting_for
 from wnwa.training.certification import add_certification
 from wnwa.training.models import (
     EXTERNAL_ACCEPTED,
@@ -29,7 +30,6 @@ from wnwa.training.models import (
 from wnwa.training.notify import tell_admins, tell_chiefs
 from wnwa.training.seats import find_member
 from wnwa.training.settings import renewal_date
-from wnwa.training.tenancy import acting_for
 
 MAX_FILE_BYTES = 10 * 1024 * 1024
 MAX_HOURS = 400

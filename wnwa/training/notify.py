@@ -9,7 +9,7 @@ from wnwa import mail
 from wnwa.auth.models import StaffAccount
 from wnwa.extensions import db
 from wnwa.tenants.models import User
-from wnwa.training.tenancy import acting_for
+from wnwa.tenants.scoping import acting_for
 
 
 def link(path: str) -> str:

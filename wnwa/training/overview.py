@@ -13,6 +13,7 @@ from wnwa.extensions import db
 from wnwa.tenants.models import Department, User
 from wnwa.tenants.quota import QuotaStatus, band
 from wnwa.tenants.quota_service import STATE_LABELS, department_quota
+from wnwa.tenants.scoping import acting_for
 from wnwa.training.certification import (
     CertifiedMember,
     certified_count,
@@ -30,7 +31,6 @@ from wnwa.training.seats import (
     pipeline_count,
 )
 from wnwa.training.settings import quota_anchors
-from wnwa.training.tenancy import acting_for
 
 
 def plural(n: int, word: str) -> str:

@@ -19,6 +19,7 @@ from wnwa import audit
 from wnwa.errors import Conflict, InvalidInput, NotFound
 from wnwa.extensions import db
 from wnwa.tenants.models import Department, User
+from wnwa.tenants.scoping import acting_for
 from wnwa.training.certification import is_certified
 from wnwa.training.classes import get_class, lock_class, place_count
 from wnwa.training.models import (
@@ -33,7 +34,6 @@ from wnwa.training.models import (
     TrainingClass,
 )
 from wnwa.training.notify import tell_chiefs
-from wnwa.training.tenancy import acting_for
 
 BUSY = "Another reservation was being saved at the same moment. Please try again."
 LOCK_ATTEMPTS = 12
