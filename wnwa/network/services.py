@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from wnwa import audit
 from wnwa.auth.services import find_account
@@ -20,15 +20,17 @@ from wnwa.tenants.models import Department, User
 from wnwa.tenants.provisioning import insert_people
 from wnwa.tenants.quota_service import department_quota, describe, network_quota
 from wnwa.tenants.roster import clean_person
-from wnwa.tenants.scoping import tenant_context
+from wnwa.tenants.scoping import acting_for, tenant_context
 from wnwa.tenants.services import (
     HistoryEntry,
     RosterCompleteness,
     add_department,
     change_department,
     check_department,
+    roster_completeness,
     roster_history,
 )
+from wnwa.training.network_counts import roster_sworn_by_department
 
 
 @dataclass(frozen=True)
@@ -42,19 +44,11 @@ class DepartmentRow:
         return RosterCompleteness(self.department.sworn_declared, self.sworn_provisioned)
 
 
-def _sworn_counts() -> dict[int, int]:
-    counts = (
-        select(User.department_id, func.count(User.id).label("n"))
-        .where(User.active.is_(True), User.sworn.is_(True))
-        .group_by(User.department_id)
-        .execution_options(unscoped=True)  # unscoped: network staff see every department
-    )
-    return {row.department_id: row.n for row in db.session.execute(counts)}
-
-
 def department_overview(on: date) -> list[DepartmentRow]:
-    provisioned = _sworn_counts()
-    quota = {row.department_id: describe(row.status) for row in network_quota(on)}
+    provisioned = roster_sworn_by_department()
+    quota = {
+        row.department_id: describe(row.status) for row in network_quota(on, roster=provisioned)
+    }
     departments = db.session.scalars(select(Department).order_by(Department.name))
     return [DepartmentRow(d, provisioned.get(d.id, 0), quota.get(d.id)) for d in departments]
 
@@ -84,20 +78,17 @@ class DepartmentDetail:
 
 def department_detail(department_id: int, on: date) -> DepartmentDetail:
     department = get_department(department_id)
-    provisioned = _sworn_counts().get(department.id, 0)
-    chiefs = db.session.scalars(
-        select(User)
-        .where(User.department_id == department.id, User.is_chief.is_(True), User.active)
-        .order_by(User.last_name)
-        .execution_options(unscoped=True)  # unscoped: network staff look after every department
-    )
-    return DepartmentDetail(
-        department=department,
-        completeness=RosterCompleteness(department.sworn_declared, provisioned),
-        chiefs=[ChiefRow(c.id, c.display_name, c.email) for c in chiefs],
-        history=roster_history(department, limit=50),
-        quota_status=describe(department_quota(department, on)),
-    )
+    with acting_for(department.id):
+        chiefs = db.session.scalars(
+            select(User).where(User.is_chief.is_(True), User.active).order_by(User.last_name)
+        ).all()
+        return DepartmentDetail(
+            department=department,
+            completeness=roster_completeness(department),
+            chiefs=[ChiefRow(c.id, c.display_name, c.email) for c in chiefs],
+            history=roster_history(department, limit=50),
+            quota_status=describe(department_quota(department, on)),
+        )
 
 
 @dataclass(frozen=True)

@@ -149,10 +149,13 @@ def parse_sort(value: str | None) -> QuotaSort:
         raise InvalidInput(f"Sort by one of: {', '.join(s.value for s in QuotaSort)}.") from None
 
 
-def network_quota(on: date, sort: QuotaSort = QuotaSort.STATUS) -> list[DepartmentQuota]:
-    """Every member department's standing on `on` (departments that left are not listed)."""
+def network_quota(
+    on: date, sort: QuotaSort = QuotaSort.STATUS, *, roster: dict[int, int] | None = None
+) -> list[DepartmentQuota]:
+    """Every member department's standing on `on` (departments that left are not listed).
+    `roster` (active sworn officers by department) may be passed by a caller that has it."""
     anchors = quota_anchors()
-    roster = roster_sworn_by_department()
+    roster = roster_sworn_by_department() if roster is None else roster
     counted = counted_by_department(on)
     departments = db.session.scalars(
         select(Department).where(Department.status != "left").order_by(Department.name)
