@@ -229,8 +229,8 @@ def search(filters: SearchFilters, *, viewer_department_id: int, now: datetime) 
             rows = rows[offset:] + fetch(
                 "rest", PAGE_SIZE + 1 - max(0, available - offset), max(0, offset - available)
             )
-    listings = [to_listing(r, viewer_department_id, now) for r in rows[: PAGE_SIZE + 1]]
-    result = SearchPage(listings[:PAGE_SIZE], page, len(listings) > PAGE_SIZE)
+    listings = [to_listing(r, viewer_department_id, now) for r in rows[:PAGE_SIZE]]
+    result = SearchPage(listings, page, has_next=len(rows) > PAGE_SIZE)
     if not result.listings and page == 1 and terms:
         result.listings = similar_names(terms, filters, viewer_department_id, now)
         result.similar_names = bool(result.listings)
@@ -297,11 +297,26 @@ def get_listing(entry_id: int, *, viewer_department_id: int, now: datetime) -> L
 # --- presentation values --------------------------------------------------------------------
 
 
+@dataclass(frozen=True)
+class _NoDetail:
+    """What a result row (LIST_COLUMNS) leaves out and only a profile page (COLUMNS) reads."""
+
+    years_of_service: int = 0
+    assignments: str = ""
+    languages: str = ""
+    gender: str = ""
+    career: str = ""
+    bio: str = ""
+
+
+_NO_DETAIL = _NoDetail()
+
+
 def to_listing(row, viewer_department_id: int, now: datetime) -> Listing:
-    values = row._mapping
+    detail = row if "bio" in row._fields else _NO_DETAIL
     label, available = availability(row.status, row.status_until, row.state, now)
     phone = row.phone
-    bio = values.get("bio", "")
+    bio = detail.bio
     return Listing(
         id=row.id,
         own_department=row.department_id == viewer_department_id,
@@ -313,12 +328,12 @@ def to_listing(row, viewer_department_id: int, now: datetime) -> Listing:
         sms="sms:" + phone if row.accepts_texts else "",
         mailto="mailto:" + row.contact_email if row.contact_email else "",
         contact_email=row.contact_email,
-        years_of_service=values.get("years_of_service", 0),
-        assignments=vocab.labels(vocab.ASSIGNMENTS, values.get("assignments", "")),
+        years_of_service=detail.years_of_service,
+        assignments=vocab.labels(vocab.ASSIGNMENTS, detail.assignments),
         topics=vocab.labels(vocab.TOPICS, row.topics),
-        languages=vocab.labels(vocab.LANGUAGES, values.get("languages", "")),
-        gender=vocab.GENDERS.get(values.get("gender", ""), ""),
-        career=vocab.CAREERS.get(values.get("career", ""), ""),
+        languages=vocab.labels(vocab.LANGUAGES, detail.languages),
+        gender=vocab.GENDERS.get(detail.gender, ""),
+        career=vocab.CAREERS.get(detail.career, ""),
         bio=bio,
         bio_preview=bio if len(bio) <= BIO_PREVIEW else bio[:BIO_PREVIEW].rsplit(" ", 1)[0] + "…",
         availability=label,
