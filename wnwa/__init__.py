@@ -50,7 +50,7 @@ def create_app(
 def register_extensions(app: Flask) -> None:
     from flask_sqlalchemy.session import Session
 
-    from wnwa.database import configure_engine_events
+    from wnwa.database import configure_engine_events, install_read_only_requests
     from wnwa.extensions import csrf, db, limiter, login_manager, migrate
     from wnwa.tenants.scoping import install_listeners
 
@@ -60,6 +60,7 @@ def register_extensions(app: Flask) -> None:
     limiter.init_app(app)
     login_manager.init_app(app)
     install_listeners(Session)
+    install_read_only_requests(app, db.session, Session)
     with app.app_context():
         configure_engine_events(db.engine)
 

@@ -1,18 +1,39 @@
-"""Engine settings per dialect: SQLite in WAL with foreign keys and real savepoints."""
+"""Engine and transaction settings per dialect.
+
+SQLite: WAL with foreign keys and real savepoints.
+
+PostgreSQL: a request with a safe method (GET, HEAD, OPTIONS) runs in a READ ONLY transaction,
+so the database itself refuses any write while someone opens a page, searches or reads a
+profile. Such a transaction ends with COMMIT, which for a read-only transaction only ends it:
+the driver forgets its prepared statements on every ROLLBACK, and keeping them means a page's
+queries are parsed once per connection instead of once per request. Plans stay custom
+(`plan_cache_mode`): a generic plan for a full-text search cannot tell a rare word from a
+common one and may read the whole directory to fill one page.
+"""
 
 from __future__ import annotations
 
+from flask import Flask, has_request_context, request
+from psycopg.pq import TransactionStatus
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
+from sqlalchemy.orm import Session
+
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+# session.info keys: the driver connection made read-only / read-only inside an enclosing one
+_READ_ONLY_DRIVER = "wnwa.read_only_driver"
+_READ_ONLY_JOINED = "wnwa.read_only_joined"
 
 
 def configure_engine_events(engine: Engine) -> None:
-    if engine.dialect.name != "sqlite":
-        return
-    if event.contains(engine, "connect", _sqlite_connect):
-        return
-    event.listen(engine, "connect", _sqlite_connect)
-    event.listen(engine, "begin", _sqlite_begin)
+    if engine.dialect.name == "sqlite":
+        if not event.contains(engine, "connect", _sqlite_connect):
+            event.listen(engine, "connect", _sqlite_connect)
+            event.listen(engine, "begin", _sqlite_begin)
+    elif engine.dialect.name == "postgresql":
+        if not event.contains(engine, "connect", _postgres_connect):
+            event.listen(engine, "connect", _postgres_connect)
+            event.listen(engine, "checkin", _postgres_checkin)
 
 
 def _sqlite_connect(dbapi_connection, connection_record) -> None:
@@ -28,3 +49,56 @@ def _sqlite_connect(dbapi_connection, connection_record) -> None:
 
 def _sqlite_begin(connection) -> None:
     connection.exec_driver_sql("BEGIN")
+
+
+def _postgres_connect(dbapi_connection, connection_record) -> None:
+    with dbapi_connection.cursor() as cursor:
+        cursor.execute("SET plan_cache_mode = force_custom_plan")
+    dbapi_connection.commit()
+
+
+def _postgres_checkin(dbapi_connection, connection_record) -> None:
+    """A connection goes back to the pool ready for writes again."""
+    if dbapi_connection is not None and dbapi_connection.read_only:
+        if dbapi_connection.info.transaction_status == TransactionStatus.IDLE:
+            dbapi_connection.read_only = None
+        else:  # not reset cleanly: never hand it out again
+            connection_record.invalidate()
+
+
+def install_read_only_requests(app: Flask, scoped_session, session_class: type[Session]) -> None:
+    """Safe requests read only, on PostgreSQL enforced by the database (see the module note)."""
+
+    @app.teardown_request
+    def _end_read_only(exc):
+        if not scoped_session.registry.has():
+            return
+        session = scoped_session()
+        driver = session.info.pop(_READ_ONLY_DRIVER, None)
+        if session.info.pop(_READ_ONLY_JOINED, False):
+            session.rollback()  # ends the savepoint, and read-only with it; nothing was written
+        elif (
+            exc is None
+            and driver is not None
+            and driver.info.transaction_status == TransactionStatus.INTRANS
+            and not (session.new or session.dirty or session.deleted)
+        ):
+            session.commit()
+
+    if not event.contains(session_class, "after_begin", _begin_read_only):
+        # First among the after_begin listeners: before the tenant binding sends a statement.
+        event.listen(session_class, "after_begin", _begin_read_only, insert=True)
+
+
+def _begin_read_only(session: Session, transaction, connection) -> None:
+    if connection.dialect.name != "postgresql" or not has_request_context():
+        return
+    if request.method not in SAFE_METHODS:
+        return
+    driver = connection.connection.driver_connection
+    if driver.info.transaction_status == TransactionStatus.IDLE:
+        driver.read_only = True  # the driver's own BEGIN becomes BEGIN READ ONLY
+        session.info[_READ_ONLY_DRIVER] = driver
+    else:  # joined to an enclosing transaction (the test suite's): read-only until it ends
+        connection.exec_driver_sql("SET TRANSACTION READ ONLY")
+        session.info[_READ_ONLY_JOINED] = True
