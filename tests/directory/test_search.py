@@ -204,6 +204,31 @@ def test_pages_of_25_available_now_first(client, login, make):
     assert names(client.get("/directory/?topic=stress&page=3")) == []
 
 
+def test_a_first_page_full_of_available_supporters_still_pages_on_to_the_others(
+    client, login, make
+):
+    home = make.department("Home PD")
+    other = make.department("Other PD", state="OH", county="Franklin")
+    officer = make.officer(home)
+    ready = [
+        make_supporter(other, first_name=f"Ready{n:02d}", last_name="Now", topics="stress")
+        for n in range(27)
+    ]
+    for n in range(2):
+        make_supporter(other, first_name=f"Later{n}", last_name="Peer", topics="stress")
+    with tenant_context(other.id):
+        for user in ready:
+            services.set_availability(db.session.get(User, user.id), "now", hours=1)
+    login(fresh(officer))
+    first = client.get("/directory/?topic=stress")
+    page1 = names(first)
+    assert len(page1) == 25 and all(name.startswith("Ready") for name in page1)
+    assert 'href="/directory/?topic=stress&amp;page=2"' in first.get_data(True)
+    page2 = names(client.get("/directory/?topic=stress&page=2"))
+    assert [name.split()[0][:5] for name in page2] == ["Ready", "Ready", "Later", "Later"]
+    assert not set(page1) & set(page2)
+
+
 def test_htmx_partial_and_full_page(client, login, network):
     *_, officer = network
     login(fresh(officer))

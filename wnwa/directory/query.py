@@ -167,8 +167,10 @@ def _first_page(dialect: str, *, matching: bool, own: bool) -> str:
     now = _tier_sql(dialect, matching=matching, tier="now", own=own, match="match")
     rest = _tier_sql(dialect, matching=matching, tier="rest", own=own, match="match")
     return (
-        f"SELECT * FROM (SELECT * FROM ({now} LIMIT :limit) AS available UNION ALL "  # noqa: S608  # nosec B608
-        f"SELECT * FROM ({rest} LIMIT :limit) AS others) AS page ORDER BY tier, id LIMIT :limit"
+        f"WITH available AS MATERIALIZED ({now} LIMIT :limit) "  # noqa: S608  # nosec B608
+        "SELECT * FROM (SELECT * FROM available UNION ALL "
+        f"SELECT * FROM ({rest} LIMIT :limit) AS others "
+        "WHERE (SELECT count(*) FROM available) < :limit) AS page ORDER BY tier, id LIMIT :limit"
     )
 
 
@@ -229,7 +231,7 @@ def search(filters: SearchFilters, *, viewer_department_id: int, now: datetime) 
             rows = rows[offset:] + fetch(
                 "rest", PAGE_SIZE + 1 - max(0, available - offset), max(0, offset - available)
             )
-    listings = [to_listing(r, viewer_department_id, now) for r in rows[:PAGE_SIZE]]
+    listings = [to_listing(r, viewer_department_id, now, full=False) for r in rows[:PAGE_SIZE]]
     result = SearchPage(listings, page, has_next=len(rows) > PAGE_SIZE)
     if not result.listings and page == 1 and terms:
         result.listings = similar_names(terms, filters, viewer_department_id, now)
@@ -276,7 +278,7 @@ def similar_names(
             for r in connection.execute(text(sql), params).all()
             if _shared_grams(grams, fold(r.display_name)) * 2 >= len(grams)
         ][:SIMILAR_NAMES]
-    return [to_listing(r, viewer_department_id, now) for r in rows]
+    return [to_listing(r, viewer_department_id, now, full=True) for r in rows]
 
 
 def _shared_grams(grams: list[str], name: str) -> int:
@@ -291,7 +293,7 @@ def get_listing(entry_id: int, *, viewer_department_id: int, now: datetime) -> L
         .execute(text(sql), {"id": entry_id, "today": now.date().toordinal()})
         .first()
     )
-    return None if row is None else to_listing(row, viewer_department_id, now)
+    return None if row is None else to_listing(row, viewer_department_id, now, full=True)
 
 
 # --- presentation values --------------------------------------------------------------------
@@ -312,8 +314,9 @@ class _NoDetail:
 _NO_DETAIL = _NoDetail()
 
 
-def to_listing(row, viewer_department_id: int, now: datetime) -> Listing:
-    detail = row if "bio" in row._fields else _NO_DETAIL
+def to_listing(row, viewer_department_id: int, now: datetime, *, full: bool) -> Listing:
+    """A Listing from a row of COLUMNS (`full`) or of LIST_COLUMNS."""
+    detail = row if full else _NO_DETAIL
     label, available = availability(row.status, row.status_until, row.state, now)
     phone = row.phone
     bio = detail.bio
