@@ -94,21 +94,30 @@ def browser(chromium_path):
 
 @pytest.fixture
 def page(browser, live_server):
-    """A fresh phone-sized page; any request to another origin fails the test."""
+    """A fresh phone-sized page; any request to another origin, or anything the page's own
+    Content-Security-Policy blocks (a style or icon that would silently go missing), fails the
+    test."""
     context = browser.new_context(viewport={"width": 390, "height": 844})
     page = context.new_page()
     origin = urlparse(live_server.url).netloc
     foreign: list[str] = []
+    blocked: list[str] = []
 
     def watch(request):
         netloc = urlparse(request.url).netloc
         if request.url.startswith(("http:", "https:")) and netloc != origin:
             foreign.append(request.url)
 
+    def console(message):
+        if message.type == "error" and "Content Security Policy" in message.text:
+            blocked.append(message.text[:300] + f" at {message.location} on {page.url}")
+
     page.on("request", watch)
+    page.on("console", console)
     yield page
     context.close()
     assert not foreign, f"pages requested other origins: {foreign}"
+    assert not blocked, f"the CSP blocked parts of a page: {blocked}"
 
 
 def screenshot(page, name: str) -> Path:
