@@ -45,6 +45,7 @@ def test_live_search_updates_results_and_calls_by_tel(page, live_server):
     assert "Grace Whitfield" in results.inner_text()
     assert "Hidden Colleague" not in results.inner_text()
     page.evaluate("window.__sameDocument = true")
+    history_before = page.evaluate("history.length")
     full_loads: list[str] = []
     page.on("framenavigated", lambda frame: full_loads.append(frame.url))
     box = page.get_by_label("Search by name, department, county or topic")
@@ -52,7 +53,8 @@ def test_live_search_updates_results_and_calls_by_tel(page, live_server):
     expect(results).to_contain_text("Marco Delgado")
     expect(results).not_to_contain_text("Grace Whitfield")
     assert page.evaluate("window.__sameDocument") is True  # no full page load
-    assert "q=sober" in page.url  # hx-push-url keeps the address shareable
+    assert "sober" not in page.url  # live searches stay out of the browser history
+    assert page.evaluate("history.length") == history_before
     tel = page.locator("#results a.call").first
     assert tel.get_attribute("href").startswith("tel:+1312555")
     screenshot(page, "directory-live-search")
