@@ -18,14 +18,15 @@ from datetime import date
 from enum import StrEnum
 
 from flask import current_app
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from wnwa import mail
 from wnwa.errors import InvalidInput
 from wnwa.extensions import db
-from wnwa.tenants.models import Department, User
+from wnwa.tenants.models import Department
 from wnwa.tenants.quota import QuotaState, QuotaStatus, status
 from wnwa.tenants.scoping import TenantViolation, bind_tenant, bound_department_id
+from wnwa.tenants.services import sworn_count
 from wnwa.training.models import QuotaReminder
 from wnwa.training.network_counts import (
     chief_emails_by_department,
@@ -54,16 +55,6 @@ def bound_to(department_id: int) -> Iterator[None]:
         bind_tenant(None)
 
 
-def _roster_sworn(department_id: int) -> int:
-    with bound_to(department_id):
-        return (
-            db.session.scalar(
-                select(func.count(User.id)).where(User.active.is_(True), User.sworn.is_(True))
-            )
-            or 0
-        )
-
-
 def counted_supporters(department_id: int, on: date) -> int:
     """Active, sworn, certified (on `on`) and listed supporters of the department."""
     from wnwa.directory.services import listed_supporter_count
@@ -73,7 +64,8 @@ def counted_supporters(department_id: int, on: date) -> int:
 
 
 def sworn_strength(department: Department) -> int:
-    return max(department.sworn_declared, _roster_sworn(department.id))
+    with bound_to(department.id):
+        return max(department.sworn_declared, sworn_count(department))
 
 
 def department_quota(department: Department, on: date) -> QuotaStatus:
