@@ -206,6 +206,17 @@ def test_report_table_and_csv(app, network):
     assert len(rows) == 5
 
 
+def test_report_csv_neutralises_formula_like_department_names(app, make):
+    for name in ("=1+1 PD", " =HYPERLINK(1) PD", "\t-2 PD", "@SUM PD", "Plain PD"):
+        make.department(name, sworn=10, joined=ON)
+    result = app.test_cli_runner().invoke(
+        args=["quota", "report", "--date", ON.isoformat(), "--format", "csv", "--sort", "name"]
+    )
+    assert result.exit_code == 0, result.output
+    names = {r["department"] for r in csv.DictReader(io.StringIO(result.output))}
+    assert names == {"'=1+1 PD", "' =HYPERLINK(1) PD", "'\t-2 PD", "'@SUM PD", "Plain PD"}
+
+
 def test_report_defaults_to_today_and_rejects_bad_dates(app, network):
     runner = app.test_cli_runner()
     today = runner.invoke(args=["quota", "report", "--format", "json"])

@@ -3,8 +3,6 @@ the daily reminders. They call the same services as the pages."""
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 from datetime import date
 
@@ -13,6 +11,7 @@ from flask.cli import AppGroup
 
 from wnwa.tenants.quota import band
 from wnwa.tenants.quota_service import DepartmentQuota, QuotaSort, network_quota, send_reminders
+from wnwa.tenants.roster import export_csv
 from wnwa.training.settings import quota_anchors
 
 quota_cli = AppGroup("quota", help="Peer-supporter quota (DESIGN.md 4.1).")
@@ -66,16 +65,8 @@ def _table(records: list[dict[str, object]]) -> str:
 
 
 def _csv(records: list[dict[str, object]]) -> str:
-    out = io.StringIO()
-    writer = csv.DictWriter(out, fieldnames=COLUMNS, lineterminator="\n")
-    writer.writeheader()
-    for record in records:
-        safe = dict(record)
-        # Department names are entered by people: keep spreadsheets from running them.
-        if str(safe["department"])[:1] in ("=", "+", "-", "@", "\t", "\r"):
-            safe["department"] = "'" + str(safe["department"])
-        writer.writerow(safe)
-    return out.getvalue().rstrip("\n")
+    # Department names are entered by people: export_csv keeps spreadsheets from running them.
+    return export_csv(list(COLUMNS), [[r[c] for c in COLUMNS] for r in records])
 
 
 @quota_cli.command("report")
@@ -97,7 +88,7 @@ def report(on, fmt: str, sort: str) -> None:
     if fmt == "json":
         click.echo(json.dumps({"date": day.isoformat(), "departments": records}, indent=2))
     elif fmt == "csv":
-        click.echo(_csv(records))
+        click.echo(_csv(records), nl=False)
     else:
         click.echo(f"Peer-supporter quota on {day.isoformat()}")
         click.echo(_table(records) if records else "No member departments.")
