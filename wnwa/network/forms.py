@@ -45,7 +45,3 @@ class EditDepartmentForm(DepartmentForm):
     status = SelectField(
         "Membership status", choices=[SelectChoice(s, s.capitalize()) for s in DEPARTMENT_STATUSES]
     )
-
-
-class ButtonForm(FlaskForm):
-    """A form that is only a button (and its CSRF token)."""

@@ -11,7 +11,7 @@ from wnwa.auth.guards import require_roles
 from wnwa.errors import DomainError
 from wnwa.htmx import invalid, redirect_to, render
 from wnwa.network import services
-from wnwa.network.forms import ButtonForm, EditDepartmentForm, OnboardForm
+from wnwa.network.forms import EditDepartmentForm, OnboardForm
 
 bp = Blueprint("network", __name__, url_prefix="/network")
 require_roles(bp, "network_admin", "network_finance", "vetter")
@@ -64,7 +64,6 @@ def detail(department_id: int):
     return render(
         "network/department.html",
         detail=services.department_detail(department_id, date.today()),
-        button_form=ButtonForm(),
     )
 
 

@@ -60,10 +60,6 @@ class RolesForm(FlaskForm):
     finance = BooleanField("Department finance (contract and invoices)")
 
 
-class ActionForm(FlaskForm):
-    """A button-only form (departure, reinstatement, invitation, revocation)."""
-
-
 class TokenForm(FlaskForm):
     label = StringField(
         "Name of the token",

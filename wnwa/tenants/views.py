@@ -11,7 +11,7 @@ from wnwa.auth.guards import require_roles
 from wnwa.errors import DomainError
 from wnwa.htmx import invalid, redirect_to, render
 from wnwa.tenants import people, scim_tokens, services, uploads
-from wnwa.tenants.forms import ActionForm, PersonForm, RolesForm, TicketForm, TokenForm, UploadForm
+from wnwa.tenants.forms import PersonForm, RolesForm, TicketForm, TokenForm, UploadForm
 from wnwa.tenants.provisioning import RosterInvalid
 from wnwa.tenants.roster import template_csv
 from wnwa.training.overview import quota_card
@@ -155,7 +155,6 @@ def _person_page(user, form=None, roles_form=None, *, status=200, message=None, 
         kind=people.sworn_label(user.sworn),
         form=form or PersonForm(data=people.form_data(user)),
         roles_form=roles_form or RolesForm(chief=user.is_chief, finance=user.is_finance),
-        action_form=ActionForm(),
         message=message,
         error=error,
     )
@@ -230,7 +229,6 @@ def scim():
             status=status,
             form=form,
             tokens=scim_tokens.list_tokens(department),
-            action_form=ActionForm(),
             base_url=scim_tokens.scim_base_url(),
             secret=None,
         )
@@ -240,7 +238,6 @@ def scim():
         "tenants/_scim.html",
         form=TokenForm(formdata=None),
         tokens=scim_tokens.list_tokens(department),
-        action_form=ActionForm(),
         base_url=scim_tokens.scim_base_url(),
         secret=secret,
     )
