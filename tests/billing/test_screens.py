@@ -6,6 +6,7 @@ import io
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
+from sqlalchemy import select
 
 from tests.billing.conftest import (
     START,
@@ -21,7 +22,10 @@ from tests.billing.conftest import (
 )
 from wnwa.billing import contracts, reports
 from wnwa.billing.chart import bar_chart
+from wnwa.billing.models import Contract
 from wnwa.billing.terms import add_years
+from wnwa.extensions import db
+from wnwa.tenants.roster import export_csv, is_formula
 
 
 def _at(day: date) -> datetime:
@@ -248,6 +252,26 @@ def test_csv_exports_are_complete_and_defused(network, client, login, fake, cloc
     ar = list(csv.DictReader(io.StringIO(receivables)))
     assert {r["department"] for r in ar} == {"Small PD", "Large PD"}
     assert all(r["bucket"] == "Current" and r["outstanding_usd"] for r in ar)
+    assert response.headers["Cache-Control"] == "no-store"
+
+
+def test_csv_exports_neutralise_formulas_behind_leading_whitespace(network, client, login):
+    """A cell like " =HYPERLINK(...)" slips past defusedcsv alone; the billing exports
+    neutralise it exactly as the roster exports do."""
+    staff, small, large, idle = network
+    with as_department(small.id):
+        contract = db.session.scalars(select(Contract)).one()
+        contract.po_number = ' =HYPERLINK("http://x.example")'
+        contract.billing_contact = "\t=cmd"
+        db.session.commit()
+    login(staff)
+    body = client.get("/billing/network/contracts.csv").get_data(as_text=True)
+    [small_row] = [r for r in csv.DictReader(io.StringIO(body)) if r["department"] == "Small PD"]
+    roster = export_csv(["po", "contact"], [[' =HYPERLINK("http://x.example")', "\t=cmd"]])
+    [_, expected] = list(csv.reader(io.StringIO(roster, newline="")))
+    assert [small_row["po_number"], small_row["billing_contact"]] == expected
+    assert small_row["po_number"] == '\' =HYPERLINK("http://x.example")'
+    assert not is_formula(small_row["po_number"]) and not is_formula(small_row["billing_contact"])
 
 
 def test_network_finance_creates_and_starts_a_contract(network, client, login):

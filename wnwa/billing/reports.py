@@ -6,11 +6,9 @@ reason). Writes go through contracts.py, which binds the department acted for.
 
 from __future__ import annotations
 
-import io
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-import defusedcsv.csv as safe_csv
 from sqlalchemy import and_, case, exists, func, or_, select, true
 
 from wnwa.billing import terms
@@ -22,6 +20,7 @@ from wnwa.billing.overview import STATUS_LABELS, ContractView, contract_view
 from wnwa.errors import NotFound
 from wnwa.extensions import db
 from wnwa.tenants.models import Department
+from wnwa.tenants.roster import export_csv
 from wnwa.tenants.scoping import acting_for
 
 RENEWAL_WINDOW_DAYS = 90
@@ -334,14 +333,6 @@ def departments_without_contract() -> list[DepartmentChoice]:
     return [DepartmentChoice(r.id, r.name) for r in rows]
 
 
-def _csv(header: list[str], rows: list[list[object]]) -> str:
-    out = io.StringIO()
-    writer = safe_csv.writer(out)
-    writer.writerow(header)
-    writer.writerows(rows)
-    return out.getvalue()
-
-
 def contracts_csv(today: date) -> str:
     contracts = db.session.scalars(
         select(Contract)
@@ -349,7 +340,7 @@ def contracts_csv(today: date) -> str:
         .order_by(Department.name, Contract.id)
         .execution_options(unscoped=True)  # unscoped: network finance exports every department
     ).all()
-    return _csv(
+    return export_csv(
         [
             "contract_id",
             "department",
@@ -395,7 +386,7 @@ def contracts_csv(today: date) -> str:
 
 
 def receivables_csv(today: date) -> str:
-    return _csv(
+    return export_csv(
         [
             "department",
             "invoice",
