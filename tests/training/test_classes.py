@@ -157,6 +157,43 @@ def test_open_classes_close_after_the_deadline(tr, ctx):
     assert classes.open_classes(START - timedelta(days=2)) == []
 
 
+def test_class_summaries_count_every_department_in_one_query(make, tr, ctx):
+    from sqlalchemy import event
+
+    one, two = make.department(), make.department()
+    full = tr.new_class(START, capacity=2, on=ON)
+    roomy = tr.new_class(START + timedelta(days=7), capacity=5, on=ON)
+    empty = tr.new_class(START + timedelta(days=14), on=ON)
+    closed = tr.new_class(START, on=ON - timedelta(days=10), deadline=ON - timedelta(days=1))
+    for dept in (one, two):
+        tr.reserve(dept, full.id, make.officer(dept), ON)
+        tr.reserve(dept, full.id, make.officer(dept), ON)  # the second pair waits
+        tr.reserve(dept, roomy.id, make.officer(dept), ON)
+    tr.reserve(one, closed.id, make.officer(one), ON - timedelta(days=2))
+
+    statements = []
+
+    def record(conn, cursor, statement, *args):
+        statements.append(statement)
+
+    event.listen(db.engine, "before_cursor_execute", record)
+    try:
+        shown = classes.open_classes(ON)
+    finally:
+        event.remove(db.engine, "before_cursor_execute", record)
+    assert [(s.cls.id, s.seats_left, s.waitlisted) for s in shown] == [
+        (full.id, 0, 2),
+        (roomy.id, 3, 0),
+        (empty.id, 20, 0),
+    ]
+    assert len([s for s in statements if "training_seat" in s]) == 1, statements
+    assert [(s.cls.id, s.waitlisted) for s in classes.upcoming_classes(ON)][:2] == [
+        (full.id, 2),
+        (closed.id, 0),
+    ]
+    assert classes.summarize(closed, ON).seats_left == 19
+
+
 def test_price_label():
     assert classes.price_label(0) == "Free"
     assert classes.price_label(45000) == "$450"

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import Select, func, select, update
 
 from wnwa import audit
 from wnwa.errors import Conflict, InvalidInput, NotFound
@@ -271,28 +271,62 @@ def price_label(cents: int) -> str:
     return f"${dollars:,}" + (f".{rest:02d}" if rest else "")
 
 
+def _seat_counts(class_ids: list[int]) -> dict[tuple[int, str], int]:
+    """Place-holding and waitlisted seats per (class, status), for all `class_ids` at once."""
+    if not class_ids:
+        return {}
+    rows = db.session.execute(
+        select(Seat.class_id, Seat.status, func.count(Seat.id))
+        .where(
+            Seat.class_id.in_(class_ids),
+            Seat.status.in_((*PLACE_HOLDING_STATUSES, SEAT_WAITLISTED)),
+        )
+        .group_by(Seat.class_id, Seat.status)
+        # unscoped: capacity and waiting list are shared by every department; only counts leave.
+        .execution_options(unscoped=True)
+    ).all()
+    return {(class_id, status): n for class_id, status, n in rows}
+
+
+def summarize_all(classes: list[TrainingClass], on: date) -> list[ClassSummary]:
+    """Summaries of `classes` (in the same order), counting seats in one query."""
+    counts = _seat_counts([c.id for c in classes])
+    summaries = []
+    for cls in classes:
+        places = sum(counts.get((cls.id, status), 0) for status in PLACE_HOLDING_STATUSES)
+        summaries.append(
+            ClassSummary(
+                cls=cls,
+                seats_left=max(0, cls.capacity - places),
+                waitlisted=counts.get((cls.id, SEAT_WAITLISTED), 0),
+                registration_open=cls.completed_on is None and on <= cls.registration_deadline,
+            )
+        )
+    return summaries
+
+
 def summarize(cls: TrainingClass, on: date) -> ClassSummary:
-    return ClassSummary(
-        cls=cls,
-        seats_left=max(0, cls.capacity - place_count(cls.id)),
-        waitlisted=waitlist_count(cls.id),
-        registration_open=cls.completed_on is None and on <= cls.registration_deadline,
+    return summarize_all([cls], on)[0]
+
+
+def _upcoming(on: date) -> Select[tuple[TrainingClass]]:
+    """The query for upcoming_classes (open_classes narrows it)."""
+    return (
+        select(TrainingClass)
+        .where(TrainingClass.completed_on.is_(None), TrainingClass.ends_on >= on)
+        .order_by(TrainingClass.starts_on, TrainingClass.id)
     )
 
 
 def upcoming_classes(on: date) -> list[ClassSummary]:
     """Classes not yet complete whose last day is today or later, soonest first."""
-    classes = db.session.scalars(
-        select(TrainingClass)
-        .where(TrainingClass.completed_on.is_(None), TrainingClass.ends_on >= on)
-        .order_by(TrainingClass.starts_on, TrainingClass.id)
-    ).all()
-    return [summarize(c, on) for c in classes]
+    return summarize_all(list(db.session.scalars(_upcoming(on))), on)
 
 
 def open_classes(on: date) -> list[ClassSummary]:
     """Classes still taking registrations, soonest first."""
-    return [s for s in upcoming_classes(on) if s.registration_open]
+    stmt = _upcoming(on).where(TrainingClass.registration_deadline >= on)
+    return summarize_all(list(db.session.scalars(stmt)), on)
 
 
 def next_class(on: date) -> ClassSummary | None:
@@ -310,4 +344,4 @@ def all_classes(on: date) -> list[ClassSummary]:
     classes = db.session.scalars(
         select(TrainingClass).order_by(TrainingClass.starts_on.desc(), TrainingClass.id.desc())
     ).all()
-    return [summarize(c, on) for c in classes]
+    return summarize_all(list(classes), on)

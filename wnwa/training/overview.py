@@ -92,12 +92,16 @@ def _next_steps(
     return steps
 
 
-def quota_card(department: Department, on: date) -> QuotaCard:
-    """The chief's quota card (the tenant of `department` must be bound)."""
+def quota_card(
+    department: Department, on: date, classes: list[ClassSummary] | None = None
+) -> QuotaCard:
+    """The chief's quota card (the tenant of `department` must be bound). `classes` (the open
+    classes on `on`) may be passed by a caller that has them."""
     result = department_quota(department, on)
     pipeline = pipeline_count(on)
     unlisted = max(0, certified_count(on) - result.counted)
-    steps = _next_steps(result, pipeline, unlisted, open_classes(on))
+    classes = open_classes(on) if classes is None else classes
+    steps = _next_steps(result, pipeline, unlisted, classes)
     return QuotaCard(result, STATE_LABELS[result.state], pipeline, unlisted, steps)
 
 
@@ -113,9 +117,10 @@ class ChiefOverview:
 
 def chief_overview(department: Department, on: date) -> ChiefOverview:
     seats = department_seats(on)
+    classes = open_classes(on)
     return ChiefOverview(
-        card=quota_card(department, on),
-        classes=open_classes(on),
+        card=quota_card(department, on, classes),
+        classes=classes,
         seats=[s for s in seats if s.status != "requested"],
         requests=[s for s in seats if s.status == "requested"],
         supporters=certified_members(on),
