@@ -102,10 +102,6 @@ class RosterPlan:
         return not self.errors
 
     @property
-    def rows_read(self) -> int:
-        return len(self.adds) + len(self.updates) + len(self.unchanged)
-
-    @property
     def changes_anything(self) -> bool:
         return bool(self.adds or self.updates or self.departures)
 
