@@ -31,6 +31,7 @@ from wnwa.billing.mirror import (
     load_contract,
 )
 from wnwa.billing.models import OPEN_CONTRACT_STATUSES, PAY_BY, Contract, Invoice
+from wnwa.billing.renewals import commitment_end_of
 from wnwa.errors import Conflict, InvalidInput, NotFound
 from wnwa.extensions import db
 from wnwa.tenants.models import Department
@@ -293,14 +294,14 @@ def request_cancellation(
 
 def cancellation_refusal(contract: Contract, today: date) -> str | None:
     """Why a notice of non-renewal given on ``today`` would be refused (None: accepted)."""
-    if contract.term_start is None:
+    end = commitment_end_of(contract)
+    if contract.term_start is None or end is None:
         return "This contract has not started; network finance can discard the draft."
     if terms.can_cancel(
         contract.term_start, contract.commitment_years, today, contract.has_exception
     ):
         return None
     years = terms.effective_commitment_years(contract.commitment_years, contract.has_exception)
-    end = terms.commitment_end(contract.term_start, years)
     opens = terms.notice_opens_on(
         contract.term_start, contract.commitment_years, contract.has_exception
     )

@@ -11,12 +11,12 @@ from datetime import date, timedelta
 
 from sqlalchemy import and_, case, exists, func, or_, select, true
 
-from wnwa.billing import terms
 from wnwa.billing.health import BillingHealth, billing_health
 from wnwa.billing.mirror import contract_ref, load_contract
 from wnwa.billing.models import CONTRACT_STATUSES, Contract, Invoice
 from wnwa.billing.notify import money
 from wnwa.billing.overview import STATUS_LABELS, ContractView, contract_view
+from wnwa.billing.renewals import commitment_end_of
 from wnwa.errors import NotFound
 from wnwa.extensions import db
 from wnwa.tenants.models import Department
@@ -88,13 +88,6 @@ def _overdue_clause(today: date):
     return exists().where(Invoice.contract_id == Contract.id, _late(today))
 
 
-def _commitment_end(contract: Contract) -> date | None:
-    if contract.term_start is None:
-        return None
-    years = terms.effective_commitment_years(contract.commitment_years, contract.has_exception)
-    return terms.commitment_end(contract.term_start, years)
-
-
 def contract_list(filters: ContractFilters, *, today: date) -> ContractPage:
     conditions = []
     if filters.status:
@@ -133,7 +126,7 @@ def contract_list(filters: ContractFilters, *, today: date) -> ContractPage:
             status=c.status,
             status_label=STATUS_LABELS.get(c.status, c.status),
             term_start=c.term_start,
-            commitment_end=_commitment_end(c),
+            commitment_end=commitment_end_of(c),
             tier_label=c.tier_label or "—",
             annual=money(c.annual_cents, c.currency),
             next_renewal=c.current_period_end if c.status in ("active", "renewal_due") else None,
@@ -365,7 +358,7 @@ def contracts_csv(today: date) -> str:
                 c.department.name,
                 c.status,
                 c.term_start.isoformat() if c.term_start else "",
-                _iso(_commitment_end(c)),
+                _iso(commitment_end_of(c)),
                 c.tier_label or "",
                 c.sworn_at_pricing if c.sworn_at_pricing is not None else "",
                 f"{c.annual_cents / 100:.2f}" if c.annual_cents is not None else "",
