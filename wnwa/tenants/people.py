@@ -14,13 +14,13 @@ from sqlalchemy import ColumnElement, func, or_, select, update
 from wnwa import audit
 from wnwa.errors import Conflict, InvalidInput, NotFound
 from wnwa.extensions import db
+from wnwa.network.accounts import emails_in_use_elsewhere
 from wnwa.tenants.invitations import Invitee, queue_invitation
 from wnwa.tenants.models import Department, User
 from wnwa.tenants.provisioning import (
     FIELD_LABELS,
     PERSON_FIELDS,
     depart_people,
-    emails_taken_elsewhere,
     lock_department,
     sworn_label,
 )
@@ -225,7 +225,7 @@ def update_person(department: Department, user_id: int, values: dict[str, str], 
     if row.email != user.email:
         if db.session.scalar(select(User.id).where(User.email == row.email)) is not None:
             raise Conflict(f"{row.email} already belongs to another person on your roster.")
-        if emails_taken_elsewhere(department.id, [row.email]):
+        if emails_in_use_elsewhere(department.id, [row.email]):
             raise Conflict(f"{row.email} is already used by an account outside this department.")
     changed = [name for name in PERSON_FIELDS if getattr(user, name) != getattr(row, name)]
     for name in changed:

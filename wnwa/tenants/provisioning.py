@@ -26,6 +26,7 @@ from wnwa import audit
 from wnwa.auth.credentials import fresh_credentials
 from wnwa.errors import Conflict, DomainError
 from wnwa.extensions import db
+from wnwa.network.accounts import emails_in_use_elsewhere
 from wnwa.tenants.bulk import bulk_insert
 from wnwa.tenants.invitations import Invitee, queue_invitations
 from wnwa.tenants.models import Department, User
@@ -182,13 +183,6 @@ def _people_on_file() -> list[Row]:
     )
 
 
-def emails_taken_elsewhere(department_id: int, emails: Collection[str]) -> set[str]:
-    """Which of these e-mails already sign in to an account outside this department."""
-    from wnwa.network.accounts import emails_in_use_elsewhere
-
-    return emails_in_use_elsewhere(department_id, emails)
-
-
 # --- planning ------------------------------------------------------------------------------
 
 
@@ -267,7 +261,7 @@ def _plan_pairs(plan: RosterPlan, pairs: list[tuple[RosterRow, Row]], by_email: 
 def _check_elsewhere(plan: RosterPlan, department_id: int) -> None:
     new_emails = {row.email for row in plan.adds}
     new_emails |= {u.row.email for u in plan.updates if any(c.field == "email" for c in u.changes)}
-    taken = emails_taken_elsewhere(department_id, new_emails) if new_emails else set()
+    taken = emails_in_use_elsewhere(department_id, new_emails) if new_emails else set()
     if not taken:
         return
     message = 'Work email "{}" is already used by an account outside this department.'

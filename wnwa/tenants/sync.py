@@ -15,12 +15,12 @@ from sqlalchemy import func, or_, select, update
 from wnwa import audit
 from wnwa.errors import Conflict, InvalidInput, NotFound
 from wnwa.extensions import db
+from wnwa.network.accounts import emails_in_use_elsewhere
 from wnwa.tenants.invitations import queue_invitations
 from wnwa.tenants.models import Department, ScimIdentity, User
 from wnwa.tenants.provisioning import (
     PERSON_FIELDS,
     depart_people,
-    emails_taken_elsewhere,
     insert_people,
     lock_department,
     sworn_label,
@@ -97,7 +97,7 @@ def _check_person_free(department: Department, row: RosterRow, user_id: int | No
     holder = db.session.scalar(select(User.id).where(User.email == row.email))
     if holder is not None and holder != user_id:
         raise Conflict(f"{row.email} already belongs to another person on the roster.")
-    if holder is None and emails_taken_elsewhere(department.id, [row.email]):
+    if holder is None and emails_in_use_elsewhere(department.id, [row.email]):
         raise Conflict(f"{row.email} is already used by an account outside this department.")
 
 
