@@ -101,6 +101,64 @@ def test_record_day_saves_the_whole_checklist(make, tr):
         attendance.record_day(cls.id, day.id, {999_999}, actor=tr.admin, on=START)
 
 
+class _Statements:
+    """SELECTs reading attendance while the block runs."""
+
+    def __enter__(self):
+        from sqlalchemy import event
+
+        self.selects = []
+        event.listen(db.engine, "before_cursor_execute", self._record)
+        return self
+
+    def __exit__(self, *exc):
+        from sqlalchemy import event
+
+        event.remove(db.engine, "before_cursor_execute", self._record)
+
+    def _record(self, conn, cursor, statement, *args):
+        if statement.lstrip().upper().startswith("SELECT") and "training_attendance" in statement:
+            self.selects.append(statement)
+
+
+def test_record_day_and_completion_read_attendance_once_for_every_department(make, tr):
+    one, two = make.department(), make.department()
+    cls = tr.new_class(START, on=ON)
+    a1, a2, b1, b2 = [
+        tr.reserve(dept, cls.id, make.officer(dept), ON) for dept in (one, one, two, two)
+    ]
+    day = cls.days[0]
+    with _Statements() as seen:
+        attendance.record_day(cls.id, day.id, {a1, a2, b1}, actor=tr.admin, on=START)
+    assert len(seen.selects) == 1, seen.selects
+    kept = db.session.scalar(
+        select(Attendance.id)
+        .where(Attendance.seat_id == a1)
+        .execution_options(unscoped=True)  # unscoped: the test checks the row survives
+    )
+    with _Statements() as seen:
+        attendance.record_day(cls.id, day.id, {a1, b2}, actor=tr.admin, on=START)
+    assert len(seen.selects) == 1, seen.selects
+    rows = db.session.execute(
+        select(Attendance.seat_id, Attendance.id, Attendance.department_id)
+        .where(Attendance.day_id == day.id)
+        .execution_options(unscoped=True)  # unscoped: the test checks every department
+    ).all()
+    assert {(seat, dept) for seat, _, dept in rows} == {(a1, one.id), (b2, two.id)}
+    assert {seat: row_id for seat, row_id, _ in rows}[a1] == kept
+    _tick(cls, [a1, b2], cls.days[1:], tr.admin)
+    with _Statements() as seen:
+        done = attendance.complete_class(cls.id, actor=tr.admin, on=END)
+    assert (done.certified, done.incomplete) == (2, 2)
+    assert len(seen.selects) == 1, seen.selects
+    assert [tr.seat_status(s) for s in (a1, a2, b1, b2)] == [
+        "completed",
+        "incomplete",
+        "incomplete",
+        "completed",
+    ]
+
+
 def test_complete_before_the_last_day_is_refused(make, tr):
     dept = make.department()
     cls, _, _ = _class_with(tr, make, dept, 1)

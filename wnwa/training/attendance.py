@@ -96,6 +96,33 @@ def _present_seat_ids(day_id: int) -> set[int]:
     )
 
 
+def _day_attendance(day_id: int) -> list[Attendance]:
+    return list(
+        db.session.scalars(
+            select(Attendance)
+            .where(Attendance.day_id == day_id)
+            # unscoped: the trainer records every department's attendance on this class day;
+            # changes are written under each row's own department.
+            .execution_options(unscoped=True)
+        )
+    )
+
+
+def _attended_days(seat_ids: list[int]) -> dict[int, set[int]]:
+    """The days each seat was present, for all `seat_ids` in one query."""
+    attended: dict[int, set[int]] = {}
+    if not seat_ids:
+        return attended
+    rows = db.session.execute(
+        select(Attendance.seat_id, Attendance.day_id)
+        .where(Attendance.seat_id.in_(seat_ids))
+        .execution_options(unscoped=True)  # unscoped: attendance of the class's own seats
+    )
+    for seat_id, day_id in rows:
+        attended.setdefault(seat_id, set()).add(day_id)
+    return attended
+
+
 def attendance_sheet(class_id: int, day_id: int, *, on: date) -> AttendanceSheet:
     cls = get_class(class_id)
     day, number = _day(cls, day_id)
@@ -168,8 +195,25 @@ def record_day(
     unknown = present_seat_ids - known
     if unknown:
         raise NotFound("Some of those people have no reserved seat in this class.")
+    recorded = {a.seat_id: a for a in _day_attendance(day.id)}
+    changes: dict[int, tuple[list[Seat], list[Attendance]]] = {}
     for seat in seats:
-        _set(seat, day, seat.id in present_seat_ids)
+        present, found = seat.id in present_seat_ids, recorded.get(seat.id)
+        if present == (found is not None):
+            continue
+        added, removed = changes.setdefault(seat.department_id, ([], []))
+        if present:
+            added.append(seat)
+        else:
+            removed.append(found)
+    for department_id, (added, removed) in changes.items():
+        with acting_for(department_id):
+            for seat in added:
+                db.session.add(
+                    Attendance(seat_id=seat.id, day_id=day.id, department_id=department_id)
+                )
+            for row in removed:
+                db.session.delete(row)
     db.session.flush()
     audit.record(
         actor,
@@ -200,14 +244,11 @@ def complete_class(class_id: int, *, actor: Any, on: date) -> Completion:
     all_days = {d.id for d in cls.days}
     results: dict[int, dict[str, list[str]]] = {}
     certified = incomplete = 0
-    for seat, user, _ in _attendees(cls):
-        attended = set(
-            db.session.scalars(
-                select(Attendance.day_id)
-                .where(Attendance.seat_id == seat.id)
-                .execution_options(unscoped=True)  # unscoped: this seat's own attendance
-            )
-        )
+    attendees = _attendees(cls)
+    attended_days = _attended_days([seat.id for seat, _, _ in attendees])
+    renews_on = renewal_date(cls.ends_on)
+    for seat, user, _ in attendees:
+        attended = attended_days.get(seat.id, set())
         outcome = results.setdefault(seat.department_id, {"certified": [], "missed": []})
         with acting_for(seat.department_id):
             if attended >= all_days:
@@ -217,7 +258,7 @@ def complete_class(class_id: int, *, actor: Any, on: date) -> Completion:
                     source="class",
                     course=cls.title,
                     on=cls.ends_on,
-                    renews_on=renewal_date(cls.ends_on),
+                    renews_on=renews_on,
                     actor=actor,
                 )
                 outcome["certified"].append(user.display_name)
