@@ -128,7 +128,8 @@ def chief_overview(department: Department, on: date) -> ChiefOverview:
     )
 
 
-def chief_external(department: Department) -> list[ExternalView]:
+def chief_external() -> list[ExternalView]:
+    """The bound department's external-training submissions."""
     return department_submissions()
 
 

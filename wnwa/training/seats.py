@@ -403,7 +403,6 @@ class SeatView:
     user_id: int
     name: str
     status: str
-    requested_by_officer: bool
     makeup: bool
     class_title: str
     starts_on: date
@@ -420,7 +419,6 @@ def _views(rows, on: date) -> list[SeatView]:
             user_id=user.id,
             name=user.display_name,
             status=seat.status,
-            requested_by_officer=seat.requested_by_officer,
             makeup=seat.makeup_for_id is not None,
             class_title=seat.training_class.title,
             starts_on=seat.training_class.starts_on,

@@ -82,7 +82,7 @@ def decline(seat_id: int):
 
 
 def _external_page(form: ExternalForm, status: int = 200, **extra):
-    submissions = overview.chief_external(current_user.department)
+    submissions = overview.chief_external()
     return render(
         "training/chief_external.html", status=status, form=form, submissions=submissions, **extra
     )
