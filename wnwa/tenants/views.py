@@ -178,7 +178,6 @@ def person(user_id: int):
 @bp.route("/people/<int:user_id>/roles", methods=["POST"])
 def roles(user_id: int):
     form = RolesForm()
-    people.get_person(user_id)
     try:
         user = people.set_roles(
             _department(),
