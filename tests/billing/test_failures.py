@@ -82,6 +82,28 @@ def test_stripe_down_screens_still_work_and_say_data_may_be_stale(
     assert not billing_health(True).stale
 
 
+def test_a_successful_card_setup_after_an_outage_clears_the_stale_flag(
+    ctx, make, fake, clock, client, login
+):
+    dept, finance, staff = _setup(make, fake, clock, name="Card Setup PD")
+    login(finance)
+    fake.unavailable = True
+    assert client.post("/billing/card/setup").status_code == 503
+    assert billing_health(True).stale
+    fake.unavailable = False
+    setup = client.post("/billing/card/setup")
+    assert setup.status_code == 303
+    assert not billing_health(True).stale
+    assert 'id="billing-stale"' not in client.get("/billing/").get_data(as_text=True)
+
+    fake.unavailable = True
+    assert client.post("/billing/card", data={"payment_method": "pm_card_visa"}).status_code == 503
+    assert billing_health(True).stale
+    fake.unavailable = False
+    assert client.post("/billing/card", data={"payment_method": "pm_card_visa"}).status_code == 303
+    assert not billing_health(True).stale
+
+
 def test_without_a_stripe_key_the_screens_say_billing_is_not_configured(
     ctx, make, client, staff_client, login, app
 ):

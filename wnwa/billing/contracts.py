@@ -156,7 +156,6 @@ def update_details(
                 email=contract.billing_email,
                 po_number=po_number,
             )
-        health.mark_success()
     audit.record(
         actor,
         "billing.details_updated",
@@ -191,7 +190,9 @@ def start_card_setup(
     contract = _require_open(department)
     customer_id = _ensure_customer(gateway, contract)
     with stripe_call("start card setup"):
-        return gateway.card_setup_url(customer_id, return_url=return_url)
+        url = gateway.card_setup_url(customer_id, return_url=return_url)
+    db.session.commit()  # only the note that Stripe answered
+    return url
 
 
 def set_pay_by(
@@ -213,7 +214,6 @@ def set_pay_by(
                 contract.stripe_subscription_id, pay_by=_pay_by(pay_by), net_days=contract.net_days
             )
         apply_subscription(contract, sub, today=today)
-        health.mark_success()
     contract.pay_by = pay_by
     audit.record(
         actor, "billing.pay_by_changed", department_id=department.id, details={"pay_by": pay_by}
@@ -250,7 +250,6 @@ def pay_invoice_now(
         _mark_declined(stripe_invoice_id, today)
         raise
     row = apply_invoice(invoice.contract, paid, today=today)
-    health.mark_success()
     audit.record(
         actor,
         "billing.invoice_paid_by_card",
@@ -333,7 +332,6 @@ def _cancel(gateway: BillingGateway, contract: Contract, *, today: date, actor: 
     contract.ends_on = effective
     clear_renewal(contract)
     apply_subscription(contract, sub, today=today)
-    health.mark_success()
     notify.cancellation_accepted(contract)
     audit.record(
         actor,
@@ -461,7 +459,6 @@ def activate_contract(
         apply_subscription(contract, sub, today=today)
         for invoice in first:
             apply_invoice(contract, invoice, today=today)
-        health.mark_success()
         audit.record(
             actor,
             "billing.contract_started",
@@ -558,7 +555,6 @@ def record_payment(
             paid = _pay_or_current(gateway, invoice.stripe_invoice_id, by_card=False)
         row = apply_invoice(invoice.contract, paid, today=today)
         row.payment_note = f"{method} {reference}"
-        health.mark_success()
         audit.record(
             actor,
             "billing.payment_recorded",

@@ -101,7 +101,9 @@ def billing_health(configured: bool) -> BillingHealth:
 def stripe_call(action: str) -> Iterator[None]:
     """Turn gateway errors into messages for the user. On an outage the use case's pending
     changes are rolled back and the outage is recorded, so nothing is half-applied and the
-    screens can say their data may be stale."""
+    screens can say their data may be stale. When the block ends normally Stripe answered:
+    that is noted (``mark_success``, flushed only; the use case's commit writes it), which
+    clears the stale flag after an earlier failure."""
     try:
         yield
     except GatewayUnavailable as exc:
@@ -120,3 +122,5 @@ def stripe_call(action: str) -> Iterator[None]:
         db.session.rollback()
         log.warning("stripe refused %s", action)
         raise StripeRefused(f"Stripe refused the request: {exc}") from exc
+    else:
+        mark_success()

@@ -18,7 +18,7 @@ from typing import Any
 from sqlalchemy import select
 
 from wnwa import audit
-from wnwa.billing import health, notify, terms, tiers
+from wnwa.billing import notify, terms, tiers
 from wnwa.billing.gateway import BillingGateway
 from wnwa.billing.health import StripeUnavailable, stripe_call
 from wnwa.billing.mirror import apply_subscription, load_contract
@@ -189,7 +189,6 @@ def _renew(
     contract.renewal_tiers_valid_from = quote.valid_from
     contract.renewal_annual_cents = quote.annual_cents
     contract.status = "renewal_due"
-    health.mark_success()
     if changed:
         notify.renewal_priced(contract)
         audit.record(
