@@ -329,10 +329,20 @@ EXPORT_HEADERS = [*TEMPLATE_HEADERS, "Chief", "Department finance", "Roster stat
 
 def export_roster(department: Department, *, include_departed: bool = False) -> str:
     """The roster as formula-safe CSV that imports back unchanged."""
-    statement = select(User).order_by(User.last_name, User.first_name, User.id)
+    statement = select(
+        User.employee_number,
+        User.first_name,
+        User.last_name,
+        User.email,
+        User.rank,
+        User.sworn,
+        User.is_chief,
+        User.is_finance,
+        User.active,
+    ).order_by(User.last_name, User.first_name, User.id)
     if not include_departed:
         statement = statement.where(User.active.is_(True))
-    people = db.session.scalars(statement)
+    people = db.session.execute(statement)
     return export_csv(
         EXPORT_HEADERS,
         (
