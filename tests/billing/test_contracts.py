@@ -4,6 +4,7 @@ and retries that never duplicate anything."""
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from sqlalchemy import func, select
 
 from tests.billing.conftest import (
     START,
@@ -16,11 +17,13 @@ from tests.billing.conftest import (
     invoices_of,
     under_contract,
 )
+from wnwa.audit import AuditEntry
 from wnwa.billing import contracts
 from wnwa.billing.gateway import GatewayUnavailable
 from wnwa.billing.health import CardDeclined, StripeUnavailable
 from wnwa.billing.terms import add_years
 from wnwa.errors import Conflict, InvalidInput
+from wnwa.extensions import db
 
 
 def _at(day):
@@ -151,6 +154,32 @@ def test_starting_twice_is_refused_and_card_contracts_need_a_card(ctx, fake, clo
     with pytest.raises(Conflict, match="already started"):
         contracts.activate_contract(fake, contract_id, today=clock.today(), actor=staff)
     assert [i.status for i in invoices_of(dept.id)] == ["paid"]
+
+
+def test_a_second_start_that_finishes_while_the_first_saves_the_customer_wins_alone(
+    ctx, fake, clock, dept, staff, monkeypatch
+):
+    """Two Start clicks: the first commits the new Stripe customer (releasing its lock), the
+    second starts the contract meanwhile; the first, re-locking, must not start it again."""
+    contract_id = draft(dept.id, actor=staff)
+    real_ensure = contracts._ensure_customer
+
+    def ensure_then_the_other_click_starts(gateway, contract):
+        customer_id = real_ensure(gateway, contract)
+        monkeypatch.setattr(contracts, "_ensure_customer", real_ensure)
+        contracts.activate_contract(fake, contract_id, today=clock.today(), actor=staff)
+        return customer_id
+
+    monkeypatch.setattr(contracts, "_ensure_customer", ensure_then_the_other_click_starts)
+    with pytest.raises(Conflict, match="already started"):
+        contracts.activate_contract(fake, contract_id, today=clock.today(), actor=staff)
+    db.session.rollback()
+    assert contract_of(dept.id).status == "active"
+    assert len(fake._subscriptions) == 1 and len(invoices_of(dept.id)) == 1
+    started = db.session.scalar(
+        select(func.count(AuditEntry.id)).where(AuditEntry.action == "billing.contract_started")
+    )
+    assert started == 1
 
 
 def test_a_retry_after_an_outage_creates_nothing_twice(ctx, fake, clock, dept, staff):

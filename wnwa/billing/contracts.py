@@ -418,6 +418,16 @@ def _locked(contract_id: int) -> Contract:
     ).one()
 
 
+def _locked_draft(contract_id: int) -> Contract:
+    """The contract, locked, refused unless it is still a draft that can be started."""
+    contract = _locked(contract_id)
+    if contract.status != "draft":
+        raise Conflict("This contract has already started.")
+    if contract.pay_by == "card" and not contract.card_on_file:
+        raise InvalidInput("The department chose to pay by card but has no card on file.")
+    return contract
+
+
 def activate_contract(
     gateway: BillingGateway | None, contract_id: int, *, today: date, actor: Any
 ) -> None:
@@ -429,13 +439,10 @@ def activate_contract(
     gateway = _require_gateway(gateway)
     ref = _ref_or_404(contract_id)
     with acting_for(ref.department_id):
-        contract = _locked(contract_id)
-        if contract.status != "draft":
-            raise Conflict("This contract has already started.")
-        if contract.pay_by == "card" and not contract.card_on_file:
-            raise InvalidInput("The department chose to pay by card but has no card on file.")
+        contract = _locked_draft(contract_id)
         customer_id = _ensure_customer(gateway, contract)
-        contract = _locked(contract_id)
+        # _ensure_customer may commit (releasing the lock): another Start may have run since.
+        contract = _locked_draft(contract_id)
         quote = tiers.price(sworn_count(contract.department), today)
         with stripe_call("start subscription"):
             plan_id = gateway.ensure_plan(quote.tier.key, quote.annual_cents, quote.tier.label)
