@@ -9,19 +9,20 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 
-from sqlalchemy import ColumnElement, func, or_, select, update
+from sqlalchemy import ColumnElement, func, or_, select
 
 from wnwa import audit
-from wnwa.errors import Conflict, InvalidInput, NotFound
+from wnwa.errors import InvalidInput, NotFound
 from wnwa.extensions import db
-from wnwa.network.accounts import emails_in_use_elsewhere
 from wnwa.tenants.invitations import Invitee, queue_invitation
 from wnwa.tenants.models import Department, User
 from wnwa.tenants.provisioning import (
     FIELD_LABELS,
     PERSON_FIELDS,
+    check_person_free,
     depart_people,
     lock_department,
+    reinstate_people,
     sworn_label,
 )
 from wnwa.tenants.roster import TEMPLATE_HEADERS, clean_person, export_csv
@@ -217,16 +218,7 @@ def update_person(department: Department, user_id: int, values: dict[str, str], 
     row, problems = clean_person(values)
     if row is None:
         raise InvalidInput(" ".join(problems))
-    clash = db.session.scalars(
-        select(User).where(User.id != user.id, User.employee_number == row.employee_number)
-    ).first()
-    if clash is not None:
-        raise Conflict(f"Employee number {row.employee_number} already belongs to another person.")
-    if row.email != user.email:
-        if db.session.scalar(select(User.id).where(User.email == row.email)) is not None:
-            raise Conflict(f"{row.email} already belongs to another person on your roster.")
-        if emails_in_use_elsewhere(department.id, [row.email]):
-            raise Conflict(f"{row.email} is already used by an account outside this department.")
+    check_person_free(department.id, row, user.id)
     changed = [name for name in PERSON_FIELDS if getattr(user, name) != getattr(row, name)]
     for name in changed:
         setattr(user, name, getattr(row, name))
@@ -288,12 +280,7 @@ def reinstate_person(department: Department, user_id: int, *, actor) -> User:
     lock_department(department.id)
     user = get_person(user_id)
     if not user.active:
-        db.session.execute(
-            update(User)
-            .where(User.id == user.id)
-            .values(active=True)
-            .execution_options(synchronize_session=False)
-        )
+        reinstate_people([user.id])
         audit.record(
             actor,
             "roster.reinstate",

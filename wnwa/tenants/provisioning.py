@@ -183,6 +183,20 @@ def _people_on_file() -> list[Row]:
     )
 
 
+def check_person_free(department_id: int, row: RosterRow, user_id: int | None) -> None:
+    """Refuse one person's facts (of person `user_id`, or of a new person when None) if their
+    employee number or e-mail belongs to someone else on the roster, or the e-mail signs in to
+    an account outside this department."""
+    holder = db.session.scalar(select(User.id).where(User.employee_number == row.employee_number))
+    if holder is not None and holder != user_id:
+        raise Conflict(f"Employee number {row.employee_number} already belongs to another person.")
+    holder = db.session.scalar(select(User.id).where(User.email == row.email))
+    if holder is not None and holder != user_id:
+        raise Conflict(f"{row.email} already belongs to another person on the roster.")
+    if holder is None and emails_in_use_elsewhere(department_id, [row.email]):
+        raise Conflict(f"{row.email} is already used by an account outside this department.")
+
+
 # --- planning ------------------------------------------------------------------------------
 
 
@@ -408,6 +422,17 @@ def depart_people(user_ids: Collection[int]) -> int:
         count += result.rowcount or 0
     _unlist(ids)
     return count
+
+
+def reinstate_people(user_ids: Collection[int]) -> None:
+    """Put these people of the bound department back on the roster (flush only)."""
+    for chunk in _chunks(sorted(set(user_ids))):
+        db.session.execute(
+            update(User)
+            .where(User.id.in_(chunk))
+            .values(active=True)
+            .execution_options(synchronize_session=False)
+        )
 
 
 def _unlist(user_ids: Sequence[int]) -> int:

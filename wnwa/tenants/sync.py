@@ -10,19 +10,20 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import func, or_, select, update
+from sqlalchemy import func, or_, select
 
 from wnwa import audit
 from wnwa.errors import Conflict, InvalidInput, NotFound
 from wnwa.extensions import db
-from wnwa.network.accounts import emails_in_use_elsewhere
 from wnwa.tenants.invitations import queue_invitations
 from wnwa.tenants.models import Department, ScimIdentity, User
 from wnwa.tenants.provisioning import (
     PERSON_FIELDS,
+    check_person_free,
     depart_people,
     insert_people,
     lock_department,
+    reinstate_people,
     sworn_label,
 )
 from wnwa.tenants.roster import RosterRow, clean_person
@@ -90,17 +91,6 @@ def _check_identity_free(data: PersonInput, user_id: int | None) -> None:
             raise Conflict(f"externalId {data.external_id!r} already belongs to another person.")
 
 
-def _check_person_free(department: Department, row: RosterRow, user_id: int | None) -> None:
-    holder = db.session.scalar(select(User.id).where(User.employee_number == row.employee_number))
-    if holder is not None and holder != user_id:
-        raise Conflict(f"Employee number {row.employee_number} already belongs to another person.")
-    holder = db.session.scalar(select(User.id).where(User.email == row.email))
-    if holder is not None and holder != user_id:
-        raise Conflict(f"{row.email} already belongs to another person on the roster.")
-    if holder is None and emails_in_use_elsewhere(department.id, [row.email]):
-        raise Conflict(f"{row.email} is already used by an account outside this department.")
-
-
 def _link(user_id: int, data: PersonInput) -> None:
     identity = _identity(user_id)
     if identity is None:
@@ -141,7 +131,7 @@ def provision_person(department: Department, data: PersonInput, *, actor) -> int
     row = _clean(data, sworn=True)
     returning = _returning(row)
     _check_identity_free(data, returning)
-    _check_person_free(department, row, returning)
+    check_person_free(department.id, row, returning)
     if returning is not None:
         return _update_person(department, returning, data, actor=actor, operation="return")
     (invitee,) = insert_people(department.id, [row])
@@ -168,7 +158,7 @@ def _update_person(
     user = db.session.scalars(select(User).where(User.id == user_id)).one()
     row = _clean(data, sworn=user.sworn)
     _check_identity_free(data, user.id)
-    _check_person_free(department, row, user.id)
+    check_person_free(department.id, row, user.id)
     changed = [name for name in PERSON_FIELDS if getattr(user, name) != getattr(row, name)]
     for name in changed:
         setattr(user, name, getattr(row, name))
@@ -177,12 +167,7 @@ def _update_person(
         depart_people([user.id])
         changed.append("active")
     elif not user.active and data.active:
-        db.session.execute(
-            update(User)
-            .where(User.id == user.id)
-            .values(active=True)
-            .execution_options(synchronize_session=False)
-        )
+        reinstate_people([user.id])
         changed.append("active")
     _link(user.id, data)
     if changed or operation != "update":
