@@ -46,9 +46,9 @@ target_db = current_app.extensions["migrate"].db
 
 def include_name(name, type_, parent_names):
     """Tables without models (SQLite FTS5 indexes and their shadow tables) are not drift."""
-    from wnwa.directory import FTS_TABLE_PREFIXES
+    from wnwa.directory import FTS_TABLES
 
-    return not (type_ == "table" and name and name.startswith(FTS_TABLE_PREFIXES))
+    return not (type_ == "table" and name and name.startswith(FTS_TABLES))
 
 
 def get_metadata():

@@ -114,3 +114,37 @@ def test_sqlite_plan_reads_the_fts_index_then_rows_by_key(ctx, engine_name, make
     )
     assert "VIRTUAL TABLE INDEX" in plan and "INTEGER PRIMARY KEY" in plan
     assert "TEMP B-TREE" not in plan  # no sort: pages come off the index in order
+
+
+def test_later_pages_read_each_group_from_its_offset(ctx, make):
+    """Pages walk the available-now group, then the others, without gaps or repeats."""
+    from wnwa.directory import services
+    from wnwa.tenants.models import User
+    from wnwa.tenants.scoping import tenant_context
+
+    home, other = make.department(), make.department(state="OH", county="Franklin")
+    ready = [
+        make_supporter(other, display_name=f"Ready {n:02d}", topics="stress") for n in range(30)
+    ]
+    for n in range(30):
+        make_supporter(other, display_name=f"Later {n:02d}", topics="stress")
+    with tenant_context(other.id):
+        for user in ready:
+            services.set_availability(db.session.get(User, user.id), "now", hours=1)
+    now = datetime.now(UTC)
+
+    def walk(**options) -> list[str]:
+        names, page = [], 1
+        while True:
+            filters = query.SearchFilters(topics=("stress",), page=page, **options)
+            result = query.search(filters, viewer_department_id=home.id, now=now)
+            names += [item.display_name for item in result.listings]
+            if not result.has_next:
+                return names
+            page += 1
+
+    everyone = walk()
+    assert len(everyone) == len(set(everyone)) == 60
+    assert all(name.startswith("Ready") for name in everyone[:30])
+    assert all(name.startswith("Later") for name in everyone[30:])
+    assert walk(available_now=True) == everyone[:30]

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-# SQLite's FTS5 virtual tables (and their shadow tables) are made by migration 0201 and have no
-# model; migrations/env.py tells autogenerate and `flask db check` not to take them for tables
-# to drop.
-FTS_TABLE_PREFIXES = ("directory_fts", "directory_now_fts", "directory_names")
+# SQLite's FTS5 virtual tables, made by migration 0201, have no model. migrations/env.py keeps
+# autogenerate and `flask db check` from taking them (or, by name prefix, their shadow tables)
+# for tables to drop; the read model writes and rebuilds them.
+FTS_TABLES = ("directory_fts", "directory_now_fts", "directory_names")
 
 
 def blueprints():

@@ -28,7 +28,6 @@ PAGE_SIZE = 25
 MAX_WORDS = 8
 MAX_WORD_LENGTH = 40
 SIMILAR_NAMES = 10
-BIO_PREVIEW = 180
 TEXT_COLUMNS = "{name department place bio topics}"
 
 # A result row needs these; a profile page needs the rest too.
@@ -81,7 +80,6 @@ class Listing:
     gender: str
     career: str
     bio: str
-    bio_preview: str
     availability: str
     available_now: bool
 
@@ -187,6 +185,14 @@ _FIRST_PAGE = {
     for matching in (False, True)
     for own in (False, True)
 }
+_COUNT_NOW = {
+    (dialect, matching, own): text(
+        f"SELECT count(*) FROM ({_tier_sql(dialect, matching=matching, tier='now', own=own, match='match')}) AS n"  # noqa: S608, E501  # nosec B608
+    )
+    for dialect in ("sqlite", "postgresql")
+    for matching in (False, True)
+    for own in (False, True)
+}
 
 
 # --- search ---------------------------------------------------------------------------------
@@ -217,20 +223,21 @@ def search(filters: SearchFilters, *, viewer_department_id: int, now: datetime) 
             _STATEMENTS[key], {**params, "limit": limit, "offset": skip}
         ).all()
 
-    wanted = offset + PAGE_SIZE + 1
     if offset == 0 and not filters.available_now:
         rows = connection.execute(
-            _FIRST_PAGE[(dialect, bool(match), filters.include_own)], {**params, "limit": wanted}
+            _FIRST_PAGE[(dialect, bool(match), filters.include_own)],
+            {**params, "limit": PAGE_SIZE + 1},
         ).all()
-    else:
-        rows = fetch("now", wanted, 0)
-        if filters.available_now or len(rows) >= wanted:
-            rows = rows[offset:]
-        else:
-            available = len(rows)
-            rows = rows[offset:] + fetch(
-                "rest", PAGE_SIZE + 1 - max(0, available - offset), max(0, offset - available)
-            )
+    else:  # a later page: each group read from its own offset, never the pages before it
+        available = None  # how many are available now; not needed when only they are asked for
+        if not filters.available_now:
+            key = (dialect, bool(match), filters.include_own)
+            available = connection.execute(_COUNT_NOW[key], params).scalar_one()
+        rows = (
+            fetch("now", PAGE_SIZE + 1, offset) if available is None or offset < available else []
+        )
+        if available is not None and len(rows) <= PAGE_SIZE:
+            rows += fetch("rest", PAGE_SIZE + 1 - len(rows), max(0, offset - available))
     listings = [to_listing(r, viewer_department_id, now, full=False) for r in rows[:PAGE_SIZE]]
     result = SearchPage(listings, page, has_next=len(rows) > PAGE_SIZE)
     if not result.listings and page == 1 and terms:
@@ -319,7 +326,6 @@ def to_listing(row, viewer_department_id: int, now: datetime, *, full: bool) -> 
     detail = row if full else _NO_DETAIL
     label, available = availability(row.status, row.status_until, row.state, now)
     phone = row.phone
-    bio = detail.bio
     return Listing(
         id=row.id,
         own_department=row.department_id == viewer_department_id,
@@ -337,8 +343,7 @@ def to_listing(row, viewer_department_id: int, now: datetime, *, full: bool) -> 
         languages=vocab.labels(vocab.LANGUAGES, detail.languages),
         gender=vocab.GENDERS.get(detail.gender, ""),
         career=vocab.CAREERS.get(detail.career, ""),
-        bio=bio,
-        bio_preview=bio if len(bio) <= BIO_PREVIEW else bio[:BIO_PREVIEW].rsplit(" ", 1)[0] + "…",
+        bio=detail.bio,
         availability=label,
         available_now=available,
     )

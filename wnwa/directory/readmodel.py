@@ -23,7 +23,7 @@ from flask_sqlalchemy.session import Session as FlaskSession
 from sqlalchemy import delete, event, insert, inspect, select, text, update
 from sqlalchemy.orm import Session
 
-from wnwa.directory import vocab
+from wnwa.directory import FTS_TABLES, vocab
 from wnwa.directory.models import DirectoryEntry, SupporterProfile
 from wnwa.extensions import db, utcnow
 from wnwa.tenants.models import Department, User
@@ -289,7 +289,6 @@ def write_index(connection, entry_id: int, doc: Document) -> None:
         connection.execute(text(NOW_FTS_INSERT), {"id": entry_id, **doc.__dict__})
 
 
-SQLITE_INDEXES = ("directory_fts", "directory_now_fts", "directory_names")
 _FTS_COLUMNS = "(rowid, name, department, place, bio, topics, tags) "
 _FTS_VALUES = "VALUES (:id, :name, :department, :place, :bio, :topics, :tags)"
 FTS_INSERT = "INSERT INTO directory_fts " + _FTS_COLUMNS + _FTS_VALUES
@@ -322,7 +321,7 @@ def _remove(session: Session, profile_ids: list[int]) -> None:
 
 
 def _delete_index_rows(connection, entry_id: int) -> None:
-    for table in SQLITE_INDEXES:
+    for table in FTS_TABLES:
         connection.execute(
             text(f"DELETE FROM {table} WHERE rowid = :id"),  # fixed table names  # noqa: S608  # nosec B608
             {"id": entry_id},

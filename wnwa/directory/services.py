@@ -1,5 +1,5 @@
 """Peer-supporter directory use cases. Explicit arguments; a public use case commits once;
-the functions other capabilities call (`unlist_users`, `refresh_listing`, `refresh_department`,
+the functions other capabilities call (`unlist_users`, `refresh_listing`,
 `listed_supporter_count`) only flush or read.
 
 Certification is checked through `wnwa.training.certification`. The read model carries each
@@ -24,6 +24,7 @@ from wnwa.errors import InvalidInput, NotFound
 from wnwa.extensions import db, utcnow
 from wnwa.tenants.models import User
 from wnwa.training.certification import add_certification, certified_user_ids, is_certified
+from wnwa.training.seats import find_member
 
 MAX_BIO = 600
 MAX_YEARS = 60
@@ -263,12 +264,6 @@ def refresh_listing(user_id: int) -> None:
     readmodel.sync_users([user_id])
 
 
-def refresh_department(department_id: int) -> None:
-    """Re-sync a department's listings (renamed, moved, or left the network). Flush only."""
-    db.session.flush()
-    readmodel.sync_departments([department_id])
-
-
 def listed_supporter_count(department_id: int, on: date) -> int:
     """Active, sworn, certified (on `on`), listed supporters of the bound department."""
     return (
@@ -319,15 +314,7 @@ def mark_certified(
 ) -> User:
     """A chief records a certification by hand (source "manual"), for a member of their own
     department found by employee number or work email. Audited."""
-    key = (member or "").strip()
-    user = db.session.scalars(
-        select(User).where(
-            User.active.is_(True),
-            (User.employee_number == key) | (User.email == key.lower()),
-        )
-    ).first()
-    if not key or user is None:
-        raise InvalidInput("No active member of your department has that employee number or email.")
+    user = find_member(member)
     add_certification(
         user,
         source="manual",
