@@ -227,6 +227,25 @@ def test_the_network_screen(network, client, login, fake):
     assert "No contracts match." in filtered
 
 
+def test_the_contracts_filter_partial_computes_only_the_table(
+    network, client, login, fake, monkeypatch
+):
+    staff, small, large, idle = network
+    login(staff)
+
+    def not_for_the_table(*args, **kwargs):
+        raise AssertionError("the contracts partial computed the whole network screen")
+
+    for name in ("network_billing", "ageing", "revenue_by_tier"):
+        monkeypatch.setattr(reports, name, not_for_the_table)
+    partial = client.get("/billing/network/?status=active&page=1", headers={"HX-Request": "true"})
+    body = partial.get_data(as_text=True)
+    assert partial.status_code == 200
+    assert "<html" not in body and 'id="contracts-table"' in body
+    assert "Small PD" in body and "Large PD" in body and "2 contracts" in body
+    assert "HX-Request" in partial.headers["Vary"]
+
+
 def test_csv_exports_are_complete_and_defused(network, client, login, fake, clock):
     staff, small, large, idle = network
     with as_department(small.id) as department:

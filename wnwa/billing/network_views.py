@@ -23,7 +23,7 @@ from wnwa.billing.forms import (
 from wnwa.billing.health import BillingNotConfigured
 from wnwa.billing.runtime import get_gateway, today
 from wnwa.errors import DomainError
-from wnwa.htmx import redirect_to, render
+from wnwa.htmx import is_partial, redirect_to, render
 
 bp = Blueprint("billing_network", __name__, url_prefix="/billing/network")
 require_roles(bp, "network_finance")
@@ -35,18 +35,18 @@ def _gateway():
 
 @bp.route("/")
 def overview():
-    data = reports.network_billing(
-        reports.ContractFilters.parse(request.args),
-        today=today(),
-        configured=_gateway() is not None,
-    )
+    filters = reports.ContractFilters.parse(request.args)
+    if is_partial():  # the filter form swaps only the contracts table
+        return render(
+            "billing/_contracts.html", contracts=reports.contract_list(filters, today=today())
+        )
+    data = reports.network_billing(filters, today=today(), configured=_gateway() is not None)
     chart = bar_chart(
         "Annual contracted revenue by tier",
         [(r.label, r.annual_cents, r.amount) for r in data.revenue],
     )
     return render(
         "billing/network.html",
-        "billing/_contracts.html",
         data=data,
         contracts=data.page,
         chart=chart,
