@@ -211,6 +211,21 @@ def test_department_rename_and_departure_follow(ctx, make):
     assert entries() == []
 
 
+def test_a_department_resync_looks_entries_up_once(ctx, make, statements):
+    """Renaming a department rewrites its listings without one entry lookup per listing."""
+    dept = make.department("Old Town PD")
+    for n in range(4):
+        make_supporter(dept, display_name=f"Peer {n}")
+    make_supporter(dept, display_name="Quiet Peer", listed=False)
+    statements.clear()
+    readmodel.sync_departments([dept.id])
+    lookups = [
+        s for s in statements if s.lstrip().upper().startswith("SELECT") and "directory_entry" in s
+    ]
+    assert len(lookups) == 1  # one read of the existing entries, not one per listing
+    assert sorted(e.display_name for e in entries()) == [f"Peer {n}" for n in range(4)]
+
+
 def test_listed_supporter_count(ctx, make):
     dept = make.department()
     today = date.today()

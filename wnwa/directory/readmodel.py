@@ -169,7 +169,17 @@ def sync_users(user_ids: Iterable[int], session: Session | None = None) -> None:
         .execution_options(unscoped=True)
     ):
         periods.setdefault(user_id, []).append((start, end))
+    table = DirectoryEntry.__table__
+    connection = session.connection()
+    entries = dict(
+        connection.execute(
+            select(table.c.profile_id, table.c.id).where(
+                table.c.profile_id.in_([row.id for row in rows])
+            )
+        ).all()
+    )
     today = utcnow().date()
+    hidden = []
     for row in rows:
         values = row._asdict()
         window = certification_window(periods.get(values["user_id"], []), today)
@@ -180,9 +190,10 @@ def sync_users(user_ids: Iterable[int], session: Session | None = None) -> None:
             and window is not None
         )
         if visible:
-            _upsert(session, values, window)
-        else:
-            _remove(session, [values["id"]])
+            _upsert(connection, values, window, entries.get(values["id"]))
+        elif values["id"] in entries:
+            hidden.append(values["id"])
+    _remove(session, hidden)
 
 
 def sync_departments(department_ids: Iterable[int], session: Session | None = None) -> None:
@@ -254,11 +265,10 @@ def entry_values(values: dict, window: tuple[int, int]) -> dict:
     return row
 
 
-def _upsert(session: Session, values: dict, window: tuple[int, int]) -> None:
+def _upsert(connection, values: dict, window: tuple[int, int], entry_id: int | None) -> None:
+    """Write one visible listing: a new entry, or entry `entry_id` brought up to date."""
     table = DirectoryEntry.__table__
-    connection = session.connection()
     row = entry_values(values, window)
-    entry_id = connection.scalar(select(table.c.id).where(table.c.profile_id == values["id"]))
     if entry_id is None:
         entry_id = new_entry_id(connection)
         connection.execute(insert(table).values(id=entry_id, profile_id=values["id"], **row))
