@@ -112,10 +112,20 @@ _STATE_ORDER = {QuotaState.NON_COMPLIANT: 0, QuotaState.IN_GRACE: 1, QuotaState.
 
 @dataclass(frozen=True)
 class DepartmentQuota:
-    department_id: int
-    name: str
-    state_code: str
+    department: Department
     status: QuotaStatus
+
+    @property
+    def department_id(self) -> int:
+        return self.department.id
+
+    @property
+    def name(self) -> str:
+        return self.department.name
+
+    @property
+    def state_code(self) -> str:
+        return self.department.state
 
 
 def _sort_key(sort: QuotaSort):
@@ -161,7 +171,7 @@ def network_quota(
             on=on,
             anchors=anchors,
         )
-        rows.append(DepartmentQuota(department.id, department.name, department.state, result))
+        rows.append(DepartmentQuota(department, result))
     return sorted(rows, key=_sort_key(sort))
 
 
@@ -295,13 +305,10 @@ def send_reminders(on: date) -> ReminderRun:
     """The daily run: email each due reminder once (idempotent for the same day and after)."""
     sent: dict[str, int] = {}
     rows = network_quota(on)
-    departments = {
-        d.id: d for d in db.session.scalars(select(Department).where(Department.status != "left"))
-    }
     ledger = _Ledger()
     due = []
     for row in rows:
-        kind = _remind(ledger, departments[row.department_id], row.status, on)
+        kind = _remind(ledger, row.department, row.status, on)
         if kind is not None:
             due.append((row, kind))
             sent[kind] = sent.get(kind, 0) + 1
@@ -310,6 +317,6 @@ def send_reminders(on: date) -> ReminderRun:
     for row, kind in due:
         own = chiefs.get(row.department_id, [])
         to = own + [a for a in admins if a not in own]
-        _send(departments[row.department_id], row.status, kind, to)
+        _send(row.department, row.status, kind, to)
     db.session.commit()
     return ReminderRun(checked=len(rows), sent=sent)
