@@ -8,6 +8,7 @@ from tests.roster.conftest import mail_to, people_of
 from wnwa.audit import AuditEntry
 from wnwa.extensions import db
 from wnwa.tenants.models import Department
+from wnwa.tenants.scoping import tenant_context
 
 FORM = {
     "name": "Lakeside Police Department",
@@ -96,6 +97,21 @@ def test_overview_lists_completeness_and_a_place_for_quota(client, make, login):
     row = html.split("Completeville PD")[1].split("</tr>")[0]
     assert "3 / 4" in row and "75% (1 missing)" in row
     assert "Peer-supporter quota" in html
+
+
+def test_overview_lists_members_and_departed_departments_by_name(client, make, login):
+    make.department("Bravo PD")
+    gone = make.department("Alpha PD")
+    make.department("Charlie PD")
+    with tenant_context(gone.id):
+        db.session.get(Department, gone.id).status = "left"
+        db.session.commit()
+    login(make.staff("network_admin"))
+    html = client.get("/network/").get_data(as_text=True)
+    names = [n for n in ("Alpha PD", "Bravo PD", "Charlie PD") if n in html]
+    assert sorted(names, key=html.index) == ["Alpha PD", "Bravo PD", "Charlie PD"]
+    assert "Left the network" in html.split("Alpha PD")[1].split("</tr>")[0]
+    assert "Left the network" not in html.split("Bravo PD")[1].split("</tr>")[0]
 
 
 def test_admin_edits_a_department(client, make, login):

@@ -46,11 +46,13 @@ class DepartmentRow:
 
 def department_overview(on: date) -> list[DepartmentRow]:
     provisioned = roster_sworn_by_department()
-    quota = {
-        row.department_id: describe(row.status) for row in network_quota(on, roster=provisioned)
-    }
-    departments = db.session.scalars(select(Department).order_by(Department.name))
-    return [DepartmentRow(d, provisioned.get(d.id, 0), quota.get(d.id)) for d in departments]
+    members = [
+        DepartmentRow(row.department, provisioned.get(row.department_id, 0), describe(row.status))
+        for row in network_quota(on, roster=provisioned)
+    ]
+    left = db.session.scalars(select(Department).where(Department.status == "left"))
+    rows = members + [DepartmentRow(d, provisioned.get(d.id, 0)) for d in left]
+    return sorted(rows, key=lambda row: row.department.name)
 
 
 def get_department(department_id: int) -> Department:
