@@ -147,10 +147,14 @@ def run_renewals(
         raise ValueError("The horizon is 1 to 400 days.")
     done: list[RenewalRow] = []
     problems: list[str] = []
-    for contract_id, department_id in _due(today, horizon_days):
+    due = _due(today, horizon_days)
+    if not due:
+        return RenewalRun(done, None, problems)
+    prices = _RunPrices(gateway, tiers.tier_book(today + timedelta(days=horizon_days)))
+    for contract_id, department_id in due:
         try:
             with acting_for(department_id):
-                row = _renew(gateway, load_contract(contract_id), today=today, actor=actor)
+                row = _renew(prices, load_contract(contract_id), today=today, actor=actor)
             db.session.commit()
         except StripeUnavailable as exc:
             return RenewalRun(done, exc.message, problems)
@@ -162,19 +166,35 @@ def run_renewals(
     return RenewalRun(done, None, problems)
 
 
-def _renew(
-    gateway: BillingGateway, contract: Contract, *, today: date, actor: Any
-) -> RenewalRow | None:
+class _RunPrices:
+    """What one renewal run reads once and reuses for every contract: the tier tables (one
+    query) and the Stripe plan of each tier and amount (one ``ensure_plan`` per plan)."""
+
+    def __init__(self, gateway: BillingGateway, book: tiers.TierBook) -> None:
+        self.gateway = gateway
+        self.book = book
+        self._plans: dict[tuple[str, int], str] = {}
+
+    def plan_id(self, quote: tiers.Quote) -> str:
+        key = (quote.tier.key, quote.annual_cents)
+        if key not in self._plans:
+            self._plans[key] = self.gateway.ensure_plan(*key, quote.tier.label)
+        return self._plans[key]
+
+
+def _renew(prices: _RunPrices, contract: Contract, *, today: date, actor: Any) -> RenewalRow | None:
     renews_on = contract.current_period_end
     end = commitment_end_of(contract)
     if renews_on is None or end is None or renews_on < end:
         return None  # inside the commitment: the price is locked
     sworn = sworn_count(contract.department)
-    quote = tiers.price(sworn, renews_on)
+    quote = prices.book.price(sworn, renews_on)
     with stripe_call("re-tier renewal"):
-        plan_id = gateway.ensure_plan(quote.tier.key, quote.annual_cents, quote.tier.label)
+        plan_id = prices.plan_id(quote)
         if plan_id != contract.stripe_plan_id:
-            sub = gateway.change_plan_at_renewal(contract.stripe_subscription_id or "", plan_id)
+            sub = prices.gateway.change_plan_at_renewal(
+                contract.stripe_subscription_id or "", plan_id
+            )
             apply_subscription(contract, sub, today=today)
     changed = (
         contract.renewal_on != renews_on

@@ -73,11 +73,59 @@ def tier_table_on(on: date) -> TierTable | None:
     return None if valid_from is None else _table(valid_from)
 
 
+def _no_table(on: date) -> Conflict:
+    return Conflict(f"No pricing tier table is in force on {on.isoformat()}.")
+
+
 def require_tier_table(on: date) -> TierTable:
     table = tier_table_on(on)
     if table is None:
-        raise Conflict(f"No pricing tier table is in force on {on.isoformat()}.")
+        raise _no_table(on)
     return table
+
+
+@dataclass(frozen=True)
+class TierBook:
+    """The tier tables starting on or before a date, read in one query, for a run that prices
+    many contracts (each on its own date) without a query per contract."""
+
+    tables: list[TierTable]  # earliest start first
+
+    def table_on(self, on: date) -> TierTable | None:
+        found = None
+        for table in self.tables:
+            if table.valid_from > on:
+                break
+            found = table
+        return found
+
+    def price(self, sworn: int, on: date) -> Quote:
+        table = self.table_on(on)
+        if table is None:
+            raise _no_table(on)
+        return _quote(sworn, table)
+
+
+def tier_book(until: date) -> TierBook:
+    """Every tier table starting on or before ``until``."""
+    rows = db.session.scalars(
+        select(PricingTier)
+        .where(PricingTier.valid_from <= until)
+        .order_by(PricingTier.valid_from, PricingTier.lower_sworn)
+    ).all()
+    by_start: dict[date, list[PricingTier]] = {}
+    for row in rows:
+        by_start.setdefault(row.valid_from, []).append(row)
+    return TierBook(
+        [
+            TierTable(
+                valid_from=start,
+                tiers=[Tier(r.lower_sworn, r.upper_sworn, r.annual_cents, r.label) for r in group],
+                created_by=group[0].created_by,
+            )
+            for start, group in by_start.items()
+        ]
+    )
 
 
 def tier_history() -> list[TierTable]:
@@ -88,9 +136,12 @@ def tier_history() -> list[TierTable]:
     return [_table(start) for start in starts]
 
 
-def price(sworn: int, on: date) -> Quote:
-    table = require_tier_table(on)
+def _quote(sworn: int, table: TierTable) -> Quote:
     return Quote(sworn=sworn, tier=tier_for(sworn, table.tiers), valid_from=table.valid_from)
+
+
+def price(sworn: int, on: date) -> Quote:
+    return _quote(sworn, require_tier_table(on))
 
 
 def quote(raw_sworn: str | None, on: date) -> Quote:

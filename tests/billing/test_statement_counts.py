@@ -1,0 +1,55 @@
+"""Network-wide billing runs read what they need once per run, not once per contract."""
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, date, datetime, timedelta
+
+import pytest
+from sqlalchemy import event
+
+from tests.billing.conftest import START, advance, grow_roster, under_contract
+from wnwa.billing import contracts, renewals
+from wnwa.billing.terms import add_years
+from wnwa.extensions import db
+
+
+def _at(day: date) -> datetime:
+    return datetime(day.year, day.month, day.day, 10, tzinfo=UTC)
+
+
+@contextmanager
+def recorded() -> Iterator[list[str]]:
+    statements: list[str] = []
+
+    def record(conn, cursor, statement, *args):
+        statements.append(statement)
+
+    event.listen(db.engine, "before_cursor_execute", record)
+    try:
+        yield statements
+    finally:
+        event.remove(db.engine, "before_cursor_execute", record)
+
+
+@pytest.mark.parametrize("count", [2, 5])
+def test_the_renewal_run_reads_tiers_and_plans_once(ctx, make, fake, clock, monkeypatch, count):
+    staff = make.staff("network_finance")
+    for n in range(count):
+        dept = make.department(f"Renewing {n} PD", sworn=4)
+        grow_roster(make, dept, 4 + n)  # all in the 1-10 tier: one plan for the whole run
+        contract_id = under_contract(fake, clock, dept, actor=staff)
+        contracts.record_exception(
+            contract_id, reason="One-year pilot term", today=clock.today(), actor=staff
+        )
+    advance(fake, clock, _at(add_years(START.date(), 1) - timedelta(days=20)))
+    plans: list[str] = []
+    ensure_plan = fake.ensure_plan
+    monkeypatch.setattr(fake, "ensure_plan", lambda *a: plans.append(a[0]) or ensure_plan(*a))
+
+    with recorded() as statements:
+        run = renewals.run_renewals(fake, today=clock.today(), horizon_days=30, actor=staff)
+
+    assert run.stopped is None and run.problems == []
+    assert len(run.rows) == count
+    assert len([s for s in statements if "pricing_tier" in s]) == 1, statements
+    assert plans == ["sworn-1-10"]
