@@ -10,10 +10,9 @@ FTS_TABLES = ("directory_fts", "directory_now_fts", "directory_names")
 
 def blueprints():
     from wnwa.directory.readmodel import install_sync_listeners
-    from wnwa.directory.views import bp, manage_bp
+    from wnwa.directory.views import bp
     from wnwa.site.navigation import NavItem, register_nav
 
     install_sync_listeners()
     register_nav("officer", NavItem("Peer supporters", "directory.search"))
-    register_nav("chief", NavItem("Certified supporters", "directory_manage.certifications"))
-    return [bp, manage_bp]
+    return [bp]

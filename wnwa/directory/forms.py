@@ -193,12 +193,3 @@ class AvailabilityForm(FlaskForm):
 
 class ListingForm(FlaskForm):
     """One button: list or unlist (the value comes from the button pressed)."""
-
-
-class CertifyForm(FlaskForm):
-    member = StringField(
-        "Employee number or work email", validators=[DataRequired(), Length(max=254)]
-    )
-    course = StringField("Course", validators=[Optional(), Length(max=200)])
-    certified_on = DateField("Certified on", validators=[DataRequired()])
-    renews_on = DateField("Renew by (optional)", validators=[Optional()])

@@ -23,8 +23,7 @@ from wnwa.directory.models import SupporterProfile
 from wnwa.errors import InvalidInput, NotFound
 from wnwa.extensions import db, utcnow
 from wnwa.tenants.models import User
-from wnwa.training.certification import add_certification, certified_user_ids, is_certified
-from wnwa.training.seats import find_member
+from wnwa.training.certification import certified_user_ids, is_certified
 
 MAX_BIO = 600
 MAX_YEARS = 60
@@ -280,48 +279,3 @@ def listed_supporter_count(department_id: int, on: date) -> int:
         )
         or 0
     )
-
-
-# --- the chief's stop-gap until the training capability records certifications -----------------
-
-
-@dataclass(frozen=True)
-class CertifiedMember:
-    user_id: int
-    name: str
-    employee_number: str
-    listed: bool
-
-
-def certified_members(*, on: date) -> list[CertifiedMember]:
-    """Members of the bound department with a valid certification, and whether they are listed."""
-    rows = db.session.execute(
-        select(
-            User.id, User.first_name, User.last_name, User.employee_number, SupporterProfile.listed
-        )
-        .outerjoin(SupporterProfile, SupporterProfile.user_id == User.id)
-        .where(User.id.in_(certified_user_ids(on)), User.active.is_(True))
-        .order_by(User.last_name, User.first_name)
-    ).all()
-    return [
-        CertifiedMember(uid, f"{first} {last}", number, bool(listed))
-        for uid, first, last, number, listed in rows
-    ]
-
-
-def mark_certified(
-    member: str, *, actor: User, on: date, renews_on: date | None = None, course: str = ""
-) -> User:
-    """A chief records a certification by hand (source "manual"), for a member of their own
-    department found by employee number or work email. Audited."""
-    user = find_member(member)
-    add_certification(
-        user,
-        source="manual",
-        course=course or "Peer support",
-        on=on,
-        renews_on=renews_on,
-        actor=actor,
-    )
-    db.session.commit()
-    return user

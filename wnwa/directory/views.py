@@ -1,5 +1,5 @@
 """Directory pages: search (GET, live with htmx, fine without JavaScript), a supporter's page,
-the member's own listing, and the chief's manual certification stop-gap.
+and the member's own listing.
 
 Searching and reading write nothing and log nothing. Calls are plain tel:/sms:/mailto: links.
 """
@@ -15,14 +15,10 @@ from wnwa.auth.guards import require_roles
 from wnwa.directory import forms, services
 from wnwa.directory.query import SearchPage
 from wnwa.errors import DomainError
-from wnwa.extensions import utcnow
 from wnwa.htmx import is_partial, redirect_to, render
 
 bp = Blueprint("directory", __name__, url_prefix="/directory")
 require_roles(bp, "officer")
-
-manage_bp = Blueprint("directory_manage", __name__, url_prefix="/directory/manage")
-require_roles(manage_bp, "chief")
 
 
 def _page_url(page: int) -> str:
@@ -108,26 +104,3 @@ def listing():
         return _my_page(422)
     services.set_listed(current_user, request.form.get("listed") == "1")
     return redirect_to(url_for("directory.me", saved="listing"))
-
-
-@manage_bp.route("/", methods=["GET", "POST"])
-def certifications():
-    form = forms.CertifyForm()
-    status = 200
-    if form.validate_on_submit():
-        try:
-            services.mark_certified(
-                form.member.data,
-                actor=current_user,
-                on=form.certified_on.data,
-                renews_on=form.renews_on.data,
-                course=form.course.data or "",
-            )
-            return redirect_to(url_for("directory_manage.certifications", saved="1"))
-        except DomainError as exc:
-            form.form_errors.append(exc.message)
-            status = 422
-    elif request.method == "POST":
-        status = 422
-    members = services.certified_members(on=utcnow().date())
-    return render("directory/manage.html", status=status, form=form, members=members)
