@@ -66,3 +66,17 @@ def import_command(slug: str, file: Path, dry_run: bool, full_sync: bool) -> Non
         f"{result.departed:,} left the roster, {result.unchanged:,} unchanged; "
         f"{result.invited:,} invitations queued."
     )
+
+
+@roster_cli.command("purge-staged")
+def purge_staged_command() -> None:
+    """Delete uploaded rosters left between preview and confirm for longer than the limit.
+
+    Run it from a timer (hourly): without it, a file nobody confirms or cancels stays on disk
+    until some chief stages the next one.
+    """
+    from wnwa.tenants.staging import MAX_AGE, purge_expired
+
+    removed = purge_expired()
+    noun = "upload" if removed == 1 else "uploads"
+    click.echo(f"Removed {removed:,} staged roster {noun} older than {MAX_AGE // 60} minutes.")

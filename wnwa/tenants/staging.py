@@ -3,8 +3,10 @@
 The preview is not kept in the database (nothing an officer could ever see, nothing to clean
 up in backups): the uploaded bytes wait in a private file under UPLOAD_FOLDER/roster with a
 random name, and the confirm form carries a signed ticket naming that file, the department,
-the chief and the import mode. The file is deleted on confirm or cancel, and files older than
-an hour are purged whenever a new file is staged.
+the chief and the import mode. The file is deleted on confirm or cancel. A file nobody
+confirms or cancels holds personal data, so anything older than MAX_AGE is purged by
+`purge_expired`: whenever a new file is staged, and by `flask roster purge-staged`, which runs
+on a timer so a department that uploads once and walks away does not leave its file behind.
 """
 
 from __future__ import annotations
@@ -54,6 +56,7 @@ def _serializer() -> URLSafeTimedSerializer:
 
 
 def purge_expired(now: float | None = None) -> int:
+    """Delete every staged upload, of any department, older than MAX_AGE; return how many."""
     now = time.time() if now is None else now
     removed = 0
     for path in _folder().glob("*.csv"):
