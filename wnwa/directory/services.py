@@ -16,7 +16,7 @@ from datetime import date, datetime, time, timedelta
 
 import phonenumbers
 from email_validator import EmailNotValidError, validate_email
-from sqlalchemy import func, select, update
+from sqlalchemy import ColumnElement, func, select, update
 
 from wnwa.directory import query, readmodel, vocab
 from wnwa.directory.models import SupporterProfile
@@ -263,19 +263,26 @@ def refresh_listing(user_id: int) -> None:
     readmodel.sync_users([user_id])
 
 
+def counts_toward_quota(on: date) -> tuple[ColumnElement[bool], ...]:
+    """The one rule for a supporter who counts toward their department's quota on `on`: listed,
+    an active sworn member of the profile's department, certified on that date. For a query
+    over SupporterProfile joined to its User."""
+    return (
+        SupporterProfile.listed.is_(True),
+        User.active.is_(True),
+        User.sworn.is_(True),
+        User.department_id == SupporterProfile.department_id,
+        SupporterProfile.user_id.in_(certified_user_ids(on)),
+    )
+
+
 def listed_supporter_count(department_id: int, on: date) -> int:
-    """Active, sworn, certified (on `on`), listed supporters of the bound department."""
+    """Supporters of the bound department who count toward its quota on `on`."""
     return (
         db.session.scalar(
             select(func.count(SupporterProfile.id))
             .join(User, User.id == SupporterProfile.user_id)
-            .where(
-                SupporterProfile.department_id == department_id,
-                SupporterProfile.listed.is_(True),
-                User.active.is_(True),
-                User.sworn.is_(True),
-                SupporterProfile.user_id.in_(certified_user_ids(on)),
-            )
+            .where(SupporterProfile.department_id == department_id, *counts_toward_quota(on))
         )
         or 0
     )

@@ -5,7 +5,7 @@ The maths is the pure `wnwa.tenants.quota`; this module only gathers the inputs:
 * sworn strength N: the larger of the declared strength and the active sworn officers on the
   roster (roster growth raises the requirement at once; an incomplete roster does not lower it);
 * counted supporters: active, sworn, certified and listed in the directory (the directory's
-  `listed_supporter_count`, so there is one counting rule);
+  `counts_toward_quota`, the one counting rule, for one department or all at once);
 * anchors: configuration, overridden by the network admins' settings.
 """
 

@@ -8,9 +8,9 @@ from datetime import date
 from sqlalchemy import func, select
 
 from wnwa.directory.models import SupporterProfile
+from wnwa.directory.services import counts_toward_quota
 from wnwa.extensions import db
 from wnwa.tenants.models import User
-from wnwa.training.certification import certified_user_ids
 
 
 def roster_sworn_by_department() -> dict[int, int]:
@@ -25,19 +25,12 @@ def roster_sworn_by_department() -> dict[int, int]:
 
 
 def counted_by_department(on: date) -> dict[int, int]:
-    """`listed_supporter_count` for every department at once (the network report).
-
-    The same rule as the directory's count; a test checks that both agree."""
+    """`listed_supporter_count` for every department at once (the network report), by the
+    directory's one counting rule."""
     rows = db.session.execute(
         select(SupporterProfile.department_id, func.count(SupporterProfile.id))
         .join(User, User.id == SupporterProfile.user_id)
-        .where(
-            SupporterProfile.listed.is_(True),
-            User.active.is_(True),
-            User.sworn.is_(True),
-            User.department_id == SupporterProfile.department_id,
-            SupporterProfile.user_id.in_(certified_user_ids(on)),
-        )
+        .where(*counts_toward_quota(on))
         .group_by(SupporterProfile.department_id)
         .execution_options(unscoped=True)  # unscoped: the network report counts every department
     )
