@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import event
 
 from tests.billing.conftest import START, advance, grow_roster, under_contract
-from wnwa.billing import contracts, renewals
+from wnwa.billing import contracts, renewals, sync
 from wnwa.billing.terms import add_years
 from wnwa.extensions import db
 
@@ -53,3 +53,33 @@ def test_the_renewal_run_reads_tiers_and_plans_once(ctx, make, fake, clock, monk
     assert len(run.rows) == count
     assert len([s for s in statements if "pricing_tier" in s]) == 1, statements
     assert plans == ["sworn-1-10"]
+
+
+def _reads(statements: list[str], *tables: str) -> list[str]:
+    return [
+        s for s in statements if s.lstrip().startswith("SELECT") and any(t in s for t in tables)
+    ]
+
+
+@pytest.mark.parametrize("count", [2, 5])
+def test_reconcile_and_overdue_notices_read_the_batch_once(ctx, make, fake, clock, count):
+    staff = make.staff("network_finance")
+    for n in range(count):
+        dept = make.department(f"Sync {n} PD", sworn=4)
+        grow_roster(make, dept, 4)
+        make.officer(dept, finance=True, sworn=False)
+        under_contract(fake, clock, dept, actor=staff)
+    # A year on: each year-1 invoice (mirrored) is overdue and a renewal invoice (not yet
+    # mirrored) was issued; the webhooks were lost.
+    advance(fake, clock, _at(add_years(START.date(), 1)))
+    fake.drain_webhooks()
+
+    with recorded() as statements:
+        result = sync.reconcile(fake, today=clock.today(), now=clock.now())
+    assert (result.invoices, result.subscriptions) == (2 * count, count)
+    # The batch's contracts, its mirror rows, the subscriptions to refresh: one read each.
+    assert len(_reads(statements, "billing_contract", "billing_invoice")) == 3, statements
+
+    with recorded() as statements:
+        assert sync.notify_overdue(today=clock.today()) == count
+    assert len(_reads(statements, "billing_contract", "billing_invoice")) == 1, statements

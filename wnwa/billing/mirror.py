@@ -2,7 +2,8 @@
 
 Helpers only flush. Callers bind the tenant of the contract's department first (``acting_for``);
 finding which department a Stripe object belongs to is the one unscoped read, for webhooks and
-reconciliation, which act for whichever department Stripe names.
+reconciliation, which act for whichever department Stripe names (reconciliation reads the
+contracts and mirror rows of a whole batch at once, keyed by their Stripe ids).
 """
 
 from __future__ import annotations
@@ -51,6 +52,31 @@ def contract_refs_for_customer(customer_id: str) -> list[ContractRef]:
         .execution_options(unscoped=True)  # unscoped: a webhook names a customer, not a tenant
     ).all()
     return [ContractRef(r.id, r.department_id) for r in rows]
+
+
+def contracts_by_subscription(subscription_ids: set[str]) -> dict[str, Contract]:
+    """The contracts of these Stripe subscriptions, of any department, keyed by subscription
+    id; a run binds each one's department (``acting_for``) before changing it."""
+    if not subscription_ids:
+        return {}
+    contracts = db.session.scalars(
+        select(Contract)
+        .where(Contract.stripe_subscription_id.in_(subscription_ids))
+        .execution_options(unscoped=True)  # unscoped: a sync run covers every department
+    ).all()
+    return {c.stripe_subscription_id or "": c for c in contracts}
+
+
+def invoice_rows(stripe_invoice_ids: set[str]) -> dict[str, Invoice]:
+    """The mirror rows of these Stripe invoices, of any department, keyed by Stripe id."""
+    if not stripe_invoice_ids:
+        return {}
+    rows = db.session.scalars(
+        select(Invoice)
+        .where(Invoice.stripe_invoice_id.in_(stripe_invoice_ids))
+        .execution_options(unscoped=True)  # unscoped: a sync run covers every department
+    ).all()
+    return {r.stripe_invoice_id: r for r in rows}
 
 
 def invoice_ref(invoice_id: int) -> tuple[int, int] | None:
@@ -122,13 +148,24 @@ def apply_subscription(
 
 
 def apply_invoice(
-    contract: Contract, gw: GatewayInvoice, *, today: date, now: datetime | None = None
+    contract: Contract,
+    gw: GatewayInvoice,
+    *,
+    today: date,
+    now: datetime | None = None,
+    rows: dict[str, Invoice] | None = None,
 ) -> Invoice:
     """Create or update the mirror row; a terminal state (paid, void) is never undone by an
-    older copy arriving late."""
-    row = db.session.scalars(
-        select(Invoice).where(Invoice.stripe_invoice_id == gw.id)
-    ).one_or_none()
+    older copy arriving late.
+
+    ``rows`` are the mirror rows a run has already read (``invoice_rows``): the row is taken
+    from there instead of being looked up, and a new row is added to it."""
+    if rows is None:
+        row = db.session.scalars(
+            select(Invoice).where(Invoice.stripe_invoice_id == gw.id)
+        ).one_or_none()
+    else:
+        row = rows.get(gw.id)
     if row is None:
         row = Invoice(
             contract_id=contract.id,
@@ -142,6 +179,8 @@ def apply_invoice(
             payment_note="",
         )
         db.session.add(row)
+        if rows is not None:
+            rows[gw.id] = row
     regress = row.status in TERMINAL_INVOICE_STATUSES and gw.status not in (
         TERMINAL_INVOICE_STATUSES
     )

@@ -20,8 +20,8 @@ from wnwa.billing.health import stripe_call
 from wnwa.billing.mirror import (
     apply_invoice,
     apply_subscription,
-    contract_ref_for_subscription,
-    load_contract,
+    contracts_by_subscription,
+    invoice_rows,
 )
 from wnwa.billing.models import Contract, Invoice
 from wnwa.extensions import db, utcnow
@@ -44,34 +44,38 @@ def reconcile(
     state = health.sync_state()
     since = state.cursor - OVERLAP if state.cursor else None
     with stripe_call("reconcile invoices"):
-        invoices = gateway.list_invoices(since=since)
+        invoices = sorted(gateway.list_invoices(since=since), key=lambda i: i.created)
+    # The batch's contracts and mirror rows are read once each, not once per invoice.
+    contracts = contracts_by_subscription(
+        {i.subscription_id for i in invoices if i.subscription_id}
+    )
+    rows = invoice_rows({i.id for i in invoices})
     touched: set[int] = set()
     applied = 0
-    for invoice in sorted(invoices, key=lambda i: i.created):
-        ref = contract_ref_for_subscription(invoice.subscription_id or "")
-        if ref is None:
+    for invoice in invoices:
+        contract = contracts.get(invoice.subscription_id or "")
+        if contract is None:
             continue
-        with acting_for(ref.department_id):
-            apply_invoice(load_contract(ref.contract_id), invoice, today=today, now=now)
-        touched.add(ref.contract_id)
+        with acting_for(contract.department_id):
+            apply_invoice(contract, invoice, today=today, now=now, rows=rows)
+        touched.add(contract.id)
         applied += 1
-    refreshed = 0
-    for contract_id, department_id, subscription_id in _subscriptions_to_check(today, touched):
-        with stripe_call("reconcile subscriptions"):
-            sub = gateway.get_subscription(subscription_id)
-        with acting_for(department_id):
-            apply_subscription(load_contract(contract_id), sub, today=today, now=now)
-        refreshed += 1
+    to_check = _subscriptions_to_check(today, touched)
+    with stripe_call("reconcile subscriptions"):
+        subscriptions = [gateway.get_subscription(c.stripe_subscription_id or "") for c in to_check]
+    for contract, sub in zip(to_check, subscriptions, strict=True):
+        with acting_for(contract.department_id):
+            apply_subscription(contract, sub, today=today, now=now)
     state = health.sync_state()
     state.cursor = now
     health.mark_success(now)
     db.session.commit()
-    return ReconcileResult(applied, refreshed, since)
+    return ReconcileResult(applied, len(to_check), since)
 
 
-def _subscriptions_to_check(today: date, touched: set[int]) -> list[tuple[int, int, str]]:
-    rows = db.session.execute(
-        select(Contract.id, Contract.department_id, Contract.stripe_subscription_id)
+def _subscriptions_to_check(today: date, touched: set[int]) -> list[Contract]:
+    return db.session.scalars(
+        select(Contract)
         .where(
             Contract.stripe_subscription_id.is_not(None),
             Contract.status != "ended",
@@ -85,13 +89,12 @@ def _subscriptions_to_check(today: date, touched: set[int]) -> list[tuple[int, i
         .order_by(Contract.id)
         .execution_options(unscoped=True)  # unscoped: reconciliation covers every department
     ).all()
-    return [(r.id, r.department_id, r.stripe_subscription_id) for r in rows]
 
 
 def notify_overdue(*, today: date) -> int:
     """Email each overdue invoice's department finance once; returns how many invoices."""
-    rows = db.session.execute(
-        select(Invoice.id, Invoice.department_id)
+    invoices = db.session.scalars(
+        select(Invoice)
         .where(
             Invoice.status == "open",
             Invoice.due_date < today,
@@ -100,10 +103,9 @@ def notify_overdue(*, today: date) -> int:
         .order_by(Invoice.id)
         .execution_options(unscoped=True)  # unscoped: the overdue job covers every department
     ).all()
-    for invoice_id, department_id in rows:
-        with acting_for(department_id):
-            invoice = db.session.scalars(select(Invoice).where(Invoice.id == invoice_id)).one()
+    for invoice in invoices:
+        with acting_for(invoice.department_id):
             notify.invoice_overdue(invoice.contract, invoice, today)
             invoice.overdue_notified_on = today
     db.session.commit()
-    return len(rows)
+    return len(invoices)
