@@ -171,7 +171,6 @@ class AgeingRow:
     department: str
     amounts: list[str]
     total: str
-    cents: list[int]
 
 
 @dataclass(frozen=True)
@@ -237,7 +236,7 @@ def ageing(today: date) -> Ageing:
             for i, label in enumerate(BUCKETS)
         ],
         rows=[
-            AgeingRow(dept_id, name, [money(c) for c in cents], money(sum(cents)), cents)
+            AgeingRow(dept_id, name, [money(c) for c in cents], money(sum(cents)))
             for dept_id, (name, cents) in per_department.items()
         ],
         total=money(sum(sums)),
