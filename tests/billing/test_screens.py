@@ -343,6 +343,33 @@ def test_network_finance_creates_and_starts_a_contract(network, client, login):
     assert client.get("/billing/network/contracts/999999").status_code == 404
 
 
+def test_network_finance_sees_who_recorded_an_exception(
+    ctx, make, fake, clock, client, login, staff_client
+):
+    staff = make.staff("network_finance")
+    dept = make.department("Pilot PD", sworn=6)
+    grow_roster(make, dept, 6)
+    contract_id = under_contract(fake, clock, dept, actor=staff)
+    login(staff)
+    page = client.get(f"/billing/network/contracts/{contract_id}").get_data(as_text=True)
+    assert 'id="exception-recorded"' not in page
+
+    recorded = client.post(
+        f"/billing/network/contracts/{contract_id}/exception",
+        data={"reason": "One-year pilot for a small agency"},
+    )
+    assert recorded.status_code == 303
+    page = client.get(f"/billing/network/contracts/{contract_id}").get_data(as_text=True)
+    assert (
+        f'<p id="exception-recorded">Recorded on {clock.today().isoformat()} by staff '
+        f"{staff.id} &lt;{staff.email}&gt;. Reason: One-year pilot for a small agency</p>"
+    ) in page
+    # The department sees the exception and its date, not which staff member recorded it.
+    login_other(staff_client, make.officer(dept, finance=True, sworn=False), make)
+    html = staff_client.get("/billing/").get_data(as_text=True)
+    assert "One-year pilot for a small agency" in html and staff.email not in html
+
+
 def test_the_renewal_run_button(ctx, make, fake, clock, client, login):
     staff = make.staff("network_finance")
     dept = make.department("Renewing PD", sworn=8)

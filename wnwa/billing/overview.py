@@ -71,6 +71,7 @@ class ContractView:
     invoices: list[InvoiceRow]
     renewal: RenewalPreview | None
     renewal_amount: str
+    exception_recorded: str
 
 
 @dataclass(frozen=True)
@@ -150,6 +151,15 @@ def _billing_year(contract: Contract, commitment_years: int) -> str:
     return f"Renewal year {year - commitment_years} (renews yearly)"
 
 
+def _exception_recorded(contract: Contract) -> str:
+    """When and by whom the exception was recorded (network finance's screen)."""
+    if not contract.has_exception:
+        return ""
+    on = contract.exception_recorded_on.isoformat() if contract.exception_recorded_on else ""
+    who = contract.exception_recorded_by or "an unknown user"
+    return f"Recorded on {on} by {who}." if on else f"Recorded by {who}."
+
+
 def contract_view(contract: Contract, today: date) -> ContractView:
     years = terms.effective_commitment_years(contract.commitment_years, contract.has_exception)
     opens = None
@@ -178,6 +188,7 @@ def contract_view(contract: Contract, today: date) -> ContractView:
         ],
         renewal=renewal,
         renewal_amount=money(renewal.annual_cents, contract.currency) if renewal else "",
+        exception_recorded=_exception_recorded(contract),
     )
 
 
