@@ -42,7 +42,7 @@ def test_the_department_screen_shows_terms_tier_invoices_and_renewal(
     login(make.officer(dept, finance=True, sworn=False))
     start = START.date()
     html = client.get("/billing/").get_data(as_text=True)
-    assert f"until {add_years(start, 3).isoformat()}" in html
+    assert f"until {add_years(start, 3).isoformat()}; then renews 1 year at a time" in html
     assert "Year 1 of the 3-year commitment" in html
     assert f"9 sworn officers on the roster on {start.isoformat()}" in html
     assert "1-10 sworn officers" in html and "$1,500.00" in html

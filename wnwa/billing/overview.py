@@ -62,6 +62,7 @@ class ContractView:
     status_label: str
     commitment_years: int
     commitment_end: date | None
+    renewal_term: str
     notice_opens_on: date | None
     billing_year: str
     tier_reason: str
@@ -177,6 +178,7 @@ def contract_view(contract: Contract, today: date) -> ContractView:
         status_label=STATUS_LABELS.get(contract.status, contract.status),
         commitment_years=years,
         commitment_end=commitment_end_of(contract),
+        renewal_term=f"{contract.renewal_years} year{'' if contract.renewal_years == 1 else 's'}",
         notice_opens_on=opens,
         billing_year=_billing_year(contract, years),
         tier_reason=_tier_reason(contract, today),
