@@ -65,9 +65,9 @@ def run_engine(engine: str, app_url: str, owner_url: str) -> dict:
     from wnwa.extensions import db
     from wnwa.mail import MailJob
     from wnwa.tenants.models import Department
-    from wnwa.tenants.quota_service import department_quota, network_quota, send_reminders
     from wnwa.tenants.scoping import bind_tenant
     from wnwa.training.models import QuotaReminder
+    from wnwa.training.quota_service import department_quota, network_quota, send_reminders
 
     os.environ["MIGRATION_DATABASE_URL"] = owner_url
     with make_app(owner_url).app_context():

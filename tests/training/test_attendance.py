@@ -13,11 +13,11 @@ from wnwa.errors import Conflict, InvalidInput, NotFound
 from wnwa.extensions import db
 from wnwa.mail import MailJob
 from wnwa.tenants.quota import QuotaState
-from wnwa.tenants.quota_service import department_quota
 from wnwa.tenants.scoping import tenant_context
 from wnwa.training import attendance, settings
 from wnwa.training.certification import is_certified
 from wnwa.training.models import Attendance, Certification, Seat
+from wnwa.training.quota_service import department_quota
 
 START = date(2026, 9, 14)
 ON = date(2026, 8, 1)

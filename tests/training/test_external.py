@@ -13,12 +13,12 @@ from tests.training.conftest import attach, months_before
 from wnwa.errors import Conflict, InvalidInput, NotFound
 from wnwa.extensions import db
 from wnwa.mail import MailJob
-from wnwa.tenants.quota_service import department_quota
 from wnwa.tenants.scoping import tenant_context
 from wnwa.training import external
 from wnwa.training.certification import is_certified
 from wnwa.training.external import ExternalInput
 from wnwa.training.models import Certification, ExternalCertificate
+from wnwa.training.quota_service import department_quota
 
 ON = date(2026, 6, 15)
 PDF = b"%PDF-1.7\n1 0 obj << >> endobj\ntrailer << >>\n%%EOF\n"

@@ -10,7 +10,9 @@ from wnwa.errors import InvalidInput
 from wnwa.extensions import db
 from wnwa.tenants.models import User
 from wnwa.tenants.quota import QuotaState, band, grace_end
-from wnwa.tenants.quota_service import (
+from wnwa.tenants.scoping import TenantViolation, tenant_context
+from wnwa.training import settings
+from wnwa.training.quota_service import (
     QuotaSort,
     counted_supporters,
     department_quota,
@@ -18,8 +20,6 @@ from wnwa.tenants.quota_service import (
     parse_sort,
     sworn_strength,
 )
-from wnwa.tenants.scoping import TenantViolation, tenant_context
-from wnwa.training import settings
 
 ON = date(2026, 6, 15)
 

@@ -13,9 +13,9 @@ from tests.training.conftest import months_before
 from wnwa.extensions import db
 from wnwa.mail import MailJob
 from wnwa.tenants.models import User
-from wnwa.tenants.quota_service import send_reminders
 from wnwa.tenants.scoping import tenant_context
 from wnwa.training.models import QuotaReminder
+from wnwa.training.quota_service import send_reminders
 
 ON = date(2026, 6, 15)
 

@@ -18,7 +18,6 @@ from wnwa.extensions import db
 from wnwa.tenants.invitations import Invitee, queue_invitation
 from wnwa.tenants.models import Department, User
 from wnwa.tenants.provisioning import insert_people
-from wnwa.tenants.quota_service import department_quota, describe, network_quota
 from wnwa.tenants.roster import clean_person
 from wnwa.tenants.scoping import acting_for, tenant_context
 from wnwa.tenants.services import (
@@ -31,6 +30,7 @@ from wnwa.tenants.services import (
     roster_history,
 )
 from wnwa.training.network_counts import roster_sworn_by_department
+from wnwa.training.quota_service import department_quota, describe, network_quota
 
 
 @dataclass(frozen=True)

@@ -11,8 +11,7 @@ from flask_login import current_user
 from wnwa.auth.guards import require_roles
 from wnwa.errors import DomainError
 from wnwa.htmx import redirect_to, render
-from wnwa.tenants import quota_service
-from wnwa.training import attendance, classes, external, overview, seats, settings
+from wnwa.training import attendance, classes, external, overview, quota_service, seats, settings
 from wnwa.training.certification import withdraw_certification
 from wnwa.training.forms import ActionForm, ClassForm, DeclineForm, RevokeForm, SettingsForm
 

@@ -12,7 +12,6 @@ from wnwa.errors import NotFound
 from wnwa.extensions import db
 from wnwa.tenants.models import Department, User
 from wnwa.tenants.quota import QuotaStatus, band
-from wnwa.tenants.quota_service import STATE_LABELS, department_quota
 from wnwa.tenants.scoping import acting_for
 from wnwa.training.certification import (
     CertifiedMember,
@@ -23,6 +22,7 @@ from wnwa.training.certification import (
 from wnwa.training.classes import ClassSummary, get_class, open_classes, summarize
 from wnwa.training.external import ExternalView, department_submissions
 from wnwa.training.models import Seat
+from wnwa.training.quota_service import STATE_LABELS, department_quota
 from wnwa.training.seats import (
     SeatView,
     department_seats,
