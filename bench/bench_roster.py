@@ -259,12 +259,12 @@ def report(results: list[dict]) -> str:
     lines += [
         "",
         "The commit inserts the accounts with fresh, unusable credentials (no password "
-        "hashing) in bulk (PostgreSQL: one `INSERT ... SELECT FROM unnest(arrays)` per 5,000 "
-        "rows; SQLite: multi-row inserts), queues one invitation per new officer the same way, "
-        "and writes one audit entry; the re-import finds every row unchanged and writes only "
-        "its audit entry. PostgreSQL runs as the application role under forced row-level "
-        "security, in a throwaway cluster with fsync off. The CLI figure is a new process: "
-        "interpreter and application start-up, then the same import service.",
+        "hashing) in bulk (PostgreSQL: one `INSERT ... SELECT FROM json_to_recordset(rows)` "
+        "per 5,000 rows; SQLite: multi-row inserts), queues one invitation per new officer the "
+        "same way, and writes one audit entry; the re-import finds every row unchanged and "
+        "writes only its audit entry. PostgreSQL runs as the application role under forced "
+        "row-level security, in a throwaway cluster with fsync off. The CLI figure is a new "
+        "process: interpreter and application start-up, then the same import service.",
         "",
     ]
     for figures in results:

@@ -1,19 +1,34 @@
 """Insert thousands of rows in one round trip (flush only, inside the caller's transaction).
 
-PostgreSQL: one `INSERT ... SELECT * FROM unnest(array, array, ...)` per chunk, each column
-sent as one array parameter: the statement text stays small however many rows there are (a
+PostgreSQL: one `INSERT ... SELECT ... FROM json_to_recordset(:rows)` per chunk, the rows
+sent as one JSON text parameter: the statement text stays small however many rows there are (a
 multi-row VALUES list of 13,000 rows costs psycopg more to prepare than the server needs to
-insert it). COPY is not an option for tenant tables: PostgreSQL refuses COPY FROM on tables
-with row-level security. Other engines: a multi-row insert (executemany).
+insert it), and one JSON text is cheaper for the driver to send than one array per column.
+COPY is not an option for tenant tables: PostgreSQL refuses COPY FROM on tables with
+row-level security. Other engines: a multi-row insert (executemany).
 """
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
+from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Row, Table, bindparam, cast, func, insert, select
-from sqlalchemy.dialects.postgresql import ARRAY
+from sqlalchemy import (
+    JSON,
+    LargeBinary,
+    Row,
+    Select,
+    Table,
+    Text,
+    bindparam,
+    cast,
+    column,
+    func,
+    insert,
+    select,
+)
 
 from wnwa.extensions import db
 
@@ -37,17 +52,7 @@ def bulk_insert(
     for start in range(0, len(rows), size):
         chunk = rows[start : start + size]
         if postgres:
-            arrays = [
-                cast(
-                    bindparam(
-                        f"p_{name}", [row[name] for row in chunk], type_=ARRAY(table.c[name].type)
-                    ),
-                    ARRAY(table.c[name].type),
-                )
-                for name in names
-            ]
-            source = func.unnest(*arrays).table_valued(*names).render_derived()
-            statement = insert(table).from_select(names, select(*(source.c[n] for n in names)))
+            statement = insert(table).from_select(names, _json_rows(table, names, chunk))
             if returning:
                 statement = statement.returning(*(table.c[n] for n in returning))
             result = db.session.execute(statement)
@@ -59,3 +64,32 @@ def bulk_insert(
         if returning:
             out.extend(result.all())
     return out
+
+
+def _json_rows(table: Table, names: list[str], chunk: Sequence[dict[str, Any]]) -> Select:
+    """The rows of one JSON parameter as a typed derived table. Each value goes through its
+    column type's bind processing first (so UTCDateTime stores UTC); bytes travel as hex."""
+    dialect = db.session.connection().dialect
+    binary = {n for n in names if isinstance(table.c[n].type, LargeBinary)}
+    processors = {n: table.c[n].type.bind_processor(dialect) for n in names if n not in binary}
+    encoders = {n: bytes.hex if n in binary else (processors[n] or _same) for n in names}
+    payload = json.dumps(
+        [{n: None if row[n] is None else encoders[n](row[n]) for n in names} for row in chunk],
+        default=_json_value,
+    )
+    source = (
+        func.json_to_recordset(cast(bindparam("rows", payload, type_=Text), JSON))
+        .table_valued(*(column(n, Text if n in binary else table.c[n].type) for n in names))
+        .render_derived(with_types=True)
+    )
+    return select(*(func.decode(source.c[n], "hex") if n in binary else source.c[n] for n in names))
+
+
+def _same(value: object) -> object:
+    return value
+
+
+def _json_value(value: object) -> str:
+    if isinstance(value, date | datetime):
+        return value.isoformat()
+    raise TypeError(f"cannot send {type(value).__name__} in a bulk insert")

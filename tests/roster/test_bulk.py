@@ -1,0 +1,77 @@
+"""Bulk inserts keep every value exactly, on the current engine."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta, timezone
+
+from sqlalchemy import select
+
+from wnwa.auth.credentials import Secrets, fresh_credentials, unseal
+from wnwa.extensions import db
+from wnwa.mail import MailJob
+from wnwa.tenants.bulk import bulk_insert
+from wnwa.tenants.models import User
+from wnwa.tenants.scoping import tenant_context
+
+AWKWARD = ["O'Brien", 'Quote "Q" Back\\slash', "Zoë Ñúñez", "Tab\tand\nline", "😀 emoji", ""]
+
+
+def test_accounts_keep_text_flags_and_binary_secrets(make):
+    dept = make.department()
+    rows = []
+    for n, name in enumerate(AWKWARD):
+        password_hash, secrets = fresh_credentials()
+        rows.append(
+            {
+                "department_id": dept.id,
+                "employee_number": f"E{n}",
+                "email": f"person{n}@bulk.example.gov",
+                "first_name": name or "X",
+                "last_name": name,
+                "rank": "Officer",
+                "sworn": n % 2 == 0,
+                "is_chief": False,
+                "is_finance": False,
+                "active": True,
+                "password_hash": password_hash,
+                "secrets": secrets,
+            }
+        )
+    with tenant_context(dept.id):
+        ids = dict(bulk_insert(User.__table__, rows, returning=("email", "id")))
+        db.session.commit()
+        stored = {u.email: u for u in db.session.scalars(select(User))}
+    assert set(ids) == set(stored) == {r["email"] for r in rows}
+    for row in rows:
+        user = stored[row["email"]]
+        assert user.id == ids[row["email"]]
+        assert (user.first_name, user.last_name, user.sworn) == (
+            row["first_name"],
+            row["last_name"],
+            row["sworn"],
+        )
+        assert user.secrets == row["secrets"] and unseal(user.secrets) == Secrets()
+        assert user.password_hash == row["password_hash"]
+
+
+def test_times_are_stored_in_utc_and_nulls_stay_null(app):
+    chicago = timezone(timedelta(hours=-6))
+    at = datetime(2026, 12, 5, 6, 30, tzinfo=chicago)
+    with app.app_context():
+        bulk_insert(
+            MailJob.__table__,
+            [
+                {
+                    "to": "a@x.example",
+                    "subject": "S",
+                    "body": "B\u2028",
+                    "attempts": 0,
+                    "not_before": at,
+                },
+                {"to": "b@x.example", "subject": "S", "body": "", "attempts": 2, "not_before": at},
+            ],
+        )
+        db.session.commit()
+        jobs = db.session.scalars(select(MailJob).order_by(MailJob.to)).all()
+        assert [j.not_before for j in jobs] == [datetime(2026, 12, 5, 12, 30, tzinfo=UTC)] * 2
+        assert [(j.body, j.attempts) for j in jobs] == [("B\u2028", 0), ("", 2)]
