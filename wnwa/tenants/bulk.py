@@ -71,12 +71,17 @@ def _json_rows(table: Table, names: list[str], chunk: Sequence[dict[str, Any]]) 
     column type's bind processing first (so UTCDateTime stores UTC); bytes travel as hex."""
     dialect = db.session.connection().dialect
     binary = {n for n in names if isinstance(table.c[n].type, LargeBinary)}
-    processors = {n: table.c[n].type.bind_processor(dialect) for n in names if n not in binary}
-    encoders = {n: bytes.hex if n in binary else (processors[n] or _same) for n in names}
-    payload = json.dumps(
-        [{n: None if row[n] is None else encoders[n](row[n]) for n in names} for row in chunk],
-        default=_json_value,
+    encoders = {n: _hex for n in binary}
+    for n in names:
+        if n not in binary and (process := table.c[n].type.bind_processor(dialect)) is not None:
+            encoders[n] = process
+    # Only the values that need it are converted; the rest go to json.dumps as they are.
+    converted = (
+        [{**row, **{n: encode(row[n]) for n, encode in encoders.items()}} for row in chunk]
+        if encoders
+        else chunk
     )
+    payload = json.dumps(converted, default=_json_value)
     source = (
         func.json_to_recordset(cast(bindparam("rows", payload, type_=Text), JSON))
         .table_valued(*(column(n, Text if n in binary else table.c[n].type) for n in names))
@@ -85,8 +90,8 @@ def _json_rows(table: Table, names: list[str], chunk: Sequence[dict[str, Any]]) 
     return select(*(func.decode(source.c[n], "hex") if n in binary else source.c[n] for n in names))
 
 
-def _same(value: object) -> object:
-    return value
+def _hex(value: bytes | None) -> str | None:
+    return None if value is None else value.hex()
 
 
 def _json_value(value: object) -> str:
