@@ -6,52 +6,42 @@ from datetime import UTC, datetime, timedelta, timezone
 
 from sqlalchemy import select
 
-from wnwa.auth.credentials import Secrets, fresh_credentials, unseal
+from wnwa.auth.credentials import Secrets, unseal
 from wnwa.extensions import db
 from wnwa.mail import MailJob
 from wnwa.tenants.bulk import bulk_insert
 from wnwa.tenants.models import User
+from wnwa.tenants.provisioning import insert_people
+from wnwa.tenants.roster import RosterRow
 from wnwa.tenants.scoping import tenant_context
 
 AWKWARD = ["O'Brien", 'Quote "Q" Back\\slash', "Zoë Ñúñez", "Tab\tand\nline", "😀 emoji", ""]
 
 
 def test_accounts_keep_text_flags_and_binary_secrets(make):
+    """Provisioning's bulk insert of accounts stores every value exactly."""
     dept = make.department()
-    rows = []
-    for n, name in enumerate(AWKWARD):
-        password_hash, secrets = fresh_credentials()
-        rows.append(
-            {
-                "department_id": dept.id,
-                "employee_number": f"E{n}",
-                "email": f"person{n}@bulk.example.gov",
-                "first_name": name or "X",
-                "last_name": name,
-                "rank": "Officer",
-                "sworn": n % 2 == 0,
-                "is_chief": False,
-                "is_finance": False,
-                "active": True,
-                "password_hash": password_hash,
-                "secrets": secrets,
-            }
+    rows = [
+        RosterRow(
+            n, f"E{n}", name or "X", name, f"person{n}@bulk.example.gov", "Officer", n % 2 == 0
         )
+        for n, name in enumerate(AWKWARD)
+    ]
     with tenant_context(dept.id):
-        ids = dict(bulk_insert(User.__table__, rows, returning=("email", "id")))
+        invitees = insert_people(dept.id, rows)
         db.session.commit()
         stored = {u.email: u for u in db.session.scalars(select(User))}
-    assert set(ids) == set(stored) == {r["email"] for r in rows}
+    assert {i.email: i.id for i in invitees} == {e: u.id for e, u in stored.items()}
+    hashes = {i.email: i.password_hash for i in invitees}
     for row in rows:
-        user = stored[row["email"]]
-        assert user.id == ids[row["email"]]
+        user = stored[row.email]
         assert (user.first_name, user.last_name, user.sworn) == (
-            row["first_name"],
-            row["last_name"],
-            row["sworn"],
+            row.first_name,
+            row.last_name,
+            row.sworn,
         )
-        assert user.secrets == row["secrets"] and unseal(user.secrets) == Secrets()
-        assert user.password_hash == row["password_hash"]
+        assert user.password_hash == hashes[row.email]
+        assert unseal(user.secrets) == Secrets()
 
 
 def test_times_are_stored_in_utc_and_nulls_stay_null(app):
