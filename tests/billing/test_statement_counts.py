@@ -5,10 +5,11 @@ from contextlib import contextmanager
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
-from sqlalchemy import event
+from sqlalchemy import event, select
 
 from tests.billing.conftest import START, advance, grow_roster, under_contract
-from wnwa.billing import contracts, renewals, sync
+from wnwa.billing import contracts, mirror, renewals, sync
+from wnwa.billing.models import Invoice
 from wnwa.billing.terms import add_years
 from wnwa.extensions import db
 
@@ -83,3 +84,24 @@ def test_reconcile_and_overdue_notices_read_the_batch_once(ctx, make, fake, cloc
     with recorded() as statements:
         assert sync.notify_overdue(today=clock.today()) == count
     assert len(_reads(statements, "billing_contract", "billing_invoice")) == 1, statements
+
+
+def test_reconcile_reads_a_large_batch_in_chunks(ctx, make, fake, clock, monkeypatch):
+    """Ids go to the database in bounded IN lists; every invoice of the batch still lands."""
+    monkeypatch.setattr(mirror, "_CHUNK", 2)
+    staff = make.staff("network_finance")
+    for n in range(3):
+        dept = make.department(f"Chunk {n} PD", sworn=4)
+        grow_roster(make, dept, 4)
+        make.officer(dept, finance=True, sworn=False)
+        under_contract(fake, clock, dept, actor=staff)
+    advance(fake, clock, _at(add_years(START.date(), 1)))
+    fake.drain_webhooks()
+
+    with recorded() as statements:
+        result = sync.reconcile(fake, today=clock.today(), now=clock.now())
+    assert (result.invoices, result.subscriptions) == (6, 3)
+    # contracts in 2 chunks, invoices in 3, then the subscriptions to refresh
+    assert len(_reads(statements, "billing_contract", "billing_invoice")) == 6
+    mirrored = db.session.scalars(select(Invoice).execution_options(unscoped=True)).all()
+    assert len(mirrored) == 6

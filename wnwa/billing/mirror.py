@@ -57,26 +57,30 @@ def contract_refs_for_customer(customer_id: str) -> list[ContractRef]:
 def contracts_by_subscription(subscription_ids: set[str]) -> dict[str, Contract]:
     """The contracts of these Stripe subscriptions, of any department, keyed by subscription
     id; a run binds each one's department (``acting_for``) before changing it."""
-    if not subscription_ids:
-        return {}
-    contracts = db.session.scalars(
-        select(Contract)
-        .where(Contract.stripe_subscription_id.in_(subscription_ids))
-        .execution_options(unscoped=True)  # unscoped: a sync run covers every department
-    ).all()
-    return {c.stripe_subscription_id or "": c for c in contracts}
+    return _by_stripe_id(Contract.stripe_subscription_id, subscription_ids)
 
 
 def invoice_rows(stripe_invoice_ids: set[str]) -> dict[str, Invoice]:
     """The mirror rows of these Stripe invoices, of any department, keyed by Stripe id."""
-    if not stripe_invoice_ids:
-        return {}
-    rows = db.session.scalars(
-        select(Invoice)
-        .where(Invoice.stripe_invoice_id.in_(stripe_invoice_ids))
-        .execution_options(unscoped=True)  # unscoped: a sync run covers every department
-    ).all()
-    return {r.stripe_invoice_id: r for r in rows}
+    return _by_stripe_id(Invoice.stripe_invoice_id, stripe_invoice_ids)
+
+
+_CHUNK = 2000  # ids per IN list: a first sync may list tens of thousands of invoices
+
+
+def _by_stripe_id(column, ids: set[str]) -> dict:
+    """Rows of `column`'s model whose Stripe id is in `ids`, keyed by it (one query per chunk)."""
+    model, key = column.class_, column.key
+    wanted = sorted(ids)
+    found = {}
+    for start in range(0, len(wanted), _CHUNK):
+        rows = db.session.scalars(
+            select(model)
+            .where(column.in_(wanted[start : start + _CHUNK]))
+            .execution_options(unscoped=True)  # unscoped: a sync run covers every department
+        )
+        found.update((getattr(row, key), row) for row in rows)
+    return found
 
 
 def invoice_ref(invoice_id: int) -> tuple[int, int] | None:
