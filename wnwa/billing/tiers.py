@@ -11,6 +11,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
+from itertools import groupby
+from operator import attrgetter
 from typing import Any
 
 from sqlalchemy import delete, func, select
@@ -52,17 +54,25 @@ class TierInput:
     annual_cents: int
 
 
-def _table(valid_from: date) -> TierTable:
+def _tables(*criteria: Any) -> list[TierTable]:
+    """The tier tables whose rows match ``criteria``, earliest start first, in one query."""
     rows = db.session.scalars(
         select(PricingTier)
-        .where(PricingTier.valid_from == valid_from)
-        .order_by(PricingTier.lower_sworn)
+        .where(*criteria)
+        .order_by(PricingTier.valid_from, PricingTier.lower_sworn)
     ).all()
-    return TierTable(
-        valid_from=valid_from,
-        tiers=[Tier(r.lower_sworn, r.upper_sworn, r.annual_cents, r.label) for r in rows],
-        created_by=rows[0].created_by if rows else "",
-    )
+    tables = []
+    for start, grouped in groupby(rows, key=attrgetter("valid_from")):
+        table_rows = list(grouped)
+        tiers = [Tier(r.lower_sworn, r.upper_sworn, r.annual_cents, r.label) for r in table_rows]
+        created_by = table_rows[0].created_by
+        tables.append(TierTable(valid_from=start, tiers=tiers, created_by=created_by))
+    return tables
+
+
+def _table(valid_from: date) -> TierTable:
+    tables = _tables(PricingTier.valid_from == valid_from)
+    return tables[0] if tables else TierTable(valid_from=valid_from, tiers=[], created_by="")
 
 
 def tier_table_on(on: date) -> TierTable | None:
@@ -108,32 +118,12 @@ class TierBook:
 
 def tier_book(until: date) -> TierBook:
     """Every tier table starting on or before ``until``."""
-    rows = db.session.scalars(
-        select(PricingTier)
-        .where(PricingTier.valid_from <= until)
-        .order_by(PricingTier.valid_from, PricingTier.lower_sworn)
-    ).all()
-    by_start: dict[date, list[PricingTier]] = {}
-    for row in rows:
-        by_start.setdefault(row.valid_from, []).append(row)
-    return TierBook(
-        [
-            TierTable(
-                valid_from=start,
-                tiers=[Tier(r.lower_sworn, r.upper_sworn, r.annual_cents, r.label) for r in group],
-                created_by=group[0].created_by,
-            )
-            for start, group in by_start.items()
-        ]
-    )
+    return TierBook(_tables(PricingTier.valid_from <= until))
 
 
 def tier_history() -> list[TierTable]:
     """Every tier table, the latest start first (future tables included)."""
-    starts = db.session.scalars(
-        select(PricingTier.valid_from).distinct().order_by(PricingTier.valid_from.desc())
-    ).all()
-    return [_table(start) for start in starts]
+    return _tables()[::-1]
 
 
 def _quote(sworn: int, table: TierTable) -> Quote:
