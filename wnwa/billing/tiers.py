@@ -15,7 +15,7 @@ from itertools import groupby
 from operator import attrgetter
 from typing import Any
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, select
 
 from wnwa import audit
 from wnwa.billing.models import PricingTier
@@ -70,17 +70,9 @@ def _tables(*criteria: Any) -> list[TierTable]:
     return tables
 
 
-def _table(valid_from: date) -> TierTable:
-    tables = _tables(PricingTier.valid_from == valid_from)
-    return tables[0] if tables else TierTable(valid_from=valid_from, tiers=[], created_by="")
-
-
 def tier_table_on(on: date) -> TierTable | None:
     """The tier table in force on ``on`` (None if no table had started by then)."""
-    valid_from = db.session.scalar(
-        select(func.max(PricingTier.valid_from)).where(PricingTier.valid_from <= on)
-    )
-    return None if valid_from is None else _table(valid_from)
+    return tier_book(on).table_on(on)
 
 
 def _no_table(on: date) -> Conflict:
