@@ -43,8 +43,16 @@ class Config:
     WTF_CSRF_TIME_LIMIT = None  # bound to the session, which has its own timeouts
     WTF_CSRF_SSL_STRICT = False  # no Referer is ever sent (Referrer-Policy: no-referrer)
 
-    # Failed-login throttling: memory only (one node) or a RAM-only Redis (several nodes).
-    RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
+    # Shared RAM-only state (used two-step codes, the sign-out list, sign-in throttles): a Redis
+    # server run without persistence when there are several workers or nodes; memory otherwise.
+    REDIS_URL = os.environ.get("REDIS_URL") or None
+    # Failed-login throttling: the same Redis (or memory, one process only).
+    RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI") or REDIS_URL or "memory://"
+    RATELIMIT_STORAGE_OPTIONS = {
+        "wrap_exceptions": True,
+        "socket_timeout": 1,
+        "socket_connect_timeout": 1,
+    }
     RATELIMIT_HEADERS_ENABLED = False
     LOGIN_RATE_LIMIT = "20 per minute"
     LOGIN_ACCOUNT_RATE_LIMIT = "10 per 15 minutes"
@@ -131,6 +139,18 @@ class ProductionConfig(Config):
             raise RuntimeError(f"Production configuration is missing: {', '.join(missing)}")
         if len(os.environ["SECRET_KEY"]) < 32:
             raise RuntimeError("SECRET_KEY must be at least 32 characters in production")
+        # gunicorn.conf.py checks the worker count gunicorn actually starts; this catches a
+        # WEB_CONCURRENCY set for another server.
+        check_shared_state(int(os.environ.get("WEB_CONCURRENCY", "1")), cls.REDIS_URL)
+
+
+def check_shared_state(workers: int, redis_url: str | None) -> None:
+    """Several workers must share their used codes, sign-out list and throttles."""
+    if workers > 1 and not redis_url:
+        raise RuntimeError(
+            f"{workers} workers need a shared RAM-only Redis: set REDIS_URL "
+            "(or run one worker: WEB_CONCURRENCY=1)"
+        )
 
 
 CONFIGS: dict[str, type[Config]] = {

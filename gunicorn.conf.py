@@ -1,8 +1,28 @@
-# No access log: it would record who asked for what, from where (DESIGN.md section 3).
+"""gunicorn settings for production (`gunicorn -c gunicorn.conf.py wsgi:app`).
+
+* No access log: it would record who asked for what, from where (docs/PRIVACY.md).
+* Several workers share their used two-step codes, sign-out list and sign-in throttles through
+  a RAM-only Redis (REDIS_URL); without one, gunicorn refuses to start more than one worker.
+* Responses gunicorn writes itself (a request it cannot parse, an application that fails
+  outside Flask's error handling) carry the same security headers as the app's own, and no
+  response names the server software (see wnwa/server_hardening.py).
+"""
+
+import os
+
+from config import check_shared_state
+from wnwa.server_hardening import harden_gunicorn
+
+harden_gunicorn()
+
 accesslog = None
 errorlog = "-"
 loglevel = "warning"
-workers = 2
+workers = int(os.environ.get("WEB_CONCURRENCY", "2"))
 worker_class = "sync"
 proxy_protocol = False
 forwarded_allow_ips = "127.0.0.1"
+
+
+def on_starting(server):
+    check_shared_state(server.cfg.workers, os.environ.get("REDIS_URL"))

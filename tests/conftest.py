@@ -25,8 +25,7 @@ from flask_migrate import upgrade
 from sqlalchemy import text
 
 from config import TestingConfig
-from wnwa import create_app
-from wnwa.auth.services import replay_cache
+from wnwa import create_app, shared_state
 from wnwa.extensions import db, limiter
 
 from . import factories
@@ -116,7 +115,8 @@ def _db(app) -> Iterator[None]:
                 outer.rollback()
             connection.close()
             engines[None] = engine
-    replay_cache._seen.clear()
+    with app.app_context():
+        shared_state.state().clear()
     limiter.reset()
 
 

@@ -50,6 +50,7 @@ def create_app(
 def register_extensions(app: Flask) -> None:
     from flask_sqlalchemy.session import Session
 
+    from wnwa import shared_state
     from wnwa.database import configure_engine_events, install_read_only_requests
     from wnwa.extensions import csrf, db, limiter, login_manager, migrate
     from wnwa.tenants.scoping import install_listeners
@@ -58,6 +59,7 @@ def register_extensions(app: Flask) -> None:
     migrate.init_app(app, db, directory=str(app.root_path + "/../migrations"))
     csrf.init_app(app)
     limiter.init_app(app)
+    shared_state.init_app(app)
     login_manager.init_app(app)
     install_listeners(Session)
     install_read_only_requests(app, db.session, Session)
@@ -105,8 +107,10 @@ def register_blueprints(app: Flask) -> None:
 
 def register_guards_and_headers(app: Flask) -> None:
     from wnwa.auth.guards import register_guards
+    from wnwa.input_guard import register_input_guard
     from wnwa.security import register_security_headers
 
+    register_input_guard(app)
     register_guards(app)
     register_security_headers(app)
 

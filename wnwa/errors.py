@@ -7,9 +7,11 @@ import traceback
 
 from flask import Flask
 from flask_wtf.csrf import CSRFError
+from limits.errors import StorageError
 from werkzeug.exceptions import HTTPException
 
 from wnwa.htmx import render
+from wnwa.shared_state import SharedStateUnavailable
 
 log = logging.getLogger(__name__)
 
@@ -50,6 +52,7 @@ _TITLES = {
     422: "Please check what you entered",
     429: "Too many attempts",
     500: "Something went wrong on our side",
+    503: "Temporarily unavailable",
 }
 
 
@@ -80,6 +83,14 @@ def register_error_handlers(app: Flask) -> None:
         elif status == 413:
             message = "The upload is larger than we accept."
         return _error_page(status, message)
+
+    @app.errorhandler(SharedStateUnavailable)
+    @app.errorhandler(StorageError)
+    def shared_state_down(exc: Exception):
+        log.warning("shared state unreachable (%s)", type(exc).__name__)
+        return _error_page(
+            503, "Sign-in is temporarily unavailable. Please try again in a few minutes."
+        )
 
     @app.errorhandler(Exception)
     def unexpected(exc: Exception):

@@ -34,5 +34,15 @@ db = SQLAlchemy(model_class=Base)
 migrate = Migrate()
 login_manager = LoginManager()
 csrf = CSRFProtect()
-# Counters live in memory (or a RAM-only Redis); the key never reaches a log.
-limiter = Limiter(key_func=get_remote_address, default_limits=[], strategy="fixed-window")
+
+
+def client_key() -> str:
+    """The rate-limit key for a client: a keyed hash of its address, so the counters' store
+    (memory, or the shared RAM-only Redis) never holds an address."""
+    from wnwa.crypto import keyed_digest
+
+    return "addr:" + keyed_digest("throttle-address", get_remote_address() or "")[:32]
+
+
+# Counters live in memory (or a RAM-only Redis); the key never reaches a log or names anyone.
+limiter = Limiter(key_func=client_key, default_limits=[], strategy="fixed-window")

@@ -99,21 +99,27 @@ def configure_logging(app: Flask) -> None:
             logger.addFilter(privacy)
 
 
+# Sent on every response: the app's own (below) and those gunicorn writes itself
+# (wnwa/server_hardening.py).
+SECURITY_HEADERS = {
+    "Content-Security-Policy": CSP,
+    "Referrer-Policy": "no-referrer",
+    "X-Content-Type-Options": "nosniff",
+    "X-Frame-Options": "DENY",
+    "Cross-Origin-Opener-Policy": "same-origin",
+    "Cross-Origin-Resource-Policy": "same-origin",
+    "Permissions-Policy": "camera=(), microphone=(), geolocation=(), interest-cohort=()",
+}
+HSTS = "max-age=63072000; includeSubDomains"
+
+
 def register_security_headers(app: Flask) -> None:
     @app.after_request
     def security_headers(response):
         headers = response.headers
-        headers["Content-Security-Policy"] = CSP
-        headers["Referrer-Policy"] = "no-referrer"
-        headers["X-Content-Type-Options"] = "nosniff"
-        headers["X-Frame-Options"] = "DENY"
-        headers["Cross-Origin-Opener-Policy"] = "same-origin"
-        headers["Cross-Origin-Resource-Policy"] = "same-origin"
-        headers["Permissions-Policy"] = (
-            "camera=(), microphone=(), geolocation=(), interest-cohort=()"
-        )
+        headers.update(SECURITY_HEADERS)
         if app.config.get("HSTS"):
-            headers["Strict-Transport-Security"] = "max-age=63072000; includeSubDomains"
+            headers["Strict-Transport-Security"] = HSTS
         if request.endpoint != "static":
             headers["Cache-Control"] = "no-store"
         response.vary.add("HX-Request")

@@ -4,20 +4,26 @@ Flask's default cookie is only signed: anyone at a shared squad-room PC could re
 in it. Ours is AES-GCM encrypted with a key derived from SECRET_KEY, so it reads as random
 bytes, needs no server-side store (several workers and nodes share nothing but the key), and
 carries its own idle (30 min) and absolute (12 h) limits. Nothing is written to the database.
+
+Each session carries a random id (`_sid`, new at every sign-in since signing in starts a fresh
+session). Signing out puts that id on the RAM-only sign-out list (`wnwa.shared_state`) until
+the idle limit, so a copy of the cookie taken before "Sign out" stops working with it.
 """
 
 from __future__ import annotations
 
 import base64
 import json
+import secrets
 import time
 
 from flask.sessions import SecureCookieSession, SessionInterface
 
 from wnwa.crypto import DecryptionFailed, app_key, decrypt, encrypt
+from wnwa.shared_state import session_ended
 
 _PURPOSE = "session-cookie-v1"
-CREATED, SEEN = "_c", "_s"
+CREATED, SEEN, SESSION_ID = "_c", "_s", "_sid"
 SEEN_GRANULARITY = 60  # seconds; the cookie is rewritten at most once a minute when idle
 
 
@@ -42,7 +48,8 @@ class EncryptedSessionInterface(SessionInterface):
         now = time.time()
         idle = app.config["SESSION_IDLE_TIMEOUT"].total_seconds()
         absolute = app.config["SESSION_ABSOLUTE_TIMEOUT"].total_seconds()
-        if now - data.get(SEEN, 0) > idle or now - data.get(CREATED, 0) > absolute:
+        ended = SESSION_ID in data and session_ended(str(data[SESSION_ID]))
+        if ended or now - data.get(SEEN, 0) > idle or now - data.get(CREATED, 0) > absolute:
             session = self.session_class()
             session.expired = True
             session.modified = True  # clears the stale cookie
@@ -62,6 +69,7 @@ class EncryptedSessionInterface(SessionInterface):
             return
         data = dict(session)
         data.setdefault(CREATED, now)
+        data.setdefault(SESSION_ID, secrets.token_urlsafe(16))
         data[SEEN] = now
         blob = encrypt(app_key(_PURPOSE), json.dumps(data, separators=(",", ":")).encode())
         response.set_cookie(

@@ -8,14 +8,12 @@ allowed to use them).
 
 from __future__ import annotations
 
-import threading
-import time
-
 import pyotp
 from flask import current_app
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy import select
 
+from wnwa import shared_state
 from wnwa.auth.credentials import (
     Secrets,
     fingerprint,
@@ -35,6 +33,7 @@ Account = User | StaffAccount
 
 SIGN_IN_FAILED = "That email and password do not match an active account."
 TOTP_ISSUER = "WeNeverWalkAlone"
+TOTP_REPLAY_TTL = 120  # seconds: longer than the codes accepted (previous, current, next)
 CONTEXT_WORDS = ("police", "officer", "sheriff", "wnwa", "neverwalkalone", "password")
 
 
@@ -139,27 +138,6 @@ def authenticate(email: str, password: str) -> Account:
     return account
 
 
-class _ReplayCache:
-    """TOTP codes already used, in memory only, forgotten after their window."""
-
-    def __init__(self) -> None:
-        self._seen: dict[tuple[str, str], float] = {}
-        self._lock = threading.Lock()
-
-    def claim(self, key: str, code: str, ttl: float = 120.0) -> bool:
-        now = time.monotonic()
-        with self._lock:
-            for stale in [k for k, exp in self._seen.items() if exp < now]:
-                del self._seen[stale]
-            if (key, code) in self._seen:
-                return False
-            self._seen[(key, code)] = now + ttl
-            return True
-
-
-replay_cache = _ReplayCache()
-
-
 def _totp_matches(secret: str, code: str) -> bool:
     code = "".join(ch for ch in (code or "") if ch.isdigit())
     return len(code) == 6 and pyotp.TOTP(secret).verify(code, valid_window=1)
@@ -170,7 +148,8 @@ def verify_second_factor(account: Account, code: str) -> None:
     secrets = account.read_secrets()
     digits = "".join(ch for ch in (code or "") if ch.isdigit())
     if secrets.totp and _totp_matches(secrets.totp, code):
-        if not replay_cache.claim(session_identity(account), digits):
+        # A code signs in once, through any worker: the shared, RAM-only list of used codes.
+        if not shared_state.claim_code(session_identity(account), digits, ttl=TOTP_REPLAY_TTL):
             raise InvalidCode()
         return
     digest = recovery_digest(code or "")
@@ -179,6 +158,16 @@ def verify_second_factor(account: Account, code: str) -> None:
         _save_secrets(account, secrets)
         return
     raise InvalidCode()
+
+
+def sign_out(session_id: str | None) -> None:
+    """End a session everywhere: its id goes on the sign-out list until its idle expiry.
+
+    Raises SharedStateUnavailable when the list cannot be reached (the caller still clears the
+    browser's cookie)."""
+    if session_id:
+        ttl = int(current_app.config["SESSION_IDLE_TIMEOUT"].total_seconds()) + 60
+        shared_state.end_session(session_id, ttl)
 
 
 # --- activation and MFA enrolment ------------------------------------------------------------

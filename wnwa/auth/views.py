@@ -14,6 +14,7 @@ from wnwa.crypto import keyed_digest
 from wnwa.errors import DomainError
 from wnwa.extensions import limiter
 from wnwa.htmx import render
+from wnwa.sessions import SESSION_ID
 
 bp = Blueprint("auth", __name__)
 
@@ -150,9 +151,11 @@ def activate(token: str):
 @bp.route("/logout", methods=["POST"])
 @public
 def logout():
+    session_id = session.get(SESSION_ID)
     if current_user.is_authenticated:
         logout_user()
     session.clear()
+    services.sign_out(session_id)
     response = make_response(redirect(url_for("site.index"), code=303))
     response.headers["Clear-Site-Data"] = '"cache", "cookies", "storage"'
     return response
