@@ -76,7 +76,7 @@ def prepare(engine: str, app_url: str, owner_url: str) -> dict:
     from wnwa.directory.us_scale import restamp_availability, seed_us_scale
     from wnwa.extensions import db
     from wnwa.tenants.models import Department, User
-    from wnwa.tenants.scoping import tenant_context
+    from wnwa.tenants.scoping import cross_department_read, tenant_context
 
     os.environ["MIGRATION_DATABASE_URL"] = owner_url
     seconds = None
@@ -111,12 +111,13 @@ def prepare(engine: str, app_url: str, owner_url: str) -> dict:
         }
     with make_app(owner_url).app_context():
         options = {"isolation_level": "AUTOCOMMIT"} if engine == "postgresql" else {}
+        with db.engine.connect() as connection:
+            # the owner is bound by row-level security too: count under a read grant
+            with connection.begin(), cross_department_read(connection):
+                counts["user_account"] = connection.execute(
+                    text("SELECT count(*) FROM user_account")
+                ).scalar()
         with db.engine.connect().execution_options(**options) as connection:
-            if engine == "postgresql":  # the owner is bound by row-level security too
-                connection.execute(text("SELECT set_config('app.unscoped', 'on', false)"))
-            counts["user_account"] = connection.execute(
-                text("SELECT count(*) FROM user_account")
-            ).scalar()
             if engine == "postgresql":
                 connection.execute(text("VACUUM ANALYZE"))
                 version = connection.execute(text("SHOW server_version")).scalar()

@@ -12,7 +12,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from wnwa.dbtypes import UTCDateTime
 from wnwa.extensions import db, utcnow
-from wnwa.tenants.scoping import GlobalModel
+from wnwa.tenants.scoping import GlobalModel, acting_for, bound_department_id
 
 
 class AuditEntry(GlobalModel, db.Model):
@@ -46,7 +46,11 @@ def record(
     subject: str = "",
     details: dict[str, Any] | None = None,
 ) -> AuditEntry:
-    """Add an audit entry inside the caller's transaction (flush only)."""
+    """Add an audit entry inside the caller's transaction (flush only).
+
+    An entry about a department is written as that department (network staff act for it for
+    this one row): on PostgreSQL the trail accepts rows only for the bound department, or
+    network-level rows with no department, and never changes or deletes one."""
     entry = AuditEntry(
         actor=actor_label(actor),
         action=action,
@@ -54,6 +58,10 @@ def record(
         subject=subject,
         details=details or {},
     )
+    if department_id is not None and bound_department_id() != department_id:
+        with acting_for(department_id):
+            db.session.add(entry)
+        return entry
     db.session.add(entry)
     db.session.flush()
     return entry

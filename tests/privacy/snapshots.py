@@ -7,6 +7,7 @@ from typing import Any
 from sqlalchemy import inspect, text
 
 from wnwa.extensions import db
+from wnwa.tenants.scoping import cross_department_read
 
 
 def _tables(connection) -> list[str]:
@@ -21,22 +22,17 @@ def _tables(connection) -> list[str]:
 def snapshot() -> dict[str, list[tuple[Any, ...]]]:
     """Every row of every table (SQLite: including FTS shadow tables), sorted, as tuples.
 
-    On PostgreSQL the dump runs with `app.unscoped` on, so RLS does not hide rows from it.
+    On PostgreSQL the dump runs under a cross-department read grant, so RLS does not hide rows
+    from it.
     """
     session = db.session()
     connection = session.connection()
-    pg = connection.dialect.name == "postgresql"
-    if pg:
-        connection.execute(text("SELECT set_config('app.unscoped', 'on', true)"))
-    try:
+    with cross_department_read(connection, session):
         dump = {}
         for table in _tables(connection):
             rows = connection.execute(text(f'SELECT * FROM "{table}"')).all()  # noqa: S608
             dump[table] = sorted((tuple(map(_plain, r)) for r in rows), key=repr)
         return dump
-    finally:
-        if pg:
-            connection.execute(text("SELECT set_config('app.unscoped', 'off', true)"))
 
 
 def _plain(value: Any) -> Any:

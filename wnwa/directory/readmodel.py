@@ -27,6 +27,7 @@ from wnwa.directory import FTS_TABLES, vocab
 from wnwa.directory.models import DirectoryEntry, SupporterProfile
 from wnwa.extensions import db, utcnow
 from wnwa.tenants.models import Department, User
+from wnwa.tenants.scoping import writing_as
 from wnwa.training.models import Certification
 
 FAR_FUTURE = date(9999, 12, 31).toordinal()
@@ -171,13 +172,14 @@ def sync_users(user_ids: Iterable[int], session: Session | None = None) -> None:
         periods.setdefault(user_id, []).append((start, end))
     table = DirectoryEntry.__table__
     connection = session.connection()
-    entries = dict(
-        connection.execute(
-            select(table.c.profile_id, table.c.id).where(
+    entries = {
+        profile_id: (entry_id, department_id)
+        for profile_id, entry_id, department_id in connection.execute(
+            select(table.c.profile_id, table.c.id, table.c.department_id).where(
                 table.c.profile_id.in_([row.id for row in rows])
             )
-        ).all()
-    )
+        )
+    }
     today = utcnow().date()
     hidden = []
     for row in rows:
@@ -189,9 +191,15 @@ def sync_users(user_ids: Iterable[int], session: Session | None = None) -> None:
             and values["department_status"] != "left"
             and window is not None
         )
+        entry_id, entry_department = entries.get(values["id"], (None, None))
+        if visible and entry_department not in (None, values["department_id"]):
+            _remove(session, [values["id"]])  # moved department: its old department removes it
+            entry_id = None
         if visible:
-            _upsert(connection, values, window, entries.get(values["id"]))
-        elif values["id"] in entries:
+            # Each listing is written as its own department (row-level security on writes).
+            with writing_as(connection, values["department_id"], session):
+                _upsert(connection, values, window, entry_id)
+        elif entry_id is not None:
             hidden.append(values["id"])
     _remove(session, hidden)
 
@@ -319,15 +327,18 @@ def _remove(session: Session, profile_ids: list[int]) -> None:
         return
     table = DirectoryEntry.__table__
     connection = session.connection()
-    entry_ids = connection.scalars(
-        select(table.c.id).where(table.c.profile_id.in_(profile_ids))
-    ).all()
-    if not entry_ids:
-        return
-    connection.execute(delete(table).where(table.c.id.in_(entry_ids)))
-    if connection.dialect.name == "sqlite":
-        for entry_id in entry_ids:
-            _delete_index_rows(connection, entry_id)
+    by_department: dict[int, list[int]] = {}
+    for entry_id, department_id in connection.execute(
+        select(table.c.id, table.c.department_id).where(table.c.profile_id.in_(profile_ids))
+    ):
+        by_department.setdefault(department_id, []).append(entry_id)
+    for department_id, entry_ids in by_department.items():
+        # Removed as the listing's own department (row-level security on writes).
+        with writing_as(connection, department_id, session):
+            connection.execute(delete(table).where(table.c.id.in_(entry_ids)))
+        if connection.dialect.name == "sqlite":
+            for entry_id in entry_ids:
+                _delete_index_rows(connection, entry_id)
 
 
 def _delete_index_rows(connection, entry_id: int) -> None:

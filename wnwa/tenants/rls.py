@@ -1,34 +1,196 @@
-"""PostgreSQL row-level security for tenant tables: the second layer under the ORM filter.
+"""PostgreSQL row-level security for every table that carries a department (docs/POSTGRES.md).
 
-Migrations call `enable_tenant_rls(op, "table")` for every table whose model is TenantScoped.
-The policy is FORCED (it binds the owner too) and reads the transaction-local settings that
-`wnwa.tenants.scoping` sets: `app.tenant_id` for the bound department, and `app.unscoped`,
-which the ORM turns on only around a statement marked `unscoped=True` (reads only: WITH CHECK
-admits writes to the bound tenant alone). On SQLite these calls do nothing.
+The second layer under the ORM filter, built so that SQL injected into any statement cannot
+lift it. Nothing the app role can set by itself widens what it sees:
+
+* The bound department is a SIGNED claim, `app.tenant = "<id>.<mac>"`, where the MAC is keyed
+  with a key the app derives from SECRET_KEY and the database keeps in `wnwa_rls.signing_key`,
+  a table the app role cannot read. It covers the department, the backend process and the
+  transaction's start time, so a claim seen in one transaction is worthless in any other.
+* A cross-department read is a signed grant, `app.cross_read = "<mac>"` (same key, bound to the
+  transaction), set by the ORM only around the one statement marked `unscoped=True` and cleared
+  after it. It only ever widens SELECT: no policy lets it UPDATE, DELETE or INSERT.
+* Policies call `wnwa_tenant()` / `wnwa_cross_read()`: SECURITY DEFINER functions owned by the
+  schema owner that check the MAC; the app role can call them (they answer a department id or
+  a yes/no) but can neither read the key nor become its owner.
+* Policies are split by command. Per table (`POLICIES`):
+  - `tenant` (the default): SELECT own department or with a cross-read grant; INSERT, UPDATE
+    and DELETE only the bound department's rows, and only into the bound department;
+  - `directory`: SELECT by anyone (the directory is read across departments by design); writes
+    as `tenant`;
+  - `append_only`: SELECT as `tenant`; INSERT into the bound department or as a network-level
+    row (no department); no UPDATE or DELETE at all (the admin audit trail).
+
+Migrations call `enable_tenant_rls(op, "table")` for each new table with a `department_id`; it
+installs the functions and the key when they are missing. On SQLite these calls do nothing.
 """
 
 from __future__ import annotations
 
-POLICY = "tenant_isolation"
-_TENANT = "NULLIF(current_setting('app.tenant_id', true), '')::integer"
-_UNSCOPED = "coalesce(current_setting('app.unscoped', true), '') = 'on'"
+import hashlib
+
+KEY_PURPOSE = "rls-signing-v1"
+OLD_POLICY = "tenant_isolation"
+POLICY_NAMES = ("tenant_select", "tenant_insert", "tenant_update", "tenant_delete")
+
+# Tables with their own rule; every other table with a department_id is `tenant`.
+POLICIES = {
+    "directory_entry": "directory",
+    "audit_entry": "append_only",
+}
+WHY = {
+    "tenant": "department-owned: only the bound department reads and writes it; "
+    "network-wide screens read it with a signed cross-read grant",
+    "directory": "the peer-supporter directory: every officer reads every department's "
+    "listings; only the listing's own department writes them",
+    "append_only": "the admin audit trail: written once, never changed or deleted; read by "
+    "its department and by network staff",
+}
+
+_TENANT = "(SELECT public.wnwa_tenant())"
+_CROSS = "(SELECT public.wnwa_cross_read())"
+
+SUPPORT_SQL = (
+    "CREATE SCHEMA IF NOT EXISTS wnwa_rls",
+    "REVOKE ALL ON SCHEMA wnwa_rls FROM PUBLIC",
+    "CREATE TABLE IF NOT EXISTS wnwa_rls.signing_key ("
+    " id boolean PRIMARY KEY DEFAULT true CHECK (id), key bytea NOT NULL)",
+    "REVOKE ALL ON wnwa_rls.signing_key FROM PUBLIC",
+    # H(k || H(k || m)): a keyed hash with nothing beyond core PostgreSQL (no extension).
+    """CREATE OR REPLACE FUNCTION wnwa_rls.mac(message text) RETURNS text
+    LANGUAGE sql STABLE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+      SELECT encode(sha256(k.key || sha256(k.key || convert_to(message, 'UTF8'))), 'hex')
+      FROM wnwa_rls.signing_key k
+    $$""",
+    "REVOKE ALL ON FUNCTION wnwa_rls.mac(text) FROM PUBLIC",
+    """CREATE OR REPLACE FUNCTION public.wnwa_transaction() RETURNS text
+    LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
+      SELECT pg_backend_pid()::text || ':'
+        || (extract(epoch FROM transaction_timestamp()) * 1000000)::bigint::text
+    $$""",
+    """CREATE OR REPLACE FUNCTION public.wnwa_tenant() RETURNS integer
+    LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+    DECLARE
+      claim text := coalesce(current_setting('app.tenant', true), '');
+      tenant text := split_part(claim, '.', 1);
+    BEGIN
+      IF tenant !~ '^[1-9][0-9]{0,8}$' THEN
+        RETURN NULL;
+      END IF;
+      IF split_part(claim, '.', 2)
+         = wnwa_rls.mac('tenant:' || public.wnwa_transaction() || ':' || tenant) THEN
+        RETURN tenant::integer;
+      END IF;
+      RETURN NULL;
+    END
+    $$""",
+    """CREATE OR REPLACE FUNCTION public.wnwa_cross_read() RETURNS boolean
+    LANGUAGE sql STABLE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+      SELECT coalesce(current_setting('app.cross_read', true), '')
+             = coalesce(wnwa_rls.mac('cross-read:' || public.wnwa_transaction()), '-')
+    $$""",
+)
+
+
+# --- the app's side of the MAC -----------------------------------------------------------------
+
+
+def mac(key: bytes, message: str) -> str:
+    """The same keyed hash as `wnwa_rls.mac` in the database."""
+    inner = hashlib.sha256(key + message.encode()).digest()
+    return hashlib.sha256(key + inner).hexdigest()
+
+
+def tenant_claim(key: bytes, transaction: str, department_id: int) -> str:
+    return f"{department_id}.{mac(key, f'tenant:{transaction}:{department_id}')}"
+
+
+def cross_read_grant(key: bytes, transaction: str) -> str:
+    return mac(key, f"cross-read:{transaction}")
+
+
+# --- migrations ----------------------------------------------------------------------------------
+
+
+def _policy_sql(table: str, kind: str) -> list[str]:
+    own = f"department_id = {_TENANT}"
+    select_rule = {"directory": "true"}.get(kind, f"{own} OR {_CROSS}")
+    statements = [f"CREATE POLICY tenant_select ON {table} FOR SELECT USING ({select_rule})"]
+    if kind == "append_only":
+        statements.append(
+            f"CREATE POLICY tenant_insert ON {table} FOR INSERT "
+            f"WITH CHECK ({own} OR department_id IS NULL)"
+        )
+        return statements
+    statements += [
+        f"CREATE POLICY tenant_insert ON {table} FOR INSERT WITH CHECK ({own})",
+        f"CREATE POLICY tenant_update ON {table} FOR UPDATE USING ({own}) WITH CHECK ({own})",
+        f"CREATE POLICY tenant_delete ON {table} FOR DELETE USING ({own})",
+    ]
+    return statements
+
+
+def store_signing_key(connection, key: bytes) -> None:
+    from sqlalchemy import text
+
+    connection.execute(
+        text(
+            "INSERT INTO wnwa_rls.signing_key (id, key) VALUES (true, :key) "
+            "ON CONFLICT (id) DO UPDATE SET key = EXCLUDED.key"
+        ),
+        {"key": key},
+    )
+
+
+def ensure_rls_support(op) -> None:
+    """The key table, the key (derived from the running app's SECRET_KEY) and the functions."""
+    if op.get_bind().dialect.name != "postgresql":
+        return
+    from flask import current_app
+
+    from wnwa.crypto import derive_key
+
+    for statement in SUPPORT_SQL:
+        op.execute(statement)
+    store_signing_key(op.get_bind(), derive_key(current_app.config["SECRET_KEY"], KEY_PURPOSE))
+
+
+def _drop_policies(op, table: str) -> None:
+    for name in (OLD_POLICY, *POLICY_NAMES):
+        op.execute(f"DROP POLICY IF EXISTS {name} ON {table}")
 
 
 def enable_tenant_rls(op, table: str) -> None:
     if op.get_bind().dialect.name != "postgresql":
         return
+    ensure_rls_support(op)
+    _drop_policies(op, table)
     op.execute(f"ALTER TABLE {table} ENABLE ROW LEVEL SECURITY")
     op.execute(f"ALTER TABLE {table} FORCE ROW LEVEL SECURITY")
-    op.execute(
-        f"CREATE POLICY {POLICY} ON {table} "
-        f"USING (department_id = {_TENANT} OR {_UNSCOPED}) "
-        f"WITH CHECK (department_id = {_TENANT})"
-    )
+    for statement in _policy_sql(table, POLICIES.get(table, "tenant")):
+        op.execute(statement)
 
 
 def disable_tenant_rls(op, table: str) -> None:
     if op.get_bind().dialect.name != "postgresql":
         return
-    op.execute(f"DROP POLICY IF EXISTS {POLICY} ON {table}")
+    _drop_policies(op, table)
     op.execute(f"ALTER TABLE {table} NO FORCE ROW LEVEL SECURITY")
     op.execute(f"ALTER TABLE {table} DISABLE ROW LEVEL SECURITY")
+
+
+def tables_with_department(connection) -> list[str]:
+    """Every table of the public schema that has a department_id column."""
+    from sqlalchemy import text
+
+    return list(
+        connection.execute(
+            text(
+                "SELECT c.table_name FROM information_schema.columns c "
+                "JOIN information_schema.tables t "
+                "  ON t.table_schema = c.table_schema AND t.table_name = c.table_name "
+                "WHERE c.table_schema = 'public' AND c.column_name = 'department_id' "
+                "  AND t.table_type = 'BASE TABLE' ORDER BY c.table_name"
+            )
+        ).scalars()
+    )

@@ -7,8 +7,13 @@
 * A `before_flush` listener stamps `department_id` on new rows and refuses writes to another
   tenant.
 * The escape hatch is the execution option `unscoped=True`; each use says why in a comment.
-* On PostgreSQL, `after_begin` copies the tenant into the transaction-local setting
-  `app.tenant_id` that the row-level security policies read.
+  It crosses departments for reading only: on PostgreSQL the row-level security policies let
+  no statement update, delete or insert another department's rows, hatch or not.
+* On PostgreSQL, `after_begin` gives the transaction a SIGNED claim of the bound tenant
+  (`app.tenant`), and an `unscoped=True` statement runs under a signed, transaction-bound
+  cross-read grant (`app.cross_read`) cleared right after it. Both are keyed with a key the
+  app role cannot read in the database, so SQL injected anywhere cannot forge either
+  (wnwa/tenants/rls.py, docs/POSTGRES.md).
 
 The bound tenant lives in `session.info`, so it is per session: one per request (Flask-SQLAlchemy
 scopes sessions to the app context), and `tenant_context()` for the CLI, jobs and tests.
@@ -32,9 +37,13 @@ from sqlalchemy.orm import (
     with_loader_criteria,
 )
 
+from wnwa.crypto import app_key
 from wnwa.extensions import db
+from wnwa.tenants import rls
 
 TENANT_KEY = "wnwa.department_id"
+# session.info: the PostgreSQL transaction the session is in ("<backend pid>:<start>")
+PG_TRANSACTION = "wnwa.pg_transaction"
 UNSCOPED = "unscoped"
 M = TypeVar("M")
 
@@ -76,7 +85,7 @@ def bind_tenant(department_id: int | None, session: Session | None = None) -> No
     else:
         session.info[TENANT_KEY] = department_id
     if session.in_transaction():
-        _set_pg_tenant(session.connection(), department_id)
+        _set_pg_tenant(session.connection(), department_id, session)
 
 
 @contextmanager
@@ -157,19 +166,64 @@ def _tenant_criteria(department_id: int | None):
     )
 
 
-def _set_pg_tenant(connection, department_id: int | None) -> None:
-    if connection.dialect.name == "postgresql":
-        connection.execute(
-            text("SELECT set_config('app.tenant_id', :tid, true)"),
-            {"tid": "" if department_id is None else str(department_id)},
-        )
+def _pg_transaction(connection, session: Session | None = None) -> str:
+    """The identity of the PostgreSQL transaction that signed claims are bound to."""
+    if session is not None and PG_TRANSACTION in session.info:
+        return session.info[PG_TRANSACTION]
+    value = connection.execute(text("SELECT wnwa_transaction()")).scalar_one()
+    if session is not None:
+        session.info[PG_TRANSACTION] = value
+    return value
 
 
-def _set_pg_unscoped(connection, on: bool) -> None:
-    if connection.dialect.name == "postgresql":
-        connection.execute(
-            text("SELECT set_config('app.unscoped', :v, true)"), {"v": "on" if on else "off"}
+def _set_pg_tenant(connection, department_id: int | None, session: Session | None = None) -> None:
+    if connection.dialect.name != "postgresql":
+        return
+    claim = ""
+    if department_id is not None:
+        session = session if session is not None else db.session()
+        claim = rls.tenant_claim(
+            app_key(rls.KEY_PURPOSE), _pg_transaction(connection, session), department_id
         )
+    connection.execute(text("SELECT set_config('app.tenant', :claim, true)"), {"claim": claim})
+
+
+def _set_pg_cross_read(connection, on: bool, session: Session | None = None) -> None:
+    if connection.dialect.name != "postgresql":
+        return
+    grant = ""
+    if on:
+        grant = rls.cross_read_grant(app_key(rls.KEY_PURPOSE), _pg_transaction(connection, session))
+    connection.execute(text("SELECT set_config('app.cross_read', :g, true)"), {"g": grant})
+
+
+@contextmanager
+def cross_department_read(connection, session: Session | None = None) -> Iterator[None]:
+    """Core statements in this block may READ every department's rows (network-wide jobs and
+    test snapshots). Nothing in it can write to another department: the policies' write rules
+    ignore the grant."""
+    _set_pg_cross_read(connection, True, session)
+    try:
+        yield
+    finally:
+        _set_pg_cross_read(connection, False, session)
+
+
+@contextmanager
+def writing_as(connection, department_id: int, session: Session | None = None) -> Iterator[None]:
+    """Core writes in this block go out as `department_id` (a read model kept in step with
+    another department's change, inside a flush); the session's own binding is restored after.
+    """
+    session = session if session is not None else db.session()
+    bound = session.info.get(TENANT_KEY)
+    if bound == department_id or connection.dialect.name != "postgresql":
+        yield
+        return
+    _set_pg_tenant(connection, department_id, session)
+    try:
+        yield
+    finally:
+        _set_pg_tenant(connection, bound, session)
 
 
 def _on_orm_execute(state: ORMExecuteState):
@@ -180,11 +234,8 @@ def _on_orm_execute(state: ORMExecuteState):
         connection = state.session.connection()
         if connection.dialect.name != "postgresql":
             return None
-        _set_pg_unscoped(connection, True)
-        try:
+        with cross_department_read(connection, state.session):
             return state.invoke_statement().freeze()()
-        finally:
-            _set_pg_unscoped(connection, False)
     state.statement = state.statement.options(_tenant_criteria(state.session.info.get(TENANT_KEY)))
     return None
 
@@ -206,7 +257,12 @@ def _on_before_flush(session: Session, flush_context, instances) -> None:
 
 
 def _on_after_begin(session: Session, transaction, connection) -> None:
-    _set_pg_tenant(connection, session.info.get(TENANT_KEY))
+    session.info.pop(PG_TRANSACTION, None)
+    if connection.dialect.name != "postgresql":
+        return
+    _pg_transaction(connection, session)
+    if session.info.get(TENANT_KEY) is not None:
+        _set_pg_tenant(connection, session.info[TENANT_KEY], session)
 
 
 def install_listeners(session_class: type[Session]) -> None:

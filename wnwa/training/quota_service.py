@@ -25,7 +25,7 @@ from wnwa.errors import InvalidInput
 from wnwa.extensions import db
 from wnwa.tenants.models import Department
 from wnwa.tenants.quota import QuotaState, QuotaStatus, status
-from wnwa.tenants.scoping import TenantViolation, bind_tenant, bound_department_id
+from wnwa.tenants.scoping import TenantViolation, acting_for, bind_tenant, bound_department_id
 from wnwa.tenants.services import sworn_count
 from wnwa.training.models import QuotaReminder
 from wnwa.training.network_counts import (
@@ -200,9 +200,10 @@ class _Ledger:
 
     def __init__(self) -> None:
         rows = db.session.scalars(
-            select(QuotaReminder).where(
-                (QuotaReminder.kind != SHORTFALL) | QuotaReminder.closed_on.is_(None)
-            )
+            select(QuotaReminder)
+            .where((QuotaReminder.kind != SHORTFALL) | QuotaReminder.closed_on.is_(None))
+            # unscoped: the daily run reads every department's reminders once.
+            .execution_options(unscoped=True)
         ).all()
         self.sent = {(r.department_id, r.kind, r.period) for r in rows if r.kind != SHORTFALL}
         self.open = {r.department_id: r for r in rows if r.kind == SHORTFALL}
@@ -308,7 +309,9 @@ def send_reminders(on: date) -> ReminderRun:
     ledger = _Ledger()
     due = []
     for row in rows:
-        kind = _remind(ledger, row.department, row.status, on)
+        # Each department's reminders are written as that department (row-level security).
+        with acting_for(row.department.id):
+            kind = _remind(ledger, row.department, row.status, on)
         if kind is not None:
             due.append((row, kind))
             sent[kind] = sent.get(kind, 0) + 1
