@@ -12,7 +12,12 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from wnwa.dbtypes import UTCDateTime
 from wnwa.extensions import db, utcnow
-from wnwa.tenants.scoping import GlobalModel, acting_for, bound_department_id
+from wnwa.tenants.scoping import (
+    GlobalModel,
+    acting_for,
+    bound_department_id,
+    cross_department_read,
+)
 
 
 class AuditEntry(GlobalModel, db.Model):
@@ -58,7 +63,16 @@ def record(
         subject=subject,
         details=details or {},
     )
-    if department_id is not None and bound_department_id() != department_id:
+    if department_id is None:
+        # A network-level row belongs to no department: only a cross-department read grant
+        # sees it, including the INSERT's own RETURNING of its id (the grant never writes).
+        session = db.session()
+        session.flush()
+        session.add(entry)
+        with cross_department_read(session.connection(), session):
+            session.flush()
+        return entry
+    if bound_department_id() != department_id:
         with acting_for(department_id):
             db.session.add(entry)
         return entry

@@ -12,8 +12,8 @@ from sqlalchemy import delete, select
 
 from config import TestingConfig
 from tests.roster.conftest import person, roster_csv
+from tests.superuser import purge_audit
 from wnwa import create_app
-from wnwa.audit import AuditEntry
 from wnwa.extensions import db
 from wnwa.mail import MailJob
 from wnwa.tenants import provisioning
@@ -48,7 +48,7 @@ def own_app(app, tmp_path) -> Iterator:
             with tenant_context(dept_id):
                 emails = list(db.session.scalars(select(User.email)))
                 db.session.execute(delete(MailJob).where(MailJob.to.in_(emails)))
-                db.session.execute(delete(AuditEntry).where(AuditEntry.department_id == dept_id))
+                purge_audit(db.engine.url, [dept_id])
                 db.session.execute(delete(User).execution_options(synchronize_session=False))
                 db.session.commit()
             db.session.execute(delete(Department).where(Department.id == dept_id))

@@ -69,7 +69,9 @@ def test_create_class_stores_days_in_order_and_audits(tr, ctx):
     assert [d.day for d in stored.days] == DAYS
     assert (stored.starts_on, stored.ends_on) == (DAYS[0], DAYS[-1])
     assert stored.capacity == 20 and stored.price_cents == 45000
-    actions = db.session.scalars(select(AuditEntry.action)).all()
+    actions = db.session.scalars(
+        select(AuditEntry.action).execution_options(unscoped=True)  # the whole trail
+    ).all()
     assert "training.class_created" in actions
 
 

@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy import create_engine, delete, select
 
 from tests import factories
-from wnwa.audit import AuditEntry
+from tests.superuser import purge_audit
 from wnwa.database import configure_engine_events
 from wnwa.errors import DomainError
 from wnwa.extensions import db
@@ -56,8 +56,7 @@ def _cleanup(made: dict[str, list[int]]) -> None:
             db.session.execute(delete(Seat))
             db.session.execute(delete(User))
             db.session.commit()
-    db.session.execute(delete(AuditEntry).where(AuditEntry.department_id.in_(made["departments"])))
-    db.session.execute(delete(AuditEntry).where(AuditEntry.subject.like("class %")))
+    purge_audit(db.engine.url, made["departments"], subject_like="class %")
     db.session.execute(delete(MailJob))
     db.session.execute(delete(ClassDay).where(ClassDay.class_id.in_(made["classes"])))
     db.session.execute(delete(TrainingClass).where(TrainingClass.id.in_(made["classes"])))

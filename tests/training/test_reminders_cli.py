@@ -77,7 +77,9 @@ def test_falling_short_again_opens_a_new_reminder(make, tr, people):
         db.session.commit()
     assert send_reminders(ON + timedelta(days=3)).total == 0
     episode = db.session.scalars(
-        select(QuotaReminder).where(QuotaReminder.kind == "shortfall")
+        select(QuotaReminder)
+        .where(QuotaReminder.kind == "shortfall")
+        .execution_options(unscoped=True)  # read across departments, as the daily run does
     ).one()
     assert episode.closed_on == ON + timedelta(days=3)
     with tenant_context(dept.id):
@@ -122,8 +124,9 @@ def test_late_first_run_sends_only_the_nearest_grace_reminder(make, tr, people):
     make.officer(dept, chief=True, email="chief@late.example")
     send_reminders(ON)  # opens the shortfall reminder
     _clear_mail()
-    db.session.execute(delete(QuotaReminder).where(QuotaReminder.kind != "shortfall"))
-    db.session.commit()
+    with tenant_context(dept.id):  # a department's reminders are written as that department
+        db.session.execute(delete(QuotaReminder).where(QuotaReminder.kind != "shortfall"))
+        db.session.commit()
     assert send_reminders(ON + timedelta(days=1)).sent == {"grace_30": 1}
     assert send_reminders(ON + timedelta(days=2)).total == 0
 
