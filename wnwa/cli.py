@@ -15,6 +15,7 @@ from wnwa.errors import DomainError
 departments_cli = AppGroup("departments", help="Member departments.")
 users_cli = AppGroup("users", help="Accounts.")
 demo_cli = AppGroup("demo", help="The demo network for development.")
+security_cli = AppGroup("security", help="Database security settings.")
 
 
 def _fail(exc: DomainError) -> None:
@@ -105,8 +106,35 @@ def demo_totp():
     click.echo(pyotp.TOTP(DEMO_TOTP).now())
 
 
+@security_cli.command("store-rls-key")
+def store_rls_key():
+    """Store the row-level security signing key derived from SECRET_KEY (run as the schema
+    owner, with MIGRATION_DATABASE_URL set, after SECRET_KEY changes)."""
+    import os
+
+    from sqlalchemy import create_engine
+
+    from wnwa.crypto import derive_key
+    from wnwa.tenants import rls
+
+    url = os.environ.get("MIGRATION_DATABASE_URL")
+    if not url:
+        raise click.ClickException("Set MIGRATION_DATABASE_URL (the schema owner's URL).")
+    engine = create_engine(url)
+    if engine.dialect.name != "postgresql":
+        raise click.ClickException("Row-level security exists on PostgreSQL only.")
+    try:
+        with engine.begin() as connection:
+            rls.store_signing_key(
+                connection, derive_key(current_app.config["SECRET_KEY"], rls.KEY_PURPOSE)
+            )
+    finally:
+        engine.dispose()
+    click.echo("Stored.")
+
+
 def register_commands(app: Flask) -> None:
     from wnwa.mail import mail_cli
 
-    for group in (departments_cli, users_cli, demo_cli, mail_cli):
+    for group in (departments_cli, users_cli, demo_cli, security_cli, mail_cli):
         app.cli.add_command(group)

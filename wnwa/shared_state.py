@@ -45,6 +45,8 @@ class SharedState(Protocol):
 
     def clear(self) -> None: ...
 
+    def reachable(self) -> bool: ...
+
 
 class MemoryState:
     """One process only: each worker would keep its own copy."""
@@ -76,6 +78,9 @@ class MemoryState:
         with self._lock:
             self._until.clear()
 
+    def reachable(self) -> bool:
+        return True
+
 
 class RedisState:
     """A RAM-only Redis shared by every worker and node."""
@@ -99,6 +104,12 @@ class RedisState:
             return bool(self._redis.exists(key))
         except self._errors as exc:
             raise SharedStateUnavailable("shared state server unreachable") from exc
+
+    def reachable(self) -> bool:
+        try:
+            return bool(self._redis.ping())
+        except self._errors:
+            return False
 
     def clear(self) -> None:
         try:
@@ -131,6 +142,15 @@ def limiter_storage_uri(redis_url: str | None, explicit: str | None) -> str:
 
 
 # --- the uses ---------------------------------------------------------------------------------
+
+
+def require_available() -> None:
+    """Before a sign-in step: the used-code list and the throttles must be reachable, or the
+    step is refused as a whole (SharedStateUnavailable) rather than half-checked."""
+    from wnwa.extensions import limiter
+
+    if not state().reachable() or not limiter.storage.check():
+        raise SharedStateUnavailable("shared state server unreachable")
 
 
 def claim_code(account_identity: str, code: str, ttl: int = 120) -> bool:

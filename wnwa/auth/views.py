@@ -7,6 +7,7 @@ import time
 from flask import Blueprint, current_app, make_response, redirect, request, session, url_for
 from flask_login import current_user, login_user, logout_user
 
+from wnwa import shared_state
 from wnwa.auth import services
 from wnwa.auth.forms import ActivationForm, CodeForm, EnrolForm, LoginForm
 from wnwa.auth.guards import public
@@ -22,6 +23,16 @@ PENDING = "pending_2fa"
 ENROL = "pending_enrol"
 TOTP_SETUP = "totp_setup"
 PENDING_MAX_AGE = 300
+
+
+# Sign-in steps that count failures or use codes: refused while shared state is unreachable.
+SIGN_IN_STEPS = frozenset({"auth.login", "auth.second_factor", "auth.activate"})
+
+
+@bp.before_request
+def _shared_state_reachable():
+    if request.method == "POST" and request.endpoint in SIGN_IN_STEPS:
+        shared_state.require_available()
 
 
 def _login_limit() -> str:
