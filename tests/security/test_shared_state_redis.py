@@ -299,6 +299,7 @@ def test_sign_in_says_temporarily_unavailable_when_redis_is_down(app, network):
         )
         assert status == 503, status
         assert "temporarily unavailable" in page
+        assert browser.open(port, "POST", "/logout")[0] == 303  # signing out still works
     finally:
         process.terminate()
         process.wait(timeout=10)

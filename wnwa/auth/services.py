@@ -8,6 +8,8 @@ allowed to use them).
 
 from __future__ import annotations
 
+import logging
+
 import pyotp
 from flask import current_app
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
@@ -30,6 +32,7 @@ from wnwa.tenants.models import User
 from wnwa.tenants.scoping import bind_tenant
 
 Account = User | StaffAccount
+log = logging.getLogger(__name__)
 
 SIGN_IN_FAILED = "That email and password do not match an active account."
 TOTP_ISSUER = "WeNeverWalkAlone"
@@ -160,14 +163,20 @@ def verify_second_factor(account: Account, code: str) -> None:
     raise InvalidCode()
 
 
-def sign_out(session_id: str | None) -> None:
+def sign_out(session_id: str | None) -> bool:
     """End a session everywhere: its id goes on the sign-out list until its idle expiry.
 
-    Raises SharedStateUnavailable when the list cannot be reached (the caller still clears the
-    browser's cookie)."""
-    if session_id:
-        ttl = int(current_app.config["SESSION_IDLE_TIMEOUT"].total_seconds()) + 60
+    False when the list cannot be reached: the browser's cookie is still cleared, and copies of
+    it end at their own idle limit (logged without any identifier)."""
+    if not session_id:
+        return True
+    ttl = int(current_app.config["SESSION_IDLE_TIMEOUT"].total_seconds()) + 60
+    try:
         shared_state.end_session(session_id, ttl)
+    except shared_state.SharedStateUnavailable:
+        log.warning("sign-out list unreachable; a signed-out session ends at its idle limit")
+        return False
+    return True
 
 
 # --- activation and MFA enrolment ------------------------------------------------------------
