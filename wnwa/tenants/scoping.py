@@ -257,10 +257,9 @@ def _on_before_flush(session: Session, flush_context, instances) -> None:
 
 
 def _on_after_begin(session: Session, transaction, connection) -> None:
-    session.info.pop(PG_TRANSACTION, None)
+    session.info.pop(PG_TRANSACTION, None)  # read again when a claim or grant needs it
     if connection.dialect.name != "postgresql":
         return
-    _pg_transaction(connection, session)
     if session.info.get(TENANT_KEY) is not None:
         _set_pg_tenant(connection, session.info[TENANT_KEY], session)
 
