@@ -166,13 +166,28 @@ def sign_in(port: int, email: str) -> str:
     return cookie_from(headers)
 
 
-def start_gunicorn(url: str, port: int) -> subprocess.Popen:
+def start_redis() -> tuple[subprocess.Popen, str]:
+    """A RAM-only Redis on loopback: the two workers share sign-in state through it."""
+    binary = shutil.which("redis-server")
+    if binary is None:
+        raise RuntimeError("redis-server is needed for two workers: apt-get install redis-server")
+    port = free_port()
+    process = subprocess.Popen(
+        [binary, "--bind", "127.0.0.1", "--port", str(port), "--save", "", "--appendonly", "no"],
+        stdout=subprocess.DEVNULL,
+    )
+    time.sleep(0.5)
+    return process, f"redis://127.0.0.1:{port}/0"
+
+
+def start_gunicorn(url: str, port: int, redis_url: str) -> subprocess.Popen:
     env = {
         **os.environ,
         "WNWA_CONFIG": "production",
         "SECRET_KEY": SECRET,
         "DATABASE_URL": url,
         "MIGRATION_DATABASE_URL": "",
+        "REDIS_URL": redis_url,
     }
     process = subprocess.Popen(
         [
@@ -311,7 +326,12 @@ def load_python(port: int, cookie: str, seconds: int) -> dict:
 def run_engine(engine: str, app_url: str, owner_url: str, args) -> dict:
     facts = prepare(engine, app_url, owner_url)
     port = free_port()
-    server = start_gunicorn(app_url, port)
+    redis, redis_url = start_redis()
+    try:
+        server = start_gunicorn(app_url, port, redis_url)
+    except BaseException:
+        redis.terminate()
+        raise
     try:
         cookie = sign_in(port, facts["email"])
         full = latency(port, cookie, partial=False, count=args.requests)
@@ -321,6 +341,8 @@ def run_engine(engine: str, app_url: str, owner_url: str, args) -> dict:
     finally:
         server.terminate()
         server.wait(30)
+        redis.terminate()
+        redis.wait(30)
     healthz = (load["healthz"] + load["healthz_again"]) / 2
     ratio = 100 * load["search"] / healthz
     return {

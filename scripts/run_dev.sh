@@ -18,6 +18,18 @@ if "$VENV/bin/python" -c "import localstripe" 2>/dev/null; then
   # Registers the webhook with localstripe and puts a few demo departments under contract.
   "$VENV/bin/flask" --app wsgi billing setup-dev || echo "billing demo setup skipped" >&2
 fi
+# Several gunicorn workers share used codes, signed-out sessions and throttles through a
+# RAM-only Redis (nothing written to disk); without redis-server, one worker keeps them itself.
+if [ -z "${REDIS_URL:-}" ] && command -v redis-server >/dev/null 2>&1; then
+  redis_port=${REDIS_PORT:-6380}
+  redis-server --bind 127.0.0.1 --port "$redis_port" --save "" --appendonly no \
+    --loglevel warning >/dev/null 2>&1 &
+  pids+=($!)
+  export REDIS_URL="redis://127.0.0.1:$redis_port/0"
+elif [ -z "${REDIS_URL:-}" ]; then
+  echo "redis-server not found: serving with one worker (apt-get install redis-server)" >&2
+  export WEB_CONCURRENCY=1
+fi
 "$VENV/bin/flask" --app wsgi mail worker &
 pids+=($!)
 echo "Serving on http://127.0.0.1:5000  (mail goes to instance/outbox/)"
