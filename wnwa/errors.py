@@ -56,10 +56,14 @@ _TITLES = {
 }
 
 
-def _error_page(status: int, message: str | None = None):
-    title = _TITLES.get(status, "Something went wrong")
+def _error_page(http_status: int, message: str | None = None):
+    title = _TITLES.get(http_status, "Something went wrong")
     return render(
-        "errors/page.html", "errors/_message.html", status=status, title=title, message=message
+        "errors/page.html",
+        "errors/_message.html",
+        http_status=http_status,
+        title=title,
+        message=message,
     )
 
 

@@ -16,14 +16,19 @@ def is_partial() -> bool:
     )
 
 
-def render(page: str, partial: str | None = None, *, status: int = 200, **ctx: Any) -> Response:
+def render(
+    page: str, partial: str | None = None, *, http_status: int = 200, **ctx: Any
+) -> Response:
+    """Render `page`, or `partial` for an htmx request, answering `http_status`. The keyword is
+    not `status`, so a template variable of that name (a filter word, a row state) can never
+    become the HTTP status."""
     template = partial if partial and is_partial() else page
-    return make_response(render_template(template, **ctx), status)
+    return make_response(render_template(template, **ctx), http_status)
 
 
 def invalid(page: str, partial: str, **ctx: Any) -> Response:
     """An invalid form: 422 with the form partial for htmx, the whole page otherwise."""
-    return render(page, partial, status=422, **ctx)
+    return render(page, partial, http_status=422, **ctx)
 
 
 def hx_redirect(url: str) -> Response:

@@ -282,6 +282,10 @@ def test_external_submission_and_download_guards(app, client, make, login, tr, c
     assert client.get(f"/network/training/external/{cert_id}/file").status_code == 403
     client.post("/logout")
     login(tr.admin)
+    for query in ("", "?status=pending", "?status=all"):
+        listing = client.get(f"/network/training/external{query}")
+        assert listing.status_code == 200, query
+        assert "State FOP" in listing.get_data(as_text=True)
     page = client.get(f"/network/training/external/{cert_id}").get_data(as_text=True)
     assert "State FOP" in page and "Pat Alpha" in page
     assert client.get(f"/network/training/external/{cert_id}/file").data == PDF

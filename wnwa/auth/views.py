@@ -74,11 +74,11 @@ def login():
     form = LoginForm()
     if not form.validate_on_submit():
         status = 422 if form.is_submitted() else 200
-        return render("auth/login.html", form=form, status=status)
+        return render("auth/login.html", form=form, http_status=status)
     try:
         account = services.authenticate(form.email.data, form.password.data)
     except services.InvalidCredentials as exc:
-        return render("auth/login.html", form=form, error=exc.message, status=401)
+        return render("auth/login.html", form=form, error=exc.message, http_status=401)
     marker = {"a": services.session_identity(account), "t": time.time()}
     session.clear()
     if account.has_mfa:
@@ -99,11 +99,11 @@ def second_factor():
         return redirect(url_for("auth.login"), code=303)
     form = CodeForm()
     if not form.validate_on_submit():
-        return render("auth/code.html", form=form, status=422 if form.is_submitted() else 200)
+        return render("auth/code.html", form=form, http_status=422 if form.is_submitted() else 200)
     try:
         services.verify_second_factor(account, form.code.data)
     except services.InvalidCode as exc:
-        return render("auth/code.html", form=form, error=exc.message, status=401)
+        return render("auth/code.html", form=form, error=exc.message, http_status=401)
     return _sign_in(account)
 
 
@@ -117,11 +117,11 @@ def enrol():
     form = EnrolForm()
     ctx = {"form": form, "secret": secret, "uri": services.totp_uri(account, secret)}
     if not form.validate_on_submit():
-        return render("auth/enrol.html", status=422 if form.is_submitted() else 200, **ctx)
+        return render("auth/enrol.html", http_status=422 if form.is_submitted() else 200, **ctx)
     try:
         codes = services.enrol_mfa(account, secret, form.code.data)
     except DomainError as exc:
-        return render("auth/enrol.html", error=exc.message, status=exc.status_code, **ctx)
+        return render("auth/enrol.html", error=exc.message, http_status=exc.status_code, **ctx)
     _sign_in(account)
     return render("auth/recovery_codes.html", codes=codes, next_url=url_for("site.home"))
 
@@ -143,7 +143,7 @@ def activate(token: str):
         "mfa_required": account.mfa_required,
     }
     if not form.validate_on_submit():
-        return render("auth/activate.html", status=422 if form.is_submitted() else 200, **ctx)
+        return render("auth/activate.html", http_status=422 if form.is_submitted() else 200, **ctx)
     try:
         codes = services.activate(
             account,
@@ -152,9 +152,9 @@ def activate(token: str):
             totp_code=form.code.data,
         )
     except services.PasswordRejected as exc:
-        return render("auth/activate.html", problems=exc.problems, status=422, **ctx)
+        return render("auth/activate.html", problems=exc.problems, http_status=422, **ctx)
     except DomainError as exc:
-        return render("auth/activate.html", error=exc.message, status=exc.status_code, **ctx)
+        return render("auth/activate.html", error=exc.message, http_status=exc.status_code, **ctx)
     session.pop(TOTP_SETUP, None)
     return render("auth/recovery_codes.html", codes=codes, next_url=url_for("auth.login"))
 

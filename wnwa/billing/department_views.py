@@ -23,7 +23,7 @@ def _gateway():
     return get_gateway(current_app)
 
 
-def _page(status: int = 200, **overrides: Any):
+def _page(http_status: int = 200, **overrides: Any):
     billing = overview.department_billing(
         current_user.department, today=today(), configured=_gateway() is not None
     )
@@ -37,7 +37,7 @@ def _page(status: int = 200, **overrides: Any):
         "action_form": ActionForm(),
     }
     forms.update(overrides)
-    return render("billing/department.html", status=status, billing=billing, **forms)
+    return render("billing/department.html", http_status=http_status, billing=billing, **forms)
 
 
 def _submit(form_name: str, form, action: Callable[[], object], anchor: str):
@@ -129,7 +129,7 @@ def dev_card():
             )
         except DomainError as exc:
             return render(
-                "billing/dev_card.html", status=exc.status_code, form=form, error=exc.message
+                "billing/dev_card.html", http_status=exc.status_code, form=form, error=exc.message
             )
         return redirect_to(url_for("billing.overview") + "#payment")
     return render("billing/dev_card.html", form=form)
@@ -164,7 +164,7 @@ def pay_invoice(invoice_id: int):
         detail = overview.department_invoice(invoice_id, today=today())
         return render(
             "billing/invoice.html",
-            status=exc.status_code,
+            http_status=exc.status_code,
             detail=detail,
             action_form=form,
             error=exc.message,

@@ -95,14 +95,17 @@ def new_contract():
             )
         except DomainError as exc:
             return render(
-                "billing/new_contract.html", status=exc.status_code, form=form, error=exc.message
+                "billing/new_contract.html",
+                http_status=exc.status_code,
+                form=form,
+                error=exc.message,
             )
         return redirect_to(url_for("billing_network.contract", contract_id=contract_id))
     status = 422 if form.is_submitted() else 200
-    return render("billing/new_contract.html", status=status, form=form)
+    return render("billing/new_contract.html", http_status=status, form=form)
 
 
-def _contract_page(contract_id: int, status: int = 200, **overrides: Any):
+def _contract_page(contract_id: int, http_status: int = 200, **overrides: Any):
     forms: dict[str, Any] = {
         "action_form": ActionForm(),
         "exception_form": ExceptionForm(formdata=None),
@@ -112,7 +115,7 @@ def _contract_page(contract_id: int, status: int = 200, **overrides: Any):
     view = reports.network_contract(contract_id, today=today())
     return render(
         "billing/network_contract.html",
-        status=status,
+        http_status=http_status,
         view=view,
         configured=_gateway() is not None,
         **forms,
@@ -225,10 +228,10 @@ def tier_tables():
     return _tiers_page(blank)
 
 
-def _tiers_page(form: TierTableForm, status: int = 200, error: str | None = None):
+def _tiers_page(form: TierTableForm, http_status: int = 200, error: str | None = None):
     return render(
         "billing/tiers.html",
-        status=status,
+        http_status=http_status,
         form=form,
         error=error,
         history=tiers.tier_history(),
@@ -240,7 +243,7 @@ def _tiers_page(form: TierTableForm, status: int = 200, error: str | None = None
 def renewal_run():
     form = RenewalRunForm()
     if not form.validate_on_submit():
-        return render("billing/renewals.html", status=422, form=form, run=None)
+        return render("billing/renewals.html", http_status=422, form=form, run=None)
     gateway = _gateway()
     if gateway is None:
         raise BillingNotConfigured()

@@ -35,7 +35,7 @@ def quote():
     return render(
         "billing/quote.html",
         "billing/_quote.html",
-        status=status,
+        http_status=status,
         quote=result,
         quote_error=error,
         quote_sworn=request.args.get("sworn", "")[:12],

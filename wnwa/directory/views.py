@@ -54,7 +54,7 @@ def profile(entry_id: int):
     return render("directory/profile.html", listing=listing)
 
 
-def _my_page(status: int = 200, **forms_in_use):
+def _my_page(http_status: int = 200, **forms_in_use):
     mine = services.my_listing(current_user)
     page_forms = {
         "profile_form": forms.profile_form(mine.profile, current_user.display_name),
@@ -64,7 +64,7 @@ def _my_page(status: int = 200, **forms_in_use):
         "listing_form": forms.ListingForm(),
         **forms_in_use,
     }
-    return render("directory/me.html", status=status, mine=mine, **page_forms)
+    return render("directory/me.html", http_status=http_status, mine=mine, **page_forms)
 
 
 @bp.route("/me", methods=["GET", "POST"])

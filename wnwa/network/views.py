@@ -78,7 +78,7 @@ def edit(department_id: int):
         return render(
             "network/edit.html",
             "network/_edit_form.html",
-            status=status,
+            http_status=status,
             form=form,
             department=department,
         )

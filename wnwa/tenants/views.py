@@ -95,7 +95,7 @@ def upload():
     return render(
         "tenants/preview.html",
         "tenants/_preview.html",
-        status=status,
+        http_status=status,
         plan=preview.plan,
         ticket=preview.ticket,
         limit=PREVIEW_LIMIT,
@@ -114,7 +114,7 @@ def confirm():
         return render(
             "tenants/preview.html",
             "tenants/_preview.html",
-            status=422,
+            http_status=422,
             plan=exc.plan,
             ticket=None,
             limit=PREVIEW_LIMIT,
@@ -146,11 +146,11 @@ def preview_csv():
     return _csv(text, "roster-preview.csv")
 
 
-def _person_page(user, form=None, roles_form=None, *, status=200, message=None, error=None):
+def _person_page(user, form=None, roles_form=None, *, http_status=200, message=None, error=None):
     return render(
         "tenants/person.html",
         "tenants/_person.html",
-        status=status,
+        http_status=http_status,
         person=user,
         kind=people.sworn_label(user.sworn),
         form=form or PersonForm(data=people.form_data(user)),
@@ -165,12 +165,12 @@ def person(user_id: int):
     user = people.get_person(user_id)
     form = PersonForm() if request.method == "POST" else None
     if form is None or not form.validate_on_submit():
-        return _person_page(user, form, status=422 if form is not None else 200)
+        return _person_page(user, form, http_status=422 if form is not None else 200)
     try:
         user = people.update_person(_department(), user_id, form.values(), actor=current_user)
     except DomainError as exc:
         return _person_page(
-            people.get_person(user_id), form, status=exc.status_code, error=exc.message
+            people.get_person(user_id), form, http_status=exc.status_code, error=exc.message
         )
     return _person_page(user, message="Saved.")
 
@@ -187,7 +187,9 @@ def roles(user_id: int):
             actor=current_user,
         )
     except DomainError as exc:
-        return _person_page(people.get_person(user_id), status=exc.status_code, error=exc.message)
+        return _person_page(
+            people.get_person(user_id), http_status=exc.status_code, error=exc.message
+        )
     return _person_page(user, message="Roles saved.")
 
 
@@ -225,7 +227,7 @@ def scim():
         return render(
             "tenants/scim.html",
             "tenants/_scim.html",
-            status=status,
+            http_status=status,
             form=form,
             tokens=scim_tokens.list_tokens(department),
             base_url=scim_tokens.scim_base_url(),

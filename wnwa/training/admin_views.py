@@ -31,9 +31,11 @@ def quota():
     )
 
 
-def _department_page(department_id: int, form: RevokeForm, status: int = 200, **extra):
+def _department_page(department_id: int, form: RevokeForm, http_status: int = 200, **extra):
     data = overview.network_department(department_id, date.today())
-    return render("training/admin_department.html", status=status, data=data, form=form, **extra)
+    return render(
+        "training/admin_department.html", http_status=http_status, data=data, form=form, **extra
+    )
 
 
 @bp.get("/quota/<int:department_id>")
@@ -73,7 +75,7 @@ def quota_settings():
     form = SettingsForm() if request.method == "POST" else _settings_form()
     if request.method == "GET" or not form.validate_on_submit():
         status = 422 if request.method == "POST" else 200
-        return render("training/admin_settings.html", form=form, status=status)
+        return render("training/admin_settings.html", form=form, http_status=status)
     try:
         settings.update_settings(
             **{
@@ -84,7 +86,7 @@ def quota_settings():
             actor=current_user,
         )
     except DomainError as exc:
-        return render("training/admin_settings.html", form=form, error=exc.message, status=422)
+        return render("training/admin_settings.html", form=form, error=exc.message, http_status=422)
     return redirect_to(url_for(".quota"))
 
 
@@ -96,19 +98,21 @@ def classes_list():
     return render("training/admin_classes.html", classes=classes.all_classes(date.today()))
 
 
-def _class_form_page(form: ClassForm, cls=None, status: int = 200, **extra):
-    return render("training/admin_class_form.html", form=form, cls=cls, status=status, **extra)
+def _class_form_page(form: ClassForm, cls=None, http_status: int = 200, **extra):
+    return render(
+        "training/admin_class_form.html", form=form, cls=cls, http_status=http_status, **extra
+    )
 
 
 @bp.route("/training/new", methods=["GET", "POST"])
 def class_new():
     form = ClassForm()
     if not form.validate_on_submit():
-        return _class_form_page(form, status=422 if form.is_submitted() else 200)
+        return _class_form_page(form, http_status=422 if form.is_submitted() else 200)
     try:
         cls = classes.create_class(form.to_input(), actor=current_user, on=date.today())
     except classes.ClassInvalid as exc:
-        return _class_form_page(form, status=422, problems=exc.problems)
+        return _class_form_page(form, http_status=422, problems=exc.problems)
     return redirect_to(url_for(".class_detail", class_id=cls.id))
 
 
@@ -119,20 +123,24 @@ def class_edit(class_id: int):
     if not form.is_submitted():
         form.fill(cls)
     if not form.validate_on_submit():
-        return _class_form_page(form, cls, status=422 if form.is_submitted() else 200)
+        return _class_form_page(form, cls, http_status=422 if form.is_submitted() else 200)
     try:
         classes.update_class(class_id, form.to_input(), actor=current_user, on=date.today())
     except classes.ClassInvalid as exc:
-        return _class_form_page(form, cls, status=422, problems=exc.problems)
+        return _class_form_page(form, cls, http_status=422, problems=exc.problems)
     except DomainError as exc:
-        return _class_form_page(form, cls, status=exc.status_code, error=exc.message)
+        return _class_form_page(form, cls, http_status=exc.status_code, error=exc.message)
     return redirect_to(url_for(".class_detail", class_id=class_id))
 
 
-def _class_page(class_id: int, status: int = 200, **extra):
+def _class_page(class_id: int, http_status: int = 200, **extra):
     data = overview.admin_class(class_id, date.today())
     return render(
-        "training/admin_class.html", status=status, data=data, action=ActionForm(), **extra
+        "training/admin_class.html",
+        http_status=http_status,
+        data=data,
+        action=ActionForm(),
+        **extra,
     )
 
 
@@ -162,10 +170,14 @@ def class_complete(class_id: int):
 # --- the trainer's attendance checklist ---------------------------------------------------------
 
 
-def _sheet_page(class_id: int, day_id: int, status: int = 200, **extra):
+def _sheet_page(class_id: int, day_id: int, http_status: int = 200, **extra):
     sheet = attendance.attendance_sheet(class_id, day_id, on=date.today())
     return render(
-        "training/attendance.html", status=status, sheet=sheet, action=ActionForm(), **extra
+        "training/attendance.html",
+        http_status=http_status,
+        sheet=sheet,
+        action=ActionForm(),
+        **extra,
     )
 
 
@@ -193,7 +205,10 @@ def attendance_tick(class_id: int, day_id: int, seat_id: int):
         )
     except DomainError as exc:
         return render(
-            "training/_attendance_status.html", status=exc.status_code, error=exc.message, row=None
+            "training/_attendance_status.html",
+            http_status=exc.status_code,
+            error=exc.message,
+            row=None,
         )
     row = attendance.attendee(class_id, day_id, seat_id, on=date.today())
     return render("training/_attendance_status.html", row=row, error=None)
@@ -206,15 +221,15 @@ def attendance_tick(class_id: int, day_id: int, seat_id: int):
 def external_list():
     status = request.args.get("status", "pending")
     rows = external.network_submissions(None if status == "all" else "pending")
-    return render("training/admin_external.html", rows=rows, status=status)
+    return render("training/admin_external.html", rows=rows, shown=status)
 
 
-def _external_page(cert_id: int, form: DeclineForm | None = None, status: int = 200, **extra):
+def _external_page(cert_id: int, form: DeclineForm | None = None, http_status: int = 200, **extra):
     view = external.network_submission(cert_id)
     return render(
         "training/admin_external_review.html",
         cert=view,
-        status=status,
+        http_status=http_status,
         form=form or DeclineForm(formdata=None),
         action=ActionForm(),
         **extra,
@@ -231,7 +246,7 @@ def external_accept(cert_id: int):
     try:
         external.accept_external(cert_id, actor=current_user, on=date.today())
     except DomainError as exc:
-        return _external_page(cert_id, status=exc.status_code, error=exc.message)
+        return _external_page(cert_id, http_status=exc.status_code, error=exc.message)
     return redirect_to(url_for(".external_list"))
 
 
@@ -243,7 +258,7 @@ def external_decline(cert_id: int):
             cert_id, reason=form.reason.data or "", actor=current_user, on=date.today()
         )
     except DomainError as exc:
-        return _external_page(cert_id, form, status=exc.status_code, error=exc.message)
+        return _external_page(cert_id, form, http_status=exc.status_code, error=exc.message)
     return redirect_to(url_for(".external_list"))
 
 

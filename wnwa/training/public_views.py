@@ -40,7 +40,7 @@ def membership():
     return render(
         "training/membership.html",
         "training/_calculator_result.html",
-        status=422 if error else 200,
+        http_status=422 if error else 200,
         raw=raw,
         result=result,
         error=error,

@@ -21,13 +21,13 @@ officer_bp = Blueprint("training_officer", __name__, url_prefix="/my-training")
 require_roles(officer_bp, "officer")
 
 
-def _chief_page(status: int = 200, **extra):
+def _chief_page(http_status: int = 200, **extra):
     data = overview.chief_overview(current_user.department, date.today())
     ctx = {"overview": data, "form": ReserveForm(formdata=None), "action": ActionForm()}
     ctx.update(extra)
     summary = next((c for c in data.classes if c.cls.id == extra.get("error_class_id")), None)
     partial = "training/_class_card.html" if summary else "training/_message.html"
-    return render("training/chief.html", partial, status=status, summary=summary, **ctx)
+    return render("training/chief.html", partial, http_status=http_status, summary=summary, **ctx)
 
 
 @bp.route("/")
@@ -81,10 +81,14 @@ def decline(seat_id: int):
     return _seat_action(seats.decline_request, seat_id=seat_id)
 
 
-def _external_page(form: ExternalForm, status: int = 200, **extra):
+def _external_page(form: ExternalForm, http_status: int = 200, **extra):
     submissions = overview.chief_external()
     return render(
-        "training/chief_external.html", status=status, form=form, submissions=submissions, **extra
+        "training/chief_external.html",
+        http_status=http_status,
+        form=form,
+        submissions=submissions,
+        **extra,
     )
 
 
@@ -126,9 +130,11 @@ def external_file(cert_id: int):
 # --- officers -----------------------------------------------------------------------------------
 
 
-def _officer_page(status: int = 200, **extra):
+def _officer_page(http_status: int = 200, **extra):
     data = overview.officer_training(current_user, date.today())
-    return render("training/officer.html", status=status, data=data, action=ActionForm(), **extra)
+    return render(
+        "training/officer.html", http_status=http_status, data=data, action=ActionForm(), **extra
+    )
 
 
 @officer_bp.get("/")
