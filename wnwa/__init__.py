@@ -17,6 +17,7 @@ CAPABILITIES = (
     "tenants",
     "network",
     "directory",
+    "professionals",
     "training",
     "billing",
 )
