@@ -15,7 +15,8 @@ $(VENV)/.installed: pyproject.toml
 install: $(VENV)/.installed
 
 # Migrate a SQLite database under instance/, seed the demo network if empty, and serve it on
-# http://127.0.0.1:5000 with the mail worker and a loopback Stripe stand-in beside it.
+# http://127.0.0.1:5000 with the scheduled jobs (`jobs run-due --loop 10`) and a loopback Stripe
+# stand-in beside it.
 run: install
 	mkdir -p instance
 	$(FLASK) db upgrade
