@@ -18,3 +18,12 @@ def cli_groups():
     from wnwa.professionals.cli import professionals_cli
 
     return [professionals_cli]
+
+
+def due_jobs():
+    from datetime import timedelta
+
+    from wnwa.jobs import Job
+    from wnwa.professionals.jobs import reconfirmation_job
+
+    return [Job("professionals-reconfirm", timedelta(hours=6), reconfirmation_job)]

@@ -88,3 +88,10 @@ def run_reconfirmation(now: datetime) -> ReconfirmationReport:
     )
     db.session.commit()
     return report
+
+
+def reconfirmation_job() -> str:
+    """The scheduled form (wnwa/jobs.py): one line of counts."""
+    from wnwa.extensions import utcnow
+
+    return str(run_reconfirmation(utcnow()))
