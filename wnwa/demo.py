@@ -13,6 +13,7 @@ from wnwa.auth.models import StaffAccount
 from wnwa.auth.passwords import hash_password
 from wnwa.directory.demo import seed_demo_supporters
 from wnwa.extensions import db
+from wnwa.professionals.demo import seed_demo_professionals
 from wnwa.tenants.models import Department, User
 from wnwa.tenants.scoping import tenant_context
 from wnwa.tenants.services import slugify
@@ -180,6 +181,7 @@ def seed_demo(*, today: date | None = None, rng: random.Random | None = None) ->
     logins = _seed_logins()
     seed_training(today)
     seed_demo_supporters(today, rng)
+    seed_demo_professionals(rng)
     return logins
 
 

@@ -32,7 +32,8 @@ class Box:
 
 
 @lru_cache(maxsize=1)
-def _centroids() -> dict[str, tuple[float, float, str, str]]:
+def _centroids() -> dict[str, tuple[float, float, str, str, str]]:
+    """ZIP code -> (latitude, longitude, city, state, first area code)."""
     import zipcodes
 
     table = {}
@@ -43,7 +44,14 @@ def _centroids() -> dict[str, tuple[float, float, str, str]]:
             continue
         if lat == 0 and lon == 0:
             continue
-        table[row["zip_code"]] = (lat, lon, row.get("city", "").title(), row.get("state", ""))
+        areas = row.get("area_codes") or [""]
+        table[row["zip_code"]] = (
+            lat,
+            lon,
+            row.get("city", "").title(),
+            row.get("state", ""),
+            areas[0],
+        )
     return table
 
 
@@ -62,6 +70,16 @@ def place(zip_code: str) -> tuple[str, str] | None:
     """(city, state) of a ZIP code, if known."""
     found = _centroids().get(zip_code)
     return (found[2], found[3]) if found else None
+
+
+def area_code(zip_code: str) -> str:
+    found = _centroids().get(zip_code)
+    return found[4] if found and found[4] else "312"
+
+
+def all_zip_codes() -> list[tuple[str, str, str]]:
+    """(zip code, city, state) of every ZIP code with a centroid, in ZIP order."""
+    return [(z, v[2], v[3]) for z, v in sorted(_centroids().items())]
 
 
 def haversine_miles(a: Point, b: Point) -> float:
