@@ -8,7 +8,7 @@ invitation (about 800 bytes each, 10 MB for a 13,000-row roster).
 Messages still waiting are kept, as plain notices carrying their subject and body.
 
 Revision ID: 0660_mail_by_reference
-Revises: 0610_security
+Revises: 0670_jobs
 Create Date: 2026-12-06 03:00:00
 
 """
@@ -19,7 +19,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = '0660_mail_by_reference'
-down_revision = '0610_security'
+down_revision = '0670_jobs'
 branch_labels = None
 depends_on = None
 
