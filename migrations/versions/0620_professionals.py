@@ -5,7 +5,7 @@ Network-level tables (no department_id, so no row-level security): applications 
 listings' search tags and the network admins' vetting and re-confirmation settings.
 
 Revision ID: 0620_professionals
-Revises: 0670_jobs
+Revises: 0660_mail_by_reference
 Create Date: 2026-12-06 02:50:53.945167
 
 """
@@ -17,7 +17,7 @@ import wnwa.dbtypes
 
 # revision identifiers, used by Alembic.
 revision = '0620_professionals'
-down_revision = '0670_jobs'
+down_revision = '0660_mail_by_reference'
 branch_labels = None
 depends_on = None
 
