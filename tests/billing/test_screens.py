@@ -393,13 +393,12 @@ def test_the_renewal_run_button(ctx, make, fake, clock, client, login):
 
 def test_billing_is_in_the_navigation_of_finance_roles(ctx, make, login, client, staff_client):
     login(make.staff("network_finance"))
-    assert '<a href="/billing/network/">Billing</a>' in client.get("/billing/network/").get_data(
-        as_text=True
-    )
+    html = client.get("/billing/network/").get_data(as_text=True)
+    assert '<a href="/billing/network/" aria-current="page">Billing</a>' in html
     dept = make.department("Nav PD")
     login_other(staff_client, make.officer(dept, finance=True), make)
     html = staff_client.get("/billing/").get_data(as_text=True)
-    assert '<a href="/billing/">Billing</a>' in html
+    assert '<a href="/billing/" aria-current="page">Billing</a>' in html
 
 
 def test_staff_client_fixture_signs_in_independently(ctx, make, staff_client, client, login):
