@@ -114,11 +114,7 @@ def _logins() -> dict[str, tuple[str, str, str | None]]:
     found = {
         login.role: (login.email, login.password, login.totp_secret) for login in demo_logins()
     }
-    found["peer"] = (
-        getattr(sys.modules["wnwa.demo"], "DEMO_PEER_EMAIL", "peer@aurora.demo"),
-        found["officer"][1],
-        None,
-    )
+    found["peer"] = found.pop("peer supporter")
     return found
 
 
