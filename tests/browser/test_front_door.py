@@ -82,7 +82,8 @@ def _assert_no_sideways_scroll(page, where: str) -> None:
                 .filter(e => e.getBoundingClientRect().right > w + 0.5)
                 .filter(e => !e.closest('.table-wrap') || e.classList.contains('table-wrap'))
                 .slice(0, 5)
-                .map(e => e.tagName + '.' + e.className + ' ' + Math.round(e.getBoundingClientRect().right))""",
+                .map(e => e.tagName + '.' + e.className + ' '
+                     + Math.round(e.getBoundingClientRect().right))""",
             width,
         )
         raise AssertionError(
