@@ -99,8 +99,9 @@ def test_navigation_links_by_role(app, client, make, login):
     dept = make.department()
     login(make.officer(dept, chief=True))
     html = client.get("/department/peer-support/").get_data(as_text=True)
-    assert 'href="/department/peer-support/">Peer support</a>' in html
-    assert 'href="/my-training/">Training</a>' in html
+    assert 'href="/department/peer-support/" aria-current="page">Peer support</a>' in html
+    # an officer's own training page is listed on the Me page
+    assert 'href="/my-training/">Training</a>' in client.get("/me").get_data(as_text=True)
 
 
 # --- the chief's page -----------------------------------------------------------------------------
