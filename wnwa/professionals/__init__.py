@@ -8,9 +8,9 @@ def blueprints():
     from wnwa.professionals.views import admin_bp, bp, public_bp, staff_bp
     from wnwa.site.navigation import NavItem, register_nav
 
-    register_nav("officer", NavItem("Professionals", "professionals.search"))
     register_nav("network_admin", NavItem("Professionals", "professionals_staff.overview"))
     register_nav("vetter", NavItem("Professionals", "professionals_staff.overview"))
+    # The officers' "Professionals" tab appears by itself once professionals.search exists.
     return [public_bp, bp, staff_bp, admin_bp]
 
 
