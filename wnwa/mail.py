@@ -30,13 +30,22 @@ MAX_ATTEMPTS = 8
 
 class MailJob(GlobalModel, db.Model):
     __tablename__ = "mail_job"
+    __officer_data__ = "Messages waiting to be sent to you (deleted once delivered)"
 
-    id: Mapped[int] = mapped_column(primary_key=True)
-    to: Mapped[str] = mapped_column(String(254), nullable=False)
-    subject: Mapped[str] = mapped_column(String(200), nullable=False)
-    body: Mapped[str] = mapped_column(Text, nullable=False)
-    attempts: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
-    not_before: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, default=utcnow)
+    id: Mapped[int] = mapped_column(primary_key=True, doc="An internal number.")
+    to: Mapped[str] = mapped_column(
+        String(254), nullable=False, doc="Your work email, while a message to you waits."
+    )
+    subject: Mapped[str] = mapped_column(String(200), nullable=False, doc="The message's subject.")
+    body: Mapped[str] = mapped_column(
+        Text, nullable=False, doc="The message (e.g. your invitation or a training notice)."
+    )
+    attempts: Mapped[int] = mapped_column(
+        Integer, nullable=False, default=0, doc="How many times sending it failed."
+    )
+    not_before: Mapped[datetime] = mapped_column(
+        UTCDateTime, nullable=False, default=utcnow, doc="When it will next be tried."
+    )
 
 
 def enqueue(to: str, subject: str, body: str) -> MailJob:
