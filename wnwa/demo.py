@@ -13,6 +13,8 @@ from wnwa.auth.models import StaffAccount
 from wnwa.auth.passwords import hash_password
 from wnwa.directory.demo import seed_demo_supporters
 from wnwa.extensions import db
+from wnwa.resources.demo import seed_resources
+from wnwa.site.demo import seed_requests
 from wnwa.tenants.models import Department, User
 from wnwa.tenants.scoping import tenant_context
 from wnwa.tenants.services import slugify
@@ -180,6 +182,8 @@ def seed_demo(*, today: date | None = None, rng: random.Random | None = None) ->
     logins = _seed_logins()
     seed_training(today)
     seed_demo_supporters(today, rng)
+    seed_requests(today)
+    seed_resources(today)
     return logins
 
 
