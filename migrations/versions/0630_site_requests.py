@@ -5,7 +5,7 @@ a visitor typed into the member agencies list, demo and contact forms, and how n
 answered it. No address, no browser details.
 
 Revision ID: 0630_site
-Revises: 0670_jobs
+Revises: 0660_mail_by_reference
 Create Date: 2026-12-06 02:50:56
 
 """
@@ -16,7 +16,7 @@ import wnwa.dbtypes
 
 # revision identifiers, used by Alembic.
 revision = '0630_site'
-down_revision = '0670_jobs'
+down_revision = '0660_mail_by_reference'
 branch_labels = None
 depends_on = None
 
