@@ -42,7 +42,9 @@ def _network(live_server) -> None:
             return
         factories.department("Site Aurora PD", county="Kane")
         factories.department("Site Joliet PD", county="Will")
-        admin = factories.staff("network_admin", email="site.admin@wnwa.example")
+        admin = factories.staff("network_admin", email="site.admin.phone@wnwa.example")
+        # one account per size: a two-step code is accepted once per account
+        factories.staff("network_admin", email="site.admin.desktop@wnwa.example")
         days = [TODAY + timedelta(days=50 + i) for i in range(3)]
         classes.create_class(
             ClassInput(
@@ -169,7 +171,7 @@ def test_network_admin_answers_requests_in_the_console(page, live_server, size):
         db.session.commit()
         request_id = request.id
     page.set_viewport_size(SIZES[size])
-    _sign_in(page, live_server, "site.admin@wnwa.example", mfa=True)
+    _sign_in(page, live_server, f"site.admin.{size}@wnwa.example", mfa=True)
     page.goto(live_server.url + "/network/")
     expect(page.locator("#console-cards")).to_contain_text("Requests from the public site")
     _checked(page, f"console-{size}")
