@@ -20,6 +20,7 @@ from pathlib import Path
 from flask import current_app
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 
+from wnwa.crypto import signing_secrets
 from wnwa.errors import DomainError
 
 MAX_AGE = 3600
@@ -52,7 +53,7 @@ def _folder() -> Path:
 
 
 def _serializer() -> URLSafeTimedSerializer:
-    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt=_SALT)
+    return URLSafeTimedSerializer(signing_secrets(), salt=_SALT)
 
 
 def purge_expired(now: float | None = None) -> int:
