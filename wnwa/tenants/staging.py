@@ -11,7 +11,6 @@ on a timer so a department that uploads once and walks away does not leave its f
 
 from __future__ import annotations
 
-import os
 import secrets
 import time
 from dataclasses import dataclass
@@ -22,6 +21,7 @@ from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 
 from wnwa.crypto import signing_secrets
 from wnwa.errors import DomainError
+from wnwa.storage import write_private
 
 MAX_AGE = 3600
 _SALT = "roster-upload-v1"
@@ -75,9 +75,7 @@ def stage(data: bytes, *, department_id: int, user_id: int, full_sync: bool, dig
     purge_expired()
     key = secrets.token_hex(16)
     path = _folder() / f"{key}.csv"
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    with os.fdopen(fd, "wb") as handle:
-        handle.write(data)
+    write_private(path, data)  # disk full: StorageFull, nothing staged
     return _serializer().dumps(
         {"k": key, "d": department_id, "u": user_id, "s": full_sync, "g": digest}
     )
