@@ -65,8 +65,10 @@ def add_staff_accounts(url: str, officer_email: str) -> dict:
         )
         for role, flag, offset in (("chief", "is_chief", 1), ("finance", "is_finance", 2)):
             dept_id = officer_dept + offset
-            email = f"o2.d{dept_id}@us-scale.example"
             with tenant_context(dept_id):
+                email = db.session.scalar(
+                    select(User.email).where(User.active.is_(True)).order_by(User.id).limit(1)
+                )
                 db.session.execute(
                     update(User)
                     .where(User.email == email)
@@ -181,9 +183,9 @@ def run_engine(engine: str, app_url: str, owner_url: str, args) -> dict:
             raise RuntimeError("no profiles found in the search results")
         env = {
             **os.environ,
-            "LOAD_OFFICER_COOKIE": officer.split("=", 1)[1],
-            "LOAD_CHIEF_COOKIE": chief.split("=", 1)[1],
-            "LOAD_FINANCE_COOKIE": finance.split("=", 1)[1],
+            "LOAD_OFFICER_COOKIE": officer,
+            "LOAD_CHIEF_COOKIE": chief,
+            "LOAD_FINANCE_COOKIE": finance,
             "LOAD_CHIEF_CSRF": chief_csrf,
             "LOAD_ROSTER_FILE": str(roster),
             "LOAD_RECORD_FILE": str(record),
