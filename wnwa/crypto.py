@@ -3,8 +3,7 @@
 Key rotation: a new SECRET_KEY with the old one in SECRET_KEY_FALLBACKS. Everything is made
 with the current key (`app_key`) and accepted under any of them (`app_keys`, `decrypt_any`,
 `keyed_digests`), so sessions, links and stored credentials made before the change keep
-working; `flask --app wsgi security reseal-credentials` re-encrypts stored credentials under
-the current key (docs/DEPLOY.md).
+working (docs/DEPLOY.md, "Secrets and key rotation").
 """
 
 from __future__ import annotations
@@ -12,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import os
+from collections.abc import Callable
 
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives import hashes
@@ -64,6 +64,17 @@ def signing_secrets() -> list[str]:
 def encrypt(key: bytes, plaintext: bytes, associated: bytes = b"") -> bytes:
     nonce = os.urandom(NONCE_BYTES)
     return nonce + AESGCM(key).encrypt(nonce, plaintext, associated)
+
+
+def encrypter(key: bytes) -> Callable[[bytes], bytes]:
+    """`encrypt` with one key for many messages (the cipher is set up once)."""
+    aead = AESGCM(key)
+
+    def encrypt_one(plaintext: bytes, associated: bytes = b"") -> bytes:
+        nonce = os.urandom(NONCE_BYTES)
+        return nonce + aead.encrypt(nonce, plaintext, associated)
+
+    return encrypt_one
 
 
 def decrypt(key: bytes, blob: bytes, associated: bytes = b"") -> bytes:
