@@ -43,6 +43,7 @@ SHARED = {
     "class_id": "training classes are network-wide; any department reserves seats in them",
     "entry_id": "the peer-supporter directory is read across departments by design",
     "professional_id": "mental-health professionals are network-level listings, no department's",
+    "slug": "resources and news are published to every officer of the network",
 }
 
 

@@ -21,6 +21,7 @@ CAPABILITIES = (
     "professionals",
     "training",
     "billing",
+    "resources",
 )
 
 

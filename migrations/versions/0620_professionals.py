@@ -17,7 +17,7 @@ import wnwa.dbtypes
 
 # revision identifiers, used by Alembic.
 revision = '0620_professionals'
-down_revision = '0660_mail_by_reference'
+down_revision = '0630_resources'
 branch_labels = None
 depends_on = None
 
