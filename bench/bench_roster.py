@@ -90,7 +90,7 @@ def measure_service(app_url: str) -> dict:
     from config import DevelopmentConfig
     from wnwa import create_app
     from wnwa.extensions import db
-    from wnwa.tenants.provisioning import import_roster, preview_roster
+    from wnwa.roster.provisioning import import_roster, preview_roster
     from wnwa.tenants.scoping import tenant_context
     from wnwa.tenants.services import create_department
 

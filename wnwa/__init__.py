@@ -15,6 +15,7 @@ CAPABILITIES = (
     "site",
     "auth",
     "tenants",
+    "roster",
     "network",
     "directory",
     "training",

@@ -25,7 +25,7 @@ from wnwa.billing.chart import bar_chart
 from wnwa.billing.models import Contract
 from wnwa.billing.terms import add_years
 from wnwa.extensions import db
-from wnwa.tenants.roster import export_csv, is_formula
+from wnwa.roster.roster import export_csv, is_formula
 
 
 def _at(day: date) -> datetime:

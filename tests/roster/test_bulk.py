@@ -6,13 +6,13 @@ from datetime import UTC, datetime, timedelta, timezone
 
 from sqlalchemy import select
 
-from wnwa.auth.credentials import Secrets, unseal
 from wnwa.extensions import db
 from wnwa.mail import MailJob
-from wnwa.tenants.bulk import bulk_insert
+from wnwa.roster.bulk import bulk_insert
+from wnwa.roster.provisioning import insert_people
+from wnwa.roster.roster import RosterRow
+from wnwa.tenants.credentials import Secrets, unseal
 from wnwa.tenants.models import User
-from wnwa.tenants.provisioning import insert_people
-from wnwa.tenants.roster import RosterRow
 from wnwa.tenants.scoping import tenant_context
 
 AWKWARD = ["O'Brien", 'Quote "Q" Back\\slash', "Zoë Ñúñez", "Tab\tand\nline", "😀 emoji", ""]

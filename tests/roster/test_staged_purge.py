@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from tests.roster.conftest import fetch, person, roster_csv
-from wnwa.tenants import staging, uploads
+from wnwa.roster import staging, uploads
 from wnwa.tenants.scoping import tenant_context
 
 HOUR = staging.MAX_AGE

@@ -11,8 +11,8 @@ from sqlalchemy import select
 
 from tests.roster.conftest import fetch, mail_to, people_of
 from wnwa.audit import AuditEntry
-from wnwa.auth.credentials import fresh_credentials
 from wnwa.extensions import db
+from wnwa.tenants.credentials import fresh_credentials
 from wnwa.tenants.scoping import tenant_context
 
 HX = {"HX-Request": "true"}
@@ -176,7 +176,7 @@ def test_resend_invitation(chief_client, make):
 def _with_credentials(dept, user_id, activated: bool):
     """Give the person either an activated state (password and TOTP) or a never-used one."""
     from tests import factories
-    from wnwa.auth.credentials import Secrets, seal
+    from wnwa.tenants.credentials import Secrets, seal
 
     user = fetch(dept, user_id)
     with tenant_context(dept.id):

@@ -16,7 +16,11 @@ from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy import select
 
 from wnwa import shared_state
-from wnwa.auth.credentials import (
+from wnwa.auth.models import StaffAccount
+from wnwa.auth.passwords import check_password, dummy_verify, hash_password, verify_password
+from wnwa.errors import DomainError
+from wnwa.extensions import db
+from wnwa.tenants.credentials import (
     Secrets,
     fingerprint,
     new_recovery_codes,
@@ -24,10 +28,6 @@ from wnwa.auth.credentials import (
     seal,
     session_identity,
 )
-from wnwa.auth.models import StaffAccount
-from wnwa.auth.passwords import check_password, dummy_verify, hash_password, verify_password
-from wnwa.errors import DomainError
-from wnwa.extensions import db
 from wnwa.tenants.models import User
 from wnwa.tenants.scoping import bind_tenant
 

@@ -1,16 +1,2 @@
-"""Departments (the tenants), their people, rosters, SCIM provisioning and tenant scoping."""
-
-
-def blueprints():
-    from wnwa.site.navigation import NavItem, register_nav
-    from wnwa.tenants.scim_routes import bp as scim_bp
-    from wnwa.tenants.views import bp
-
-    register_nav("chief", NavItem("Roster", "tenants.roster"))
-    return [bp, scim_bp]
-
-
-def cli_groups():
-    from wnwa.tenants.cli import roster_cli
-
-    return [roster_cli]
+"""The tenancy core: departments (the tenants) and their accounts, tenant scoping and row-level
+security. Every capability stands on it; it imports no capability package."""

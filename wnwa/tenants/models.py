@@ -12,9 +12,9 @@ from datetime import date, datetime
 from sqlalchemy import Boolean, Date, ForeignKey, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from wnwa.auth.credentials import CredentialsMixin
 from wnwa.dbtypes import UTCDateTime
 from wnwa.extensions import db, utcnow
+from wnwa.tenants.credentials import CredentialsMixin
 from wnwa.tenants.scoping import GlobalModel, TenantScoped
 
 DEPARTMENT_STATUSES = ("onboarding", "active", "left")

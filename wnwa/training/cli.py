@@ -9,8 +9,8 @@ from datetime import date
 import click
 from flask.cli import AppGroup
 
+from wnwa.roster.roster import export_csv
 from wnwa.tenants.quota import band
-from wnwa.tenants.roster import export_csv
 from wnwa.training.quota_service import DepartmentQuota, QuotaSort, network_quota, send_reminders
 from wnwa.training.settings import quota_anchors
 

@@ -14,9 +14,8 @@ from sqlalchemy import ColumnElement, func, or_, select
 from wnwa import audit
 from wnwa.errors import InvalidInput, NotFound
 from wnwa.extensions import db
-from wnwa.tenants.invitations import Invitee, queue_invitation
-from wnwa.tenants.models import Department, User
-from wnwa.tenants.provisioning import (
+from wnwa.roster.invitations import Invitee, queue_invitation
+from wnwa.roster.provisioning import (
     FIELD_LABELS,
     PERSON_FIELDS,
     check_person_free,
@@ -25,7 +24,8 @@ from wnwa.tenants.provisioning import (
     reinstate_people,
     sworn_label,
 )
-from wnwa.tenants.roster import TEMPLATE_HEADERS, clean_person, export_csv
+from wnwa.roster.roster import TEMPLATE_HEADERS, clean_person, export_csv
+from wnwa.tenants.models import Department, User
 
 PER_PAGE = 50
 STATUSES = ("active", "departed", "all")

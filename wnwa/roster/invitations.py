@@ -15,7 +15,7 @@ from flask import current_app
 from wnwa.auth.services import activation_token
 from wnwa.extensions import utcnow
 from wnwa.mail import MailJob, enqueue
-from wnwa.tenants.bulk import bulk_insert
+from wnwa.roster.bulk import bulk_insert
 
 SUBJECT = "Your WeNeverWalkAlone account"
 

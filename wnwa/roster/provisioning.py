@@ -7,7 +7,7 @@ run one after the other. People are matched by employee number, then by work e-m
 hard-deleted: a departure deactivates the account and removes any directory listing at once.
 
 Speed (13,000 rows in well under two seconds): accounts get `fresh_credentials()` (no password
-hashing), rows go in with bulk inserts (wnwa.tenants.bulk) and updates by primary key, and
+hashing), rows go in with bulk inserts (wnwa.roster.bulk) and updates by primary key, and
 invitations are queued the same way for the separate mail worker.
 """
 
@@ -23,14 +23,14 @@ from typing import Any
 from sqlalchemy import Row, bindparam, select, update
 
 from wnwa import audit
-from wnwa.auth.credentials import fresh_credentials
 from wnwa.errors import Conflict, DomainError
 from wnwa.extensions import db
 from wnwa.network.accounts import emails_in_use_elsewhere
-from wnwa.tenants.bulk import bulk_insert
-from wnwa.tenants.invitations import Invitee, queue_invitations
+from wnwa.roster.bulk import bulk_insert
+from wnwa.roster.invitations import Invitee, queue_invitations
+from wnwa.roster.roster import ParsedRoster, RosterIssue, RosterRow, parse_roster
+from wnwa.tenants.credentials import fresh_credentials
 from wnwa.tenants.models import Department, User
-from wnwa.tenants.roster import ParsedRoster, RosterIssue, RosterRow, parse_roster
 
 CHUNK = 1000
 PERSON_FIELDS = ("employee_number", "first_name", "last_name", "email", "rank", "sworn")
