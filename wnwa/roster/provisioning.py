@@ -14,7 +14,6 @@ invitations are queued the same way for the separate mail worker.
 from __future__ import annotations
 
 import hashlib
-import importlib.util
 import json
 from collections.abc import Collection, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -29,6 +28,7 @@ from wnwa.network.accounts import emails_in_use_elsewhere
 from wnwa.roster.bulk import bulk_insert
 from wnwa.roster.invitations import Invitee, queue_invitations
 from wnwa.roster.roster import ParsedRoster, RosterIssue, RosterRow, parse_roster
+from wnwa.signals import withdraw_listings
 from wnwa.tenants.credentials import fresh_credentials
 from wnwa.tenants.models import Department, User
 
@@ -436,17 +436,8 @@ def reinstate_people(user_ids: Collection[int]) -> None:
 
 
 def _unlist(user_ids: Sequence[int]) -> int:
-    """Remove directory listings of departing people at once (the directory capability's
-    service). With no directory models installed there is nothing to remove."""
-    if not user_ids:
-        return 0
-    try:
-        from wnwa.directory.services import unlist_users
-    except ModuleNotFoundError:
-        if importlib.util.find_spec("wnwa.directory.models") is not None:
-            raise
-        return 0
-    return unlist_users(user_ids)
+    """Remove directory listings of departing people at once (the directory listens)."""
+    return withdraw_listings("roster", list(user_ids))
 
 
 def apply_plan(department: Department, plan: RosterPlan) -> RosterResult:

@@ -72,7 +72,7 @@ from werkzeug.exceptions import HTTPException
 from wnwa.errors import Conflict, DomainError, NotFound
 from wnwa.extensions import db
 from wnwa.roster import provisioning, sync
-from wnwa.roster.scim_routes import URL_PREFIX
+from wnwa.roster.scim_urls import URL_PREFIX
 from wnwa.tenants.models import Department, ScimIdentity
 from wnwa.tenants.models import User as Account
 

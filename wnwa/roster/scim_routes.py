@@ -9,9 +9,9 @@ from flask import Blueprint, Response, g, request
 from wnwa.auth.guards import public
 from wnwa.extensions import csrf
 from wnwa.roster.scim_tokens import department_for_secret
+from wnwa.roster.scim_urls import URL_PREFIX
 from wnwa.tenants.scoping import bind_tenant
 
-URL_PREFIX = "/scim/v2"
 METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE"]
 
 bp = Blueprint("scim", __name__, url_prefix=URL_PREFIX)
