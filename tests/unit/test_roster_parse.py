@@ -10,6 +10,7 @@ from email_validator import EmailNotValidError, validate_email
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from wnwa.csvfiles import export_csv, is_formula
 from wnwa.roster.roster import (
     MAX_BYTES,
     MAX_ROWS,
@@ -18,8 +19,6 @@ from wnwa.roster.roster import (
     ParsedRoster,
     RosterIssue,
     RosterRow,
-    export_csv,
-    is_formula,
     parse_roster,
     template_csv,
 )

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from sqlalchemy import ColumnElement, func, or_, select
 
 from wnwa import audit
+from wnwa.csvfiles import export_csv
 from wnwa.errors import InvalidInput, NotFound
 from wnwa.extensions import db
 from wnwa.roster.invitations import Invitee, queue_invitation
@@ -24,7 +25,7 @@ from wnwa.roster.provisioning import (
     reinstate_people,
     sworn_label,
 )
-from wnwa.roster.roster import TEMPLATE_HEADERS, clean_person, export_csv
+from wnwa.roster.roster import TEMPLATE_HEADERS, clean_person
 from wnwa.tenants.models import Department, User
 
 PER_PAGE = 50

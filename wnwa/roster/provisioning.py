@@ -22,9 +22,9 @@ from typing import Any
 from sqlalchemy import Row, bindparam, select, update
 
 from wnwa import audit
+from wnwa.auth.accounts import emails_in_use_elsewhere
 from wnwa.errors import Conflict, DomainError
 from wnwa.extensions import db
-from wnwa.network.accounts import emails_in_use_elsewhere
 from wnwa.roster.bulk import bulk_insert
 from wnwa.roster.invitations import Invitee, queue_invitations
 from wnwa.roster.roster import ParsedRoster, RosterIssue, RosterRow, parse_roster

@@ -57,8 +57,8 @@ def cancel_upload(department: Department, token: str, *, actor: User) -> None:
 
 def full_preview_csv(department: Department, token: str, *, actor: User) -> str:
     """Every line of the preview as CSV, for rosters too long to read on screen."""
+    from wnwa.csvfiles import export_csv
     from wnwa.roster.provisioning import iter_lines
-    from wnwa.roster.roster import export_csv
 
     ticket = staging.open_ticket(token, department_id=department.id, user_id=actor.id)
     plan = preview_roster(

@@ -9,19 +9,40 @@
 
 from __future__ import annotations
 
+import base64
 import json
 import secrets as pysecrets
 from dataclasses import dataclass, field
 
+from argon2 import profiles
 from sqlalchemy import LargeBinary, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from wnwa.auth.passwords import unusable_password_hash
 from wnwa.crypto import app_key, decrypt, encrypt, keyed_digest
 
 BLOB_PLAINTEXT_BYTES = 512
 RECOVERY_CODE_COUNT = 10
 _PURPOSE = "credentials-v1"
+
+# The Argon2id parameters of every password hash (wnwa.auth.passwords hashes with them).
+PASSWORD_PROFILE = profiles.RFC_9106_LOW_MEMORY
+
+
+def _b64(data: bytes) -> str:
+    return base64.b64encode(data).decode("ascii").rstrip("=")
+
+
+def unusable_password_hash() -> str:
+    """A well-formed Argon2id hash that no password matches, made without running Argon2.
+
+    Salt and hash bytes are random, so the string has the same shape, length and
+    parameters as wnwa.auth.passwords.hash_password output while costing microseconds.
+    """
+    p = PASSWORD_PROFILE
+    return (
+        f"$argon2id$v={p.version}$m={p.memory_cost},t={p.time_cost},p={p.parallelism}"
+        f"${_b64(pysecrets.token_bytes(p.salt_len))}${_b64(pysecrets.token_bytes(p.hash_len))}"
+    )
 
 
 @dataclass

@@ -9,7 +9,7 @@ from datetime import date
 import click
 from flask.cli import AppGroup
 
-from wnwa.roster.roster import export_csv
+from wnwa.csvfiles import export_csv
 from wnwa.tenants.quota import band
 from wnwa.training.quota_service import DepartmentQuota, QuotaSort, network_quota, send_reminders
 from wnwa.training.settings import quota_anchors
