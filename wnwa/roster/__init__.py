@@ -18,3 +18,12 @@ def cli_groups():
     from wnwa.roster.cli import roster_cli
 
     return [roster_cli]
+
+
+def due_jobs():
+    from datetime import timedelta
+
+    from wnwa.jobs import Job
+    from wnwa.roster.jobs import purge_staged_uploads
+
+    return [Job("roster-purge-staged", timedelta(minutes=15), purge_staged_uploads)]
