@@ -8,7 +8,7 @@ from collections.abc import Iterable, Sequence
 
 import defusedcsv.csv as safe_csv
 
-_FORMULA_STARTS = frozenset("=+-@")
+FORMULA_STARTS = frozenset("=+-@")
 _FORMULA_CONTROLS = frozenset("\t\r")
 _DEFUSEDCSV_ESCAPES = frozenset("=+-@|%")
 
@@ -23,7 +23,7 @@ def is_formula(value: str) -> bool:
         if char in _FORMULA_CONTROLS:
             return True
         if not char.isspace():
-            return char in _FORMULA_STARTS
+            return char in FORMULA_STARTS
     return False
 
 
