@@ -210,7 +210,7 @@ def _chief_views(client, dept, user_id) -> dict[str, bytes]:
 
 
 def test_chief_screens_are_identical_for_activated_and_never_activated_officers(chief_client, make):
-    """DESIGN.md section 3 item 5: the same bytes whether or not the officer ever activated."""
+    """docs/RULES.md 2.5: the same bytes whether or not the officer ever activated."""
     client, dept, _ = chief_client
     officer = make.officer(dept, first_name="Subject", last_name="Person")
     _with_credentials(dept, officer.id, activated=True)

@@ -1,5 +1,5 @@
 """Sign-in, second factor, activation. Reads nothing from the request; writes nothing at
-sign-in (DESIGN.md 3.1): no last-login, no counters, no rehash, no stored TOTP counters.
+sign-in (docs/RULES.md 2.1): no last-login, no counters, no rehash, no stored TOTP counters.
 
 Accounts are looked up across departments before any tenant is known, hence the unscoped
 queries here (the only capability besides network admin, webhooks and the directory read model

@@ -1,7 +1,7 @@
 """The chief's roster: list, edit one person, roles, departures, invitations, export.
 
 Everything here shows and changes roster facts only. Nothing reads or reveals whether a person
-has activated their account or used the portal (DESIGN.md section 3, items 5 and 7).
+has activated their account or used the portal (docs/RULES.md 2.5 and 2.7).
 """
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """The tenant (Department) and its people (User).
 
-A User row holds the minimum (DESIGN.md 3.8): department, name, work email, employee number,
+A User row holds the minimum (docs/RULES.md 2.8): department, name, work email, employee number,
 sworn/civilian, rank, role flags, active flag and credentials. Nothing on it records activity:
 no last-login, no counters, no updated_at.
 """

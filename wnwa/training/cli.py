@@ -14,7 +14,7 @@ from wnwa.tenants.quota import band
 from wnwa.training.quota_service import DepartmentQuota, QuotaSort, network_quota, send_reminders
 from wnwa.training.settings import quota_anchors
 
-quota_cli = AppGroup("quota", help="Peer-supporter quota (DESIGN.md 4.1).")
+quota_cli = AppGroup("quota", help="Peer-supporter quota (docs/RULES.md 3).")
 
 COLUMNS = (
     "department",
