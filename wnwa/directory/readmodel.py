@@ -301,7 +301,7 @@ def new_entry_id(connection) -> int:
 def write_index(connection, entry_id: int, doc: Document) -> None:
     if connection.dialect.name == "postgresql":
         connection.execute(
-            text(f"UPDATE directory_entry SET search = {PG_VECTOR} WHERE id = :id"),  # noqa: S608  # nosec B608
+            text(f"UPDATE directory_entry SET search = {PG_VECTOR} WHERE id = :id"),  # noqa: S608
             {"id": entry_id, **pg_vector_params(doc)},
         )
         return
@@ -349,7 +349,7 @@ def _remove(session: Session, profile_ids: list[int]) -> None:
 def _delete_index_rows(connection, entry_id: int) -> None:
     for table in FTS_TABLES:
         connection.execute(
-            text(f"DELETE FROM {table} WHERE rowid = :id"),  # fixed table names  # noqa: S608  # nosec B608
+            text(f"DELETE FROM {table} WHERE rowid = :id"),  # fixed table names  # noqa: S608
             {"id": entry_id},
         )
 
