@@ -19,6 +19,7 @@ CAPABILITIES = (
     "directory",
     "training",
     "billing",
+    "resources",
 )
 
 
