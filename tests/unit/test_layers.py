@@ -31,6 +31,9 @@ MUTUAL = {
     # The directory lists only certified supporters (training's certifications); the quota
     # (training) counts the supporters the directory lists.
     frozenset({"wnwa.directory", "wnwa.training"}),
+    # The public site shows the next training class; training adds its menu entries to the
+    # site's navigation.
+    frozenset({"wnwa.site", "wnwa.training"}),
 }
 
 
