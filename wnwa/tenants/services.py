@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import date, datetime
+from typing import Any
 
 from sqlalchemy import func, select
 
@@ -124,6 +125,11 @@ class RosterCompleteness:
         return self.provisioned >= self.declared
 
     @property
+    def over(self) -> int:
+        """Sworn officers on the roster beyond the declared strength (it has grown)."""
+        return max(0, self.provisioned - self.declared)
+
+    @property
     def percent(self) -> int:
         if not self.declared:
             return 100
@@ -142,6 +148,29 @@ def sworn_count(department: Department) -> int:
 
 def roster_completeness(department: Department) -> RosterCompleteness:
     return RosterCompleteness(department.sworn_declared, sworn_count(department))
+
+
+def raise_declared_strength(department: Department, *, actor: Any) -> int:
+    """The chief's answer to a roster larger than the declared strength: declare the number of
+    active sworn officers on the roster. Only ever raises it (the network lowers it); returns
+    the new figure."""
+    count = sworn_count(department)
+    before = department.sworn_declared
+    if count <= before:
+        raise Conflict(
+            f"The roster has {count:,} sworn officers, not more than the {before:,} declared: "
+            "there is nothing to update."
+        )
+    department.sworn_declared = count
+    audit.record(
+        actor,
+        "department.edited",
+        department_id=department.id,
+        subject=department.name,
+        details={"fields": ["sworn_declared"], "sworn_declared": [before, count]},
+    )
+    db.session.commit()
+    return count
 
 
 ACTION_LABELS = {
