@@ -44,7 +44,7 @@ def test_the_department_screen_shows_terms_tier_invoices_and_renewal(
     html = client.get("/billing/").get_data(as_text=True)
     assert f"until {add_years(start, 3).isoformat()}; then renews 1 year at a time" in html
     assert "Year 1 of the 3-year commitment" in html
-    assert f"9 sworn officers on the roster on {start.isoformat()}" in html
+    assert f"Priced on {start.isoformat()} from 9 sworn officers" in html
     assert "1-10 sworn officers" in html and "$1,500.00" in html
     assert f"Next renewal: {add_years(start, 1).isoformat()}" in html
     assert "locked for the commitment" in html
@@ -81,7 +81,10 @@ def test_a_draft_shows_the_price_it_would_get_today(ctx, make, fake, clock, clie
     login(make.officer(dept, finance=True, sworn=False))
     html = client.get("/billing/").get_data(as_text=True)
     assert "Draft (not started)" in html
-    assert "Today: 20 sworn officers, tier 11-25 sworn officers, $3,000.00 a year" in html
+    assert (
+        "Today: 20 sworn officers (declared and on the roster), tier 11-25 sworn officers, "
+        "$3,000.00 a year" in html
+    )
 
 
 def test_department_finance_sets_po_pays_by_card_and_gives_notice_via_the_forms(
@@ -408,3 +411,40 @@ def test_staff_client_fixture_signs_in_independently(ctx, make, staff_client, cl
     login_other(staff_client, make.staff("network_finance"), make)
     assert client.get("/billing/").status_code == 200
     assert staff_client.get("/billing/").status_code == 403
+
+
+def test_a_contract_is_priced_from_the_declared_strength_when_the_roster_is_short(
+    ctx, make, fake, clock, client, login
+):
+    from wnwa.billing import tiers
+
+    dept = make.department("Declared PD", sworn=200)
+    make.officer(dept, chief=True)  # the roster so far: its chief
+    staff = make.staff("network_finance")
+    contract_id = draft(dept.id, actor=staff)
+    declared = tiers.price(200, clock.today())
+    rostered = tiers.price(1, clock.today())
+    assert declared.tier.key != rostered.tier.key
+    login(staff)
+    page = client.get(f"/billing/network/contracts/{contract_id}").get_data(as_text=True)
+    assert 'id="pricing-difference"' in page
+    assert "The roster has 1 sworn officers, 199 fewer than the 200 declared" in page
+    assert f"the declared count is tier {declared.tier.label}" in page
+    assert f"the roster&#39;s is tier {rostered.tier.label}" in page
+    assert "Starting the contract prices it from 200 for the whole commitment" in page
+    assert "Today: 200 sworn officers (declared)" in page
+
+    assert client.post(f"/billing/network/contracts/{contract_id}/start").status_code == 303
+    contract = contract_of(dept.id)
+    assert (contract.sworn_at_pricing, contract.tier_key) == (200, declared.tier.key)
+    assert contract.annual_cents == declared.annual_cents
+    after = client.get(f"/billing/network/contracts/{contract_id}").get_data(as_text=True)
+    assert 'id="pricing-difference"' not in after
+
+
+def test_a_roster_larger_than_declared_prices_from_the_roster(ctx, make, fake, clock):
+    dept = make.department("Grown PD", sworn=3)
+    grow_roster(make, dept, 12)
+    staff = make.staff("network_finance")
+    under_contract(fake, clock, dept, actor=staff)
+    assert contract_of(dept.id).sworn_at_pricing == 12
