@@ -59,6 +59,8 @@ class Config:
 
     HSTS = False
     ACTIVATION_MAX_AGE = timedelta(days=7)
+    RESET_LINK_MAX_AGE = timedelta(hours=1)
+    RESET_LINK_RATE_LIMIT = "5 per hour"  # per address asked for, on top of LOGIN_RATE_LIMIT
 
     # Mail: SMTP in production, an outbox folder in development.
     MAIL_FROM = os.environ.get("MAIL_FROM", "WeNeverWalkAlone <no-reply@weneverwalkalone.org>")

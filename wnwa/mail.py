@@ -9,6 +9,7 @@ queue: no history of mail is kept.
 from __future__ import annotations
 
 import smtplib
+import threading
 import time
 from datetime import datetime, timedelta
 from email.message import EmailMessage
@@ -47,13 +48,17 @@ def enqueue(to: str, subject: str, body: str) -> MailJob:
     return job
 
 
-def _message(job: MailJob) -> EmailMessage:
+def _compose(to: str, subject: str, body: str) -> EmailMessage:
     message = EmailMessage()
     message["From"] = current_app.config["MAIL_FROM"]
-    message["To"] = job.to
-    message["Subject"] = job.subject
-    message.set_content(job.body)
+    message["To"] = to
+    message["Subject"] = subject
+    message.set_content(body)
     return message
+
+
+def _message(job: MailJob) -> EmailMessage:
+    return _compose(job.to, job.subject, job.body)
 
 
 def _deliver(messages: list[EmailMessage]) -> None:
@@ -72,6 +77,28 @@ def _deliver(messages: list[EmailMessage]) -> None:
     for message in messages:
         name = f"{utcnow():%Y%m%dT%H%M%S}-{token_hex(4)}.eml"
         (outbox / name).write_bytes(bytes(message))
+
+
+def send_detached(to: str, subject: str, body: str) -> threading.Thread:
+    """Send one message now, from a thread of its own, writing nothing to the database.
+
+    For messages whose very existence must leave no trace (a password-reset link: "nothing is
+    written until the new password is set") and whose sending must not slow the answer (the
+    page must take the same time whether or not the address has an account). A failure is
+    logged without the address; the person asks again."""
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    message = _compose(to, subject, body)
+
+    def deliver() -> None:
+        with app.app_context():
+            try:
+                _deliver([message])
+            except (OSError, smtplib.SMTPException):
+                app.logger.warning("a message sent outside the queue could not be delivered")
+
+    thread = threading.Thread(target=deliver, name="wnwa-mail", daemon=True)
+    thread.start()
+    return thread
 
 
 def drain(limit: int = 200) -> int:
