@@ -5,14 +5,15 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date
 from typing import Any
 
 from sqlalchemy import func, select
 
-from wnwa import audit
+from wnwa import audit, history
 from wnwa.errors import Conflict, InvalidInput
 from wnwa.extensions import db
+from wnwa.history import HistoryEntry
 from wnwa.tenants.models import DEPARTMENT_STATUSES, Department, User
 
 US_STATES = frozenset(
@@ -173,54 +174,7 @@ def raise_declared_strength(department: Department, *, actor: Any) -> int:
     return count
 
 
-ACTION_LABELS = {
-    "roster.import": "Roster imported",
-    "roster.edit": "Person edited",
-    "roster.roles": "Roles changed",
-    "roster.departure": "Departure",
-    "roster.reinstate": "Reinstated",
-    "roster.invitation": "Invitation sent",
-    "roster.scim": "Change through SCIM",
-    "scim.token_created": "SCIM token created",
-    "scim.token_revoked": "SCIM token revoked",
-    "department.onboarded": "Department onboarded",
-    "department.edited": "Department details changed",
-}
-
-
-@dataclass(frozen=True)
-class HistoryEntry:
-    at: datetime
-    actor: str
-    action: str
-    subject: str
-    summary: str
-
-
-def _summary(action: str, details: dict) -> str:
-    if action == "roster.import":
-        return (
-            f"{details.get('added', 0):,} added, {details.get('updated', 0):,} updated, "
-            f"{details.get('departed', 0):,} left, {details.get('unchanged', 0):,} unchanged"
-        )
-    if action == "roster.edit":
-        return "Changed: " + ", ".join(details.get("fields", []))
-    if action == "roster.roles":
-        return "Now: " + (", ".join(details.get("after", [])) or "no role")
-    if action == "roster.scim":
-        return ", ".join(f"{k}: {v}" for k, v in sorted(details.items()))
-    return ""
-
-
 def roster_history(department: Department, limit: int = 200) -> list[HistoryEntry]:
-    """Who changed what in this department's roster, newest first (admin actions only)."""
-    return [
-        HistoryEntry(
-            at=entry.at,
-            actor=entry.actor,
-            action=ACTION_LABELS.get(entry.action, entry.action),
-            subject=entry.subject,
-            summary=_summary(entry.action, entry.details or {}),
-        )
-        for entry in audit.entries_for(department.id, limit)
-    ]
+    """Who changed what in this department (admin actions only: roster, billing, training),
+    newest first, in plain language (`wnwa.history`)."""
+    return history.describe(audit.entries_for(department.id, limit))
