@@ -448,3 +448,50 @@ def test_a_roster_larger_than_declared_prices_from_the_roster(ctx, make, fake, c
     staff = make.staff("network_finance")
     under_contract(fake, clock, dept, actor=staff)
     assert contract_of(dept.id).sworn_at_pricing == 12
+
+
+def test_an_issued_invoice_has_a_number_po_dates_remit_to_lines_pdf_and_ledger_csv(
+    app, ctx, make, fake, clock, client, login
+):
+    dept = make.department("Ledger PD", sworn=9)
+    grow_roster(make, dept, 9)
+    staff = make.staff("network_finance")
+    contract_id = draft(dept.id, actor=staff, po="PO-2026-0042")
+    contracts.activate_contract(fake, contract_id, today=clock.today(), actor=staff)
+    [invoice] = invoices_of(dept.id)
+    assert invoice.number  # numbered when issued (the processor's number, or the network's)
+    saved = {k: app.config[k] for k in ("REMIT_TO", "NETWORK_TAX_ID")}
+    app.config.update(
+        REMIT_TO="WNWA Network\nPO Box 4410\nChicago, IL 60680", NETWORK_TAX_ID="36-1234567"
+    )
+    try:
+        login(make.officer(dept, finance=True, sworn=False))
+        html = client.get(f"/billing/invoices/{invoice.id}").get_data(as_text=True)
+        assert "(not numbered yet)" not in html
+        assert f"Invoice {invoice.number}" in html
+        issued = invoice.issued_at.date()
+        assert f"<dt>Issued</dt><dd>{issued.isoformat()}</dd>" in html
+        assert f"{(issued + timedelta(days=30)).isoformat()} (net 30 days)" in html
+        assert "<dt>PO number</dt><dd>PO-2026-0042</dd>" in html
+        assert "WNWA Network, PO Box 4410, Chicago, IL 60680" in html
+        assert "tax id 36-1234567" in html
+        assert "Annual network membership, 1-10 sworn officers" in html and "$1,500.00" in html
+        pdf = client.get(f"/billing/invoices/{invoice.id}/invoice.pdf")
+        assert pdf.status_code == 200 and pdf.mimetype == "application/pdf"
+        assert pdf.data.startswith(b"%PDF-")
+        assert f"invoice-{invoice.number}.pdf" in pdf.headers["Content-Disposition"]
+        from pypdf import PdfReader  # noqa: I001 - only where installed
+    except ImportError:
+        pass
+    else:
+        text = PdfReader(io.BytesIO(pdf.data)).pages[0].extract_text()
+        for fact in (invoice.number, "PO-2026-0042", "36-1234567", "PO Box 4410", "$1,500.00"):
+            assert fact in text
+    finally:
+        app.config.update(saved)
+    ledger = client.get("/billing/invoices.csv")
+    assert ledger.status_code == 200 and ledger.mimetype == "text/csv"
+    rows = list(csv.reader(io.StringIO(ledger.get_data(as_text=True))))
+    assert rows[0][:4] == ["invoice_number", "issued_on", "due_on", "po_number"]
+    assert rows[1][0] == invoice.number and rows[1][3] == "PO-2026-0042"
+    assert rows[1][5] == "$1,500.00"
