@@ -167,6 +167,14 @@ def test_advice_and_card_respect_the_department_cap_and_seats_held(client, make,
     assert later.id
 
 
+def test_the_chief_is_shown_no_seat_price_since_seats_are_not_billed(client, login, chief_setup):
+    _, chief, _, cls = chief_setup
+    assert cls.price_cents == 45000
+    login(chief)
+    html = client.get("/department/peer-support/").get_data(as_text=True)
+    assert "$450" not in html and "per seat" not in html
+
+
 def test_advice_says_plainly_when_no_class_has_room(app, make, tr):
     from wnwa.training.overview import quota_card
 
