@@ -377,10 +377,11 @@ def reset_password(account: Account, password: str, *, code: str | None) -> Rese
     """
     secrets = account.read_secrets()
     proof = None
+    used = next((d for d in recovery_digests(code or "") if d in secrets.recovery), None)
     if secrets.totp:
         if _totp_matches(secrets.totp, code or ""):
             proof = "totp"
-        elif recovery_digest(code or "") in secrets.recovery:
+        elif used is not None:
             proof = "recovery"
         else:
             raise DomainError(
@@ -395,7 +396,7 @@ def reset_password(account: Account, password: str, *, code: str | None) -> Rese
             raise InvalidCode()
     removed = False
     if proof == "recovery":
-        secrets.recovery.remove(recovery_digest(code or ""))
+        secrets.recovery.remove(used)
         if not keeps_mfa:
             secrets, removed = Secrets(), True
     account.password_hash = hash_password(password)
