@@ -22,7 +22,8 @@ ROOT = Path(__file__).resolve().parents[2]
 PACKAGE = "wnwa"
 
 # Composition roots: they assemble the app, the CLI and the demo network from every package.
-ROOTS = {"wnwa", "wnwa.cli", "wnwa.demo"}
+# wnwa/history.py words the audit trail of every capability, so it stands above them all.
+ROOTS = {"wnwa", "wnwa.cli", "wnwa.demo", "wnwa.history"}
 CORE = "wnwa.tenants"
 
 # Capability pairs that know about each other, with the reason. The module graph between them
