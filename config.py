@@ -66,6 +66,15 @@ class Config:
 
     HSTS = False
     ACTIVATION_MAX_AGE = timedelta(days=7)
+    RESET_LINK_MAX_AGE = timedelta(hours=1)
+    RESET_LINK_RATE_LIMIT = "5 per hour"  # per address asked for, on top of LOGIN_RATE_LIMIT
+
+    # What invoices say about the network: who issues them, where to send payment, its tax id.
+    NETWORK_LEGAL_NAME = os.environ.get("NETWORK_LEGAL_NAME", "WeNeverWalkAlone Network")
+    REMIT_TO = os.environ.get(
+        "REMIT_TO", "WeNeverWalkAlone Network\nAccounts Receivable\nChicago, IL"
+    ).replace("\\n", "\n")
+    NETWORK_TAX_ID = os.environ.get("NETWORK_TAX_ID", "")
 
     # Mail: SMTP in production, an outbox folder in development.
     MAIL_FROM = os.environ.get("MAIL_FROM", "WeNeverWalkAlone <no-reply@weneverwalkalone.org>")
@@ -84,7 +93,7 @@ class Config:
     STRIPE_API_BASE = os.environ.get("STRIPE_API_BASE")
     STRIPE_TIMEOUT = float(os.environ.get("STRIPE_TIMEOUT", "10"))
 
-    # Peer-supporter quota anchors (DESIGN.md 4.1); network admins may tune the two anchors.
+    # Peer-supporter quota anchors (docs/RULES.md 3.2); network admins may tune the two anchors.
     QUOTA_SMALL_MIN = float(os.environ.get("QUOTA_SMALL_MIN", "0.07"))
     QUOTA_SMALL_TARGET = float(os.environ.get("QUOTA_SMALL_TARGET", "0.10"))
     QUOTA_LARGE_MIN = float(os.environ.get("QUOTA_LARGE_MIN", "0.02"))

@@ -18,6 +18,7 @@ from sqlalchemy.orm import aliased
 from wnwa import audit
 from wnwa.errors import Conflict, InvalidInput, NotFound
 from wnwa.extensions import db
+from wnwa.signals import class_saved
 from wnwa.tenants.models import Department, User
 from wnwa.tenants.scoping import acting_for
 from wnwa.training.certification import is_certified
@@ -142,6 +143,29 @@ def _record(actor: Any, action: str, seat: Seat, cls: TrainingClass) -> None:
         department_id=seat.department_id,
         subject=f"seat {seat.id}",
         details={"class": cls.id, "user": seat.user_id, "status": seat.status},
+    )
+
+
+def placement_message(seat: Seat) -> str:
+    """What just happened to a reservation, in words: a seat, or a waiting-list place and why
+    (the class is full, or the department holds all the seats it may have in the class)."""
+    cls = seat.training_class
+    name = _member(seat.user_id).display_name
+    when = cls.starts_on.strftime("%B %-d, %Y")
+    if seat.status == SEAT_RESERVED:
+        return f"Seat reserved for {name} in the {cls.title} starting {when}."
+    if seat.status != SEAT_WAITLISTED:
+        return f"{name}: {seat.status}."
+    if place_count(cls.id) >= cls.capacity:
+        why = "the class is full"
+    else:
+        why = (
+            f"your department already holds the {cls.seats_per_department} seats it may have "
+            "in this class"
+        )
+    return (
+        f"{name} is on the waiting list for the {cls.title} starting {when}, not in a seat: "
+        f"{why}. If a seat frees up, {name} gets it in waiting-list order and you are told."
     )
 
 
@@ -487,3 +511,12 @@ def eligible_members(limit: int = 300) -> list[User] | None:
         .limit(limit + 1)
     ).all()
     return None if len(users) > limit else list(users)
+
+
+@class_saved.connect
+def _fill_seats(cls: TrainingClass, *, on: date, created: bool) -> None:
+    """A new class offers make-up seats; a changed one (perhaps larger) promotes its waitlist."""
+    if created:
+        offer_makeups(on)
+    else:
+        promote_waitlist(cls, on=on)
