@@ -22,6 +22,9 @@ def _env_bool(name: str, default: bool) -> bool:
 
 class Config:
     SECRET_KEY = os.environ.get("SECRET_KEY")
+    # Key rotation: older keys, separated by whitespace, still accepted for sessions, links and
+    # stored credentials while everything new is made with SECRET_KEY (docs/DEPLOY.md).
+    SECRET_KEY_FALLBACKS = os.environ.get("SECRET_KEY_FALLBACKS", "").split()
     SQLALCHEMY_DATABASE_URI = os.environ.get("DATABASE_URL")
     # No pre-ping (a round trip per request); connections are recycled before servers drop them.
     SQLALCHEMY_ENGINE_OPTIONS: dict = {
@@ -56,6 +59,10 @@ class Config:
     RATELIMIT_HEADERS_ENABLED = False
     LOGIN_RATE_LIMIT = "20 per minute"
     LOGIN_ACCOUNT_RATE_LIMIT = "10 per 15 minutes"
+    # Public forms (contact, demo, member agencies list), per client address (a keyed hash).
+    PUBLIC_FORM_RATE_LIMIT = os.environ.get("PUBLIC_FORM_RATE_LIMIT", "5 per 10 minutes;20 per day")
+    # The network's social channel, linked from the news page (a link only: nothing is loaded).
+    NEWS_SOCIAL_URL = os.environ.get("NEWS_SOCIAL_URL", "https://www.facebook.com/WeNeverWalkAlone")
 
     HSTS = False
     ACTIVATION_MAX_AGE = timedelta(days=7)

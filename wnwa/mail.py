@@ -53,19 +53,27 @@ _LOADERS: dict[str, Loader] = {}
 
 class MailJob(GlobalModel, db.Model):
     __tablename__ = "mail_job"
+    __officer_data__ = "Messages waiting to be sent to you (deleted once delivered)"
 
-    id: Mapped[int] = mapped_column(primary_key=True)
-    to: Mapped[str] = mapped_column(String(254), nullable=False)
+    id: Mapped[int] = mapped_column(primary_key=True, doc="An internal number.")
+    to: Mapped[str] = mapped_column(
+        String(254), nullable=False, doc="Your work email, while a message to you waits."
+    )
     template: Mapped[str] = mapped_column(
         String(80), nullable=False, doc="Which message: a template pair under templates/mail/."
     )
     context: Mapped[str] = mapped_column(
         Text,
         nullable=False,
-        doc="JSON facts or references the message is rendered from when it is sent.",
+        doc="JSON facts or references the message is rendered from when it is sent (for an "
+        "invitation, only which account it is for: no link or token waits in the queue).",
     )
-    attempts: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
-    not_before: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, default=utcnow)
+    attempts: Mapped[int] = mapped_column(
+        Integer, nullable=False, default=0, doc="How many times sending it failed."
+    )
+    not_before: Mapped[datetime] = mapped_column(
+        UTCDateTime, nullable=False, default=utcnow, doc="When it will next be tried."
+    )
 
     def render(self) -> Rendered | None:
         """The message as the worker would send it now; None if it would be dropped."""
@@ -194,6 +202,15 @@ def readable(message: EmailMessage) -> str:
     return f"{head}\n{text}"
 
 
+def _permanent(exc: smtplib.SMTPException) -> bool:
+    """A 5xx refusal of this message (bad recipient, rejected content), not an outage."""
+    if isinstance(exc, smtplib.SMTPRecipientsRefused):
+        codes = [code for code, _ in exc.recipients.values()]
+    else:
+        codes = [getattr(exc, "smtp_code", 0)]
+    return bool(codes) and all(500 <= code < 600 for code in codes)
+
+
 def backoff(attempts: int) -> timedelta:
     """2, 4, 8 ... minutes, at most MAX_BACKOFF."""
     return min(timedelta(minutes=2 ** min(attempts, 12)), MAX_BACKOFF)
@@ -210,9 +227,10 @@ def _drain(limit: int) -> tuple[int, int]:
     Each message is deleted as soon as the server accepted it, so a server that fails part-way
     through a batch never gets the accepted ones again. A server that cannot be reached (or
     drops the connection) leaves every unsent message queued, retried with back-off (capped at
-    MAX_BACKOFF) for as long as it takes: an outage loses nothing. A message the server refuses
-    by itself (a bad recipient), or one that cannot be rendered, is retried MAX_ATTEMPTS times,
-    then dropped. A message whose loader finds nothing to say any more is deleted unsent.
+    MAX_BACKOFF) for as long as it takes: an outage (or a 4xx answer) loses nothing. A message
+    the server refuses for good (5xx: a bad recipient), or one that cannot be rendered, is
+    retried MAX_ATTEMPTS times, then dropped. A message whose loader finds nothing to say any
+    more is deleted unsent.
     """
     now = utcnow()
     jobs = db.session.scalars(
@@ -240,7 +258,10 @@ def _drain(limit: int) -> tuple[int, int]:
                     continue
                 try:
                     transport.send(_message(job, rendered))
-                except (smtplib.SMTPRecipientsRefused, smtplib.SMTPDataError):
+                except (smtplib.SMTPRecipientsRefused, smtplib.SMTPDataError) as exc:
+                    if not _permanent(exc):  # 4xx: the server is busy or going away
+                        unsent = list(jobs[index:])
+                        break
                     refused.append(job)
                     continue
                 except (OSError, smtplib.SMTPException):
