@@ -71,10 +71,10 @@ def prepare(engine: str, app_url: str, owner_url: str) -> dict:
     from flask_migrate import upgrade
     from sqlalchemy import select, text, update
 
-    from wnwa.auth.credentials import Secrets, seal
     from wnwa.auth.passwords import hash_password
     from wnwa.directory.us_scale import restamp_availability, seed_us_scale
     from wnwa.extensions import db
+    from wnwa.tenants.credentials import Secrets, seal
     from wnwa.tenants.models import Department, User
     from wnwa.tenants.scoping import cross_department_read, tenant_context
 

@@ -18,10 +18,10 @@ from datetime import date, datetime, timedelta
 
 from sqlalchemy import insert, select, text, update
 
-from wnwa.auth.credentials import fresh_credentials
 from wnwa.directory import readmodel, vocab
 from wnwa.directory.models import DirectoryEntry, SupporterProfile
 from wnwa.extensions import db, utcnow
+from wnwa.tenants.credentials import fresh_credentials
 from wnwa.tenants.models import Department, User
 from wnwa.tenants.scoping import bind_tenant
 from wnwa.training.models import Certification
@@ -316,7 +316,7 @@ def _write_entries(connection, rng, dept_id, dept, profiles, profile_ids, certif
     connection.execute(insert(DirectoryEntry.__table__), entries)
     if connection.dialect.name == "postgresql":
         connection.execute(
-            text(f"UPDATE directory_entry SET search = {readmodel.PG_VECTOR} WHERE id = :id"),  # noqa: S608  # nosec B608
+            text(f"UPDATE directory_entry SET search = {readmodel.PG_VECTOR} WHERE id = :id"),  # noqa: S608
             [{"id": entry_id, **readmodel.pg_vector_params(doc)} for entry_id, doc in docs],
         )
     else:
