@@ -168,3 +168,25 @@ def test_settings_are_for_network_admins(client, login):
     )
     assert ok.status_code == 303
     assert settings.current() == settings.Settings("majority", 3, 120, 14)
+
+
+def test_the_console_card_counts_the_work_waiting_for_vetters(client, login, make, vetters):
+    from tests.professionals.conftest import submit
+
+    submit(name="Queue Person")
+    stale = list_professional(vetters, name="Stale Person")
+    confirmed_days_ago(stale, 200)
+    reported = list_professional(vetters, name="Reported Person")
+    listings.report_problem(reported.id, today=utcnow().date())
+    assert listings.counts(utcnow()) == listings.Counts(waiting=1, stale=1, reports=1, listed=2)
+    for person in (vetters[0], make.staff("network_admin")):
+        login(person)
+        response = client.get("/network/")
+        assert response.status_code == 200
+        text = " ".join(response.get_data(as_text=True).split())
+        assert "Mental-health professionals" in text and "2 listed" in text
+        for label in ("Applications waiting", "Stale listings", "Re-checks asked for by officers"):
+            assert f'{label}</a>: <span class="badge waiting">1<' in text, label
+        client.post("/logout")
+    login(make.staff("network_finance"))
+    assert "Mental-health professionals" not in client.get("/network/").get_data(as_text=True)

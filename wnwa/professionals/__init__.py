@@ -5,11 +5,14 @@ Professionals are network-level data: no model here carries a department."""
 
 
 def blueprints():
+    from wnwa.network.console import register_card
+    from wnwa.professionals.card import professionals_card
     from wnwa.professionals.views import admin_bp, bp, public_bp, staff_bp
     from wnwa.site.navigation import NavItem, register_nav
 
     register_nav("network_admin", NavItem("Professionals", "professionals_staff.overview"))
     register_nav("vetter", NavItem("Professionals", "professionals_staff.overview"))
+    register_card(professionals_card, roles={"network_admin", "vetter"}, order=30)
     # The officers' "Professionals" tab appears by itself once professionals.search exists.
     return [public_bp, bp, staff_bp, admin_bp]
 

@@ -221,6 +221,30 @@ class Overview:
     listed: int
 
 
+@dataclass(frozen=True)
+class Counts:
+    waiting: int
+    stale: int
+    reports: int
+    listed: int
+
+
+def counts(now: datetime) -> Counts:
+    """What the staff console shows: applications waiting, stale listings, listings officers
+    asked to re-check, and listings in all. Counts only, in one query."""
+    stale_before = now - timedelta(days=settings_service.current().reconfirm_days)
+    listed = Professional.status == LISTED
+    row = db.session.execute(
+        select(
+            func.count().filter(Professional.status.in_(OPEN_STATUSES)),
+            func.count().filter(listed, Professional.confirmed_at < stale_before),
+            func.count().filter(listed, Professional.recheck_since.is_not(None)),
+            func.count().filter(listed),
+        ).select_from(Professional)
+    ).one()
+    return Counts(*(int(n) for n in row))
+
+
 def overview(now: datetime) -> Overview:
     current = settings_service.current()
     stale_before = now - timedelta(days=current.reconfirm_days)
