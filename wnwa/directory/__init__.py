@@ -5,7 +5,7 @@ from __future__ import annotations
 # SQLite's FTS5 virtual tables, made by migration 0201, have no model. migrations/env.py keeps
 # autogenerate and `flask db check` from taking them (or, by name prefix, their shadow tables)
 # for tables to drop; the read model writes and rebuilds them.
-FTS_TABLES = ("directory_fts", "directory_now_fts", "directory_names")
+FTS_TABLES = ("directory_fts", "directory_now_fts")
 
 
 def blueprints():

@@ -7,8 +7,8 @@ from datetime import date, timedelta
 
 from sqlalchemy import select
 
-from wnwa.directory.services import ProfileInput, save_profile
-from wnwa.directory.vocab import ASSIGNMENTS, GENDERS, TOPICS
+from wnwa.directory.services import ProfileInput, save_profile, set_availability
+from wnwa.directory.vocab import ASSIGNMENTS, GENDERS, STATUS_LATER, STATUS_NOW, TOPICS
 from wnwa.extensions import db
 from wnwa.tenants.models import Department, User
 from wnwa.tenants.scoping import tenant_context
@@ -59,5 +59,10 @@ def seed_demo_supporters(today: date, rng: random.Random, per_department: int = 
                     ),
                     today=today,
                 )
+                # Some are on call right now, a few later today (the rest set no status).
+                if (n + i) % 4 == 0:
+                    set_availability(user, STATUS_NOW, hours=8)
+                elif (n + i) % 7 == 0:
+                    set_availability(user, STATUS_LATER)
                 listed += 1
     return listed

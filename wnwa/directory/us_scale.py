@@ -16,7 +16,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import insert, select, text, update
+from sqlalchemy import bindparam, func, insert, select, update
 
 from wnwa.auth.credentials import fresh_credentials
 from wnwa.directory import readmodel, vocab
@@ -310,55 +310,45 @@ def _write_entries(connection, rng, dept_id, dept, profiles, profile_ids, certif
         entries.append(
             {"id": entry_id, "profile_id": profile_id, **readmodel.entry_values(values, window)}
         )
-        docs.append((entry_id, readmodel.document(values)))
+        docs.append((entry_id, dept_id, readmodel.document(values)))
     if not entries:
         return
     connection.execute(insert(DirectoryEntry.__table__), entries)
-    if connection.dialect.name == "postgresql":
-        connection.execute(
-            text(f"UPDATE directory_entry SET search = {readmodel.PG_VECTOR} WHERE id = :id"),  # noqa: S608  # nosec B608
-            [{"id": entry_id, **readmodel.pg_vector_params(doc)} for entry_id, doc in docs],
-        )
-    else:
-        connection.execute(
-            text(readmodel.FTS_INSERT), [{"id": entry_id, **doc.__dict__} for entry_id, doc in docs]
-        )
-        connection.execute(
-            text(readmodel.NAMES_INSERT),
-            [{"id": entry_id, "name": doc.name} for entry_id, doc in docs],
-        )
+    readmodel.write_index_rows(connection, docs)
 
 
 def restamp_availability(now: datetime | None = None) -> int:
-    """Move the seeded availability windows to start at `now` (a cached benchmark database made
-    days ago would otherwise have every "available now" expired). SQLite benchmark files only:
-    it writes every department's profiles at once, which row-level security forbids."""
+    """Move the seeded availability windows forward by the time since the seed (a cached
+    benchmark database made days ago would otherwise have every "available now" expired): the
+    same windows, relative to now, as a fresh seed has, so both engines hold the same data.
+    SQLite benchmark files only: it writes every department's profiles at once, which
+    row-level security forbids."""
     now = now or utcnow()
     session = db.session()
-    if session.connection().dialect.name != "sqlite":
+    connection = session.connection()
+    if connection.dialect.name != "sqlite":
         raise RuntimeError("restamp_availability is for the cached SQLite benchmark database")
-    table = DirectoryEntry.__table__
-    rows = (
-        session.connection()
-        .execute(select(table.c.id, table.c.profile_id, table.c.status).where(table.c.status != ""))
-        .all()
-    )
-    rng = random.Random(7)  # synthetic data  # noqa: S311  # nosec B311
+    seeded = session.scalar(select(func.min(Department.created_at)))
+    shift = now - seeded if seeded else timedelta(0)
     ptable = SupporterProfile.__table__
-    for entry_id, profile_id, status in rows:
-        _, until = _status_like(rng, status, now)
-        session.connection().execute(
-            update(table).where(table.c.id == entry_id).values(status_until=int(until.timestamp()))
+    rows = connection.execute(
+        select(ptable.c.id, ptable.c.status_until).where(ptable.c.status_until.is_not(None))
+    ).all()
+    if rows:
+        connection.execute(
+            update(ptable)
+            .where(ptable.c.id == bindparam("pid"))
+            .values(status_until=bindparam("until")),
+            [{"pid": pid, "until": until + shift} for pid, until in rows],
         )
-        session.connection().execute(
-            update(ptable).where(ptable.c.id == profile_id).values(status_until=until)
-        )
+    table = DirectoryEntry.__table__
+    connection.execute(
+        update(table)
+        .where(table.c.status_until > 0)
+        .values(status_until=table.c.status_until + int(shift.total_seconds()))
+    )
+    # The available-now index is refilled all the same, so a file written before the seed
+    # kept that index answers like a fresh one.
+    readmodel.rebuild_now_index(connection)
     session.commit()
     return len(rows)
-
-
-def _status_like(rng: random.Random, status: str, now: datetime) -> tuple[str, datetime]:
-    while True:
-        candidate, until = _status(rng, now)
-        if candidate == status and until is not None:
-            return candidate, until
