@@ -193,9 +193,11 @@ _FIRST_PAGE = {
     for matching in (False, True)
     for own in (False, True)
 }
+# How many are available now, counted no further than the pages before the one asked for: a
+# later page never counts the whole directory.
 _COUNT_NOW = {
     (dialect, matching, own): text(
-        f"SELECT count(*) FROM ({_tier_sql(dialect, matching=matching, tier='now', own=own, match='match')}) AS n"  # noqa: S608, E501  # nosec B608
+        f"SELECT count(*) FROM ({_tier_sql(dialect, matching=matching, tier='now', own=own, match='match')} LIMIT :limit) AS n"  # noqa: S608, E501  # nosec B608
     )
     for dialect in ("sqlite", "postgresql")
     for matching in (False, True)
@@ -237,15 +239,17 @@ def search(filters: SearchFilters, *, viewer_department_id: int, now: datetime) 
             {**params, "limit": PAGE_SIZE + 1},
         ).all()
     else:  # a later page: each group read from its own offset, never the pages before it
-        available = None  # how many are available now; not needed when only they are asked for
-        if not filters.available_now:
-            key = (dialect, bool(match), filters.include_own)
-            available = connection.execute(_COUNT_NOW[key], params).scalar_one()
-        rows = (
-            fetch("now", PAGE_SIZE + 1, offset) if available is None or offset < available else []
-        )
-        if available is not None and len(rows) <= PAGE_SIZE:
-            rows += fetch("rest", PAGE_SIZE + 1 - len(rows), max(0, offset - available))
+        rows = fetch("now", PAGE_SIZE + 1, offset)
+        if not filters.available_now and len(rows) <= PAGE_SIZE:
+            # The page reaches past those available now: how many they are is `offset` plus
+            # those read, or (none read) a count that stops at `offset`.
+            available = offset + len(rows)
+            if not rows:
+                key = (dialect, bool(match), filters.include_own)
+                available = connection.execute(
+                    _COUNT_NOW[key], {**params, "limit": offset}
+                ).scalar_one()
+            rows += fetch("rest", PAGE_SIZE + 1 - len(rows), offset + len(rows) - available)
     listings = [to_listing(r, viewer_department_id, now, full=False) for r in rows[:PAGE_SIZE]]
     result = SearchPage(listings, page, has_next=len(rows) > PAGE_SIZE)
     if not result.listings and page == 1 and terms:

@@ -26,7 +26,6 @@ from wnwa.training.quota_service import STATE_LABELS, department_quota
 from wnwa.training.seats import (
     SeatView,
     department_seats,
-    eligible_members,
     officer_seats,
     pipeline_count,
 )
@@ -112,7 +111,6 @@ class ChiefOverview:
     seats: list[SeatView]
     requests: list[SeatView]
     supporters: list[CertifiedMember]
-    members: list[User] | None
 
 
 def chief_overview(department: Department, on: date) -> ChiefOverview:
@@ -124,7 +122,6 @@ def chief_overview(department: Department, on: date) -> ChiefOverview:
         seats=[s for s in seats if s.status != "requested"],
         requests=[s for s in seats if s.status == "requested"],
         supporters=certified_members(on),
-        members=eligible_members(),
     )
 
 

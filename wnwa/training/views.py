@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from flask import Blueprint, send_file, url_for
+from flask import Blueprint, request, send_file, url_for
 from flask_login import current_user
 
 from wnwa.auth.guards import require_roles
@@ -33,6 +33,18 @@ def _chief_page(http_status: int = 200, **extra):
 @bp.route("/")
 def chief_overview():
     return _chief_page()
+
+
+@bp.get("/members")
+def members():
+    """The seat picker's suggestions: the datalist for htmx, a plain results page without it."""
+    typed = request.args.get("officer", "")
+    return render(
+        "training/members.html",
+        "training/_member_options.html",
+        typed=typed,
+        found=seats.member_suggestions(typed),
+    )
 
 
 @bp.post("/classes/<int:class_id>/seats")
