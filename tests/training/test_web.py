@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 import logging
+import re
 from dataclasses import dataclass
 from datetime import date, timedelta
 
@@ -710,3 +711,21 @@ def test_seat_picker_is_for_chiefs_only(client, login, make):
     dept = make.department()
     login(make.officer(dept))
     assert client.get("/department/peer-support/members?officer=ab").status_code == 403
+
+
+def test_certified_members_come_a_page_at_a_time(client, login, make, tr):
+    dept = make.department("Naperville PD", sworn=400, joined=TODAY - timedelta(days=300))
+    chief = make.officer(dept, chief=True, first_name="Carla", last_name="Chief")
+    for n in range(27):
+        tr.supporter(dept, TODAY, first_name=f"Cert{n:02d}", last_name="Member")
+    attach(chief)
+    login(chief)
+    first = client.get("/department/peer-support/").get_data(as_text=True)
+    assert len(re.findall(r"Cert\d\d Member", first)) == 25 and "Cert00 Member" in first
+    assert "/department/peer-support/?certified_page=2#supporters-heading" in first
+    second = client.get("/department/peer-support/?certified_page=2").get_data(as_text=True)
+    assert "Cert25 Member" in second and "Cert26 Member" in second and "Cert00" not in second
+    assert "certified_page=1" in second and "certified_page=3" not in second
+    beyond = client.get("/department/peer-support/?certified_page=99")
+    assert beyond.status_code == 200 and "No more certified members" in beyond.get_data(True)
+    assert client.get("/department/peer-support/?certified_page=x").status_code == 200

@@ -22,7 +22,8 @@ require_roles(officer_bp, "officer")
 
 
 def _chief_page(http_status: int = 200, **extra):
-    data = overview.chief_overview(current_user.department, date.today())
+    page = min(10_000, max(1, request.args.get("certified_page", 1, type=int) or 1))
+    data = overview.chief_overview(current_user.department, date.today(), page)
     ctx = {"overview": data, "form": ReserveForm(formdata=None), "action": ActionForm()}
     ctx.update(extra)
     summary = next((c for c in data.classes if c.cls.id == extra.get("error_class_id")), None)
