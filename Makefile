@@ -4,7 +4,7 @@ PY := $(VENV)/bin/python
 FLASK := $(VENV)/bin/flask --app wsgi
 PYTHON ?= python3
 
-.PHONY: install run test test-sqlite test-postgres lint migrations-check bench bench-report clean
+.PHONY: install run test test-sqlite test-postgres lint static audit migrations-check bench bench-report clean
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -15,7 +15,8 @@ $(VENV)/.installed: pyproject.toml
 install: $(VENV)/.installed
 
 # Migrate a SQLite database under instance/, seed the demo network if empty, and serve it on
-# http://127.0.0.1:5000 with the mail worker and a loopback Stripe stand-in beside it.
+# http://127.0.0.1:5000 with the scheduled jobs (`jobs run-due --loop 10`) and a loopback Stripe
+# stand-in beside it.
 run: install
 	mkdir -p instance
 	$(FLASK) db upgrade
@@ -29,7 +30,22 @@ lint: install
 
 # The whole suite on SQLite, then again on a throwaway PostgreSQL cluster on loopback.
 # With WNWA_REQUIRE_POSTGRES=1 (CI) a missing PostgreSQL fails the run instead of skipping it.
-test: install lint test-sqlite test-postgres
+test: install lint static test-sqlite test-postgres
+
+# House rules checked by semgrep, offline, with the rules kept in semgrep/wnwa.yml (no logging
+# of request data or accounts, no |safe or Markup on data, no raw SQL outside reviewed modules);
+# `semgrep --test` first proves each rule still catches its cases in semgrep/wnwa.py.
+SEMGREP := $(VENV)/bin/semgrep
+SEMGREP_FLAGS := --metrics=off --disable-version-check --quiet
+static: install
+	$(SEMGREP) --test $(SEMGREP_FLAGS) semgrep
+	$(SEMGREP) scan --config semgrep/wnwa.yml $(SEMGREP_FLAGS) --error wnwa templates config.py wsgi.py
+
+# Known vulnerabilities in the installed packages. It needs the package index and the advisory
+# database, so it is not part of `make test`; --strict fails when a package cannot be checked
+# instead of reporting "no known vulnerabilities" for what it skipped.
+audit: install
+	$(VENV)/bin/pip-audit --strict --skip-editable --progress-spinner off
 
 test-sqlite: install
 	WNWA_CONFIG=testing $(PY) -m pytest

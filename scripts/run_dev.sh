@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Serve the development site on http://127.0.0.1:5000 with the mail worker and localstripe.
+# Serve the development site on http://127.0.0.1:5000 with the scheduled jobs (mail queue,
+# reminders, billing reconciliation...) running in the background, and localstripe.
 set -euo pipefail
 VENV=${VENV:-.venv}
 export WNWA_CONFIG=${WNWA_CONFIG:-development}
@@ -30,7 +31,8 @@ elif [ -z "${REDIS_URL:-}" ]; then
   echo "redis-server not found: serving with one worker (apt-get install redis-server)" >&2
   export WEB_CONCURRENCY=1
 fi
-"$VENV/bin/flask" --app wsgi mail worker &
+# What cron runs every few minutes in production (docs/DEPLOY.md), every 10 s here.
+"$VENV/bin/flask" --app wsgi jobs run-due --loop 10 &
 pids+=($!)
 echo "Serving on http://127.0.0.1:5000  (mail goes to instance/outbox/)"
 "$VENV/bin/gunicorn" -c gunicorn.conf.py --bind 127.0.0.1:5000 wsgi:app

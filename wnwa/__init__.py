@@ -10,7 +10,8 @@ from flask import Flask
 
 from config import Config, config_from_env
 
-# One package per capability; each may offer blueprints() and cli_groups().
+# One package per capability; each may offer blueprints(), cli_groups() and due_jobs() (its
+# scheduled jobs, see wnwa/jobs.py).
 CAPABILITIES = (
     "site",
     "auth",
@@ -92,7 +93,7 @@ def _capabilities():
 
 def register_models() -> None:
     """Import every capability's models so the metadata (and Alembic) sees them all."""
-    for name in ("mail", "audit"):
+    for name in ("mail", "audit", "jobs"):
         importlib.import_module(f"wnwa.{name}")
     for name in CAPABILITIES:
         if importlib.util.find_spec(f"wnwa.{name}.models") is not None:

@@ -134,7 +134,8 @@ def store_rls_key():
 
 
 def register_commands(app: Flask) -> None:
+    from wnwa.jobs import jobs_cli
     from wnwa.mail import mail_cli
 
-    for group in (departments_cli, users_cli, demo_cli, security_cli, mail_cli):
+    for group in (departments_cli, users_cli, demo_cli, security_cli, mail_cli, jobs_cli):
         app.cli.add_command(group)

@@ -20,3 +20,15 @@ def cli_groups():
     from wnwa.billing.cli import billing_cli
 
     return [billing_cli]
+
+
+def due_jobs():
+    from datetime import timedelta
+
+    from wnwa.billing.jobs import reconcile, renewals
+    from wnwa.jobs import Job
+
+    return [
+        Job("billing-reconcile", timedelta(minutes=15), reconcile),
+        Job("billing-renewals", timedelta(hours=6), renewals),
+    ]

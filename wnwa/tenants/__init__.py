@@ -14,3 +14,12 @@ def cli_groups():
     from wnwa.tenants.cli import roster_cli
 
     return [roster_cli]
+
+
+def due_jobs():
+    from datetime import timedelta
+
+    from wnwa.jobs import Job
+    from wnwa.tenants.jobs import purge_staged_uploads
+
+    return [Job("roster-purge-staged", timedelta(minutes=15), purge_staged_uploads)]

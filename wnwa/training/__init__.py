@@ -17,3 +17,12 @@ def cli_groups():
     from wnwa.training.cli import quota_cli
 
     return [quota_cli]
+
+
+def due_jobs():
+    from datetime import timedelta
+
+    from wnwa.jobs import Job
+    from wnwa.training.jobs import quota_reminders
+
+    return [Job("quota-reminders", timedelta(hours=1), quota_reminders)]

@@ -1,0 +1,140 @@
+"""`flask jobs run-due`: the registry, due-ness, one node at a time, idempotence, reports."""
+
+from __future__ import annotations
+
+import os
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import create_engine, func, select
+
+from tests.privacy.snapshots import snapshot
+from wnwa import jobs, mail
+from wnwa.extensions import db, utcnow
+from wnwa.jobs import Job, JobRun, job_lock, lock_key, lock_path, run_due, run_job
+
+EXPECTED = {
+    "mail",
+    "roster-purge-staged",
+    "quota-reminders",
+    "billing-reconcile",
+    "billing-renewals",
+}
+
+
+def _without_job_runs(dump):
+    return {table: rows for table, rows in dump.items() if table != "job_run"}
+
+
+def test_every_capability_job_is_registered_once(ctx):
+    names = [job.name for job in jobs.registry()]
+    assert EXPECTED <= set(names)
+    assert len(names) == len(set(names))
+
+
+def test_a_name_registered_twice_is_refused(ctx, monkeypatch):
+    monkeypatch.setattr(jobs, "_core_jobs", lambda: [Job("mail", timedelta(0), str)] * 2)
+    with pytest.raises(RuntimeError, match="registered twice: mail"):
+        jobs.registry()
+
+
+def test_run_due_runs_each_job_then_waits_for_its_interval(ctx):
+    first = {o.name: o for o in run_due()}
+    assert {o.state for o in first.values()} == {"ran"}
+    assert first["billing-reconcile"].report == "billing not configured"
+    second = {o.name: o.state for o in run_due()}
+    assert second["mail"] == "ran"  # due on every call
+    assert {s for n, s in second.items() if n != "mail"} == {"not-due"}
+    later = utcnow() + timedelta(hours=7)
+    third = {o.name: o.state for o in run_due(now=lambda: later)}
+    assert third["billing-renewals"] == "ran"
+    assert third["quota-reminders"] == "ran"
+
+
+def test_running_everything_twice_does_what_running_it_once_does(ctx, make):
+    department = make.department(sworn=60)
+    make.officer(department, chief=True)
+    mail.enqueue("someone@dept.example", "Hello", "Body")
+    db.session.commit()
+    run_due(force=True)
+    once = _without_job_runs(snapshot())
+    run_due(force=True)
+    assert _without_job_runs(snapshot()) == once
+    assert db.session.scalar(select(func.count()).select_from(mail.MailJob)) == 0
+
+
+def test_a_job_held_elsewhere_is_reported_busy_and_not_run(ctx, engine_name):
+    calls = []
+    job = Job("test-busy", timedelta(0), lambda: calls.append(1) or "done")
+    if engine_name == "postgresql":
+        other = create_engine(os.environ["WNWA_TEST_DATABASE_URL"])
+        with other.connect() as connection:
+            assert connection.scalar(select(func.pg_try_advisory_lock(lock_key(job.name))))
+            outcome = run_job(job)
+            connection.scalar(select(func.pg_advisory_unlock(lock_key(job.name))))
+        other.dispose()
+    else:
+        import fcntl
+
+        fd = os.open(lock_path(job.name), os.O_RDWR | os.O_CREAT, 0o600)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            outcome = run_job(job)
+        finally:
+            os.close(fd)
+    assert (outcome.state, calls) == ("busy", [])
+    assert run_job(job).state == "ran" and calls == [1]
+
+
+def test_the_lock_is_released_after_the_job_and_after_a_failure(ctx):
+    with job_lock("test-release") as held:
+        assert held
+    job = Job("test-release", timedelta(0), lambda: 1 / 0)
+    assert run_job(job).state == "failed"
+    with job_lock("test-release") as held:
+        assert held
+
+
+def test_a_failed_job_is_recorded_and_retried_sooner(ctx):
+    job = Job("test-fails", timedelta(days=1), lambda: 1 / 0)
+    outcome = run_job(job)
+    assert (outcome.state, outcome.report) == ("failed", "failed (ZeroDivisionError)")
+    state = db.session.get(JobRun, "test-fails")
+    assert state.last_ok is False
+    assert run_job(job).state == "not-due"
+    soon = utcnow() + jobs.RETRY_AFTER + timedelta(seconds=1)
+    assert run_job(job, now=lambda: soon).state == "failed"
+
+
+def test_a_failing_job_changes_nothing_it_had_not_committed(ctx, make):
+    department = make.department()
+    model, department_id = type(department), department.id
+    db.session.commit()
+
+    def half_done():
+        department_row = db.session.get(model, department_id)
+        department_row.name = "Changed by a job that then failed"
+        db.session.flush()
+        raise RuntimeError("boom")
+
+    assert run_job(Job("test-half", timedelta(0), half_done)).state == "failed"
+    assert db.session.get(model, department_id).name != ("Changed by a job that then failed")
+
+
+def test_cli_reports_each_job_and_fails_when_one_failed(app, monkeypatch):
+    runner = app.test_cli_runner()
+    result = runner.invoke(args=["jobs", "run-due"])
+    assert result.exit_code == 0, result.output
+    for name in EXPECTED:
+        assert f"{name}: ran" in result.output
+    result = runner.invoke(args=["jobs", "run-due", "--only", "mail"])
+    assert result.output.strip().startswith("mail: ran: sent 0")
+    assert runner.invoke(args=["jobs", "run-due", "--only", "nope"]).exit_code != 0
+    monkeypatch.setattr(
+        jobs, "_core_jobs", lambda: [Job("test-cli-fails", timedelta(0), lambda: 1 / 0)]
+    )
+    result = runner.invoke(args=["jobs", "run-due", "--only", "test-cli-fails"])
+    assert result.exit_code == 1
+    assert "test-cli-fails: failed: failed (ZeroDivisionError)" in result.output
+    listing = runner.invoke(args=["jobs", "list"])
+    assert "test-cli-fails" in listing.output and "FAILED" in listing.output
