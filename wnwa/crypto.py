@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import os
+from collections.abc import Callable
 
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives import hashes
@@ -35,6 +36,17 @@ def app_key(purpose: str) -> bytes:
 def encrypt(key: bytes, plaintext: bytes, associated: bytes = b"") -> bytes:
     nonce = os.urandom(NONCE_BYTES)
     return nonce + AESGCM(key).encrypt(nonce, plaintext, associated)
+
+
+def encrypter(key: bytes) -> Callable[[bytes], bytes]:
+    """`encrypt` with one key for many messages (the cipher is set up once)."""
+    aead = AESGCM(key)
+
+    def encrypt_one(plaintext: bytes, associated: bytes = b"") -> bytes:
+        nonce = os.urandom(NONCE_BYTES)
+        return nonce + aead.encrypt(nonce, plaintext, associated)
+
+    return encrypt_one
 
 
 def decrypt(key: bytes, blob: bytes, associated: bytes = b"") -> bytes:

@@ -5,16 +5,30 @@ Requests only enqueue (a flush inside the caller's transaction, so a failed use 
 nothing); the worker delivers through SMTP (production, and a loopback aiosmtpd in tests) or
 writes .eml files to an outbox folder (development). A delivered message is deleted from the
 queue: no history of mail is kept.
+
+A queued message is a reference, not a body: the name of a message (`template`) and a small
+JSON context. The worker renders it when it sends it, from a template pair under
+`templates/mail/` (`NAME.txt` and `NAME.html`, both extending the shared layout `_layout.*`),
+so every message has a plain-text and an HTML part. The text template sets the subject with
+`{% set subject = ... %}`. A message may register a loader (`@mail.loader("NAME")`) that turns
+the stored context into the rendering context at send time: an invitation stores only which
+account it is for, and the loader builds the activation link then, from the account as it is
+at that moment. So no live link or token ever sits in the queue, and a message whose loader
+finds nothing to say (the account left the roster meanwhile) is dropped unsent.
 """
 
 from __future__ import annotations
 
+import json
 import smtplib
 import time
+from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from email.message import EmailMessage
 from pathlib import Path
 from secrets import token_hex
+from typing import Any
 
 import click
 from flask import current_app
@@ -29,6 +43,11 @@ from wnwa.tenants.scoping import GlobalModel
 MAX_ATTEMPTS = 8  # for a message the server itself refuses; an outage never drops mail
 MAX_BACKOFF = timedelta(hours=1)
 SMTP_TIMEOUT = 30
+BATCH = 200
+NOTICE = "notice"
+
+Loader = Callable[[dict[str, Any]], dict[str, Any] | None]
+_LOADERS: dict[str, Loader] = {}
 
 
 class MailJob(GlobalModel, db.Model):
@@ -36,26 +55,93 @@ class MailJob(GlobalModel, db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     to: Mapped[str] = mapped_column(String(254), nullable=False)
-    subject: Mapped[str] = mapped_column(String(200), nullable=False)
-    body: Mapped[str] = mapped_column(Text, nullable=False)
+    template: Mapped[str] = mapped_column(
+        String(80), nullable=False, doc="Which message: a template pair under templates/mail/."
+    )
+    context: Mapped[str] = mapped_column(
+        Text,
+        nullable=False,
+        doc="JSON facts or references the message is rendered from when it is sent.",
+    )
     attempts: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
     not_before: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, default=utcnow)
 
+    def render(self) -> Rendered | None:
+        """The message as the worker would send it now; None if it would be dropped."""
+        stored = json.loads(self.context)
+        load = _LOADERS.get(self.template)
+        context = stored if load is None else load(stored)
+        return None if context is None else render(self.template, context)
 
-def enqueue(to: str, subject: str, body: str) -> MailJob:
-    """Queue a message inside the caller's transaction (flush only)."""
-    job = MailJob(to=to, subject=subject, body=body)
+    @property
+    def subject(self) -> str:
+        rendered = self.render()
+        return "" if rendered is None else rendered.subject
+
+    @property
+    def body(self) -> str:
+        """The plain-text part as it would be sent now."""
+        rendered = self.render()
+        return "" if rendered is None else rendered.text
+
+
+@dataclass(frozen=True)
+class Rendered:
+    subject: str
+    text: str
+    html: str
+
+
+def loader(template: str) -> Callable[[Loader], Loader]:
+    """Register the function that turns a stored context into the rendering context of
+    `template` when the message is sent; it returns None when the message should be dropped."""
+
+    def register(function: Loader) -> Loader:
+        _LOADERS[template] = function
+        return function
+
+    return register
+
+
+def encode_context(context: dict[str, Any]) -> str:
+    return json.dumps(context, separators=(",", ":"), sort_keys=True)
+
+
+def queue(to: str, template: str, **context: Any) -> MailJob:
+    """Queue the message `template` to `to` inside the caller's transaction (flush only)."""
+    job = MailJob(to=to, template=template, context=encode_context(context))
     db.session.add(job)
     db.session.flush()
     return job
 
 
-def _message(job: MailJob) -> EmailMessage:
+def enqueue(to: str, subject: str, body: str) -> MailJob:
+    """Queue a plain notice: a subject and paragraphs of text (flush only)."""
+    return queue(to, NOTICE, subject=subject, body=body)
+
+
+def render(template: str, context: dict[str, Any]) -> Rendered:
+    """Both parts and the subject of one message (no request needed: the worker calls it)."""
+    env = current_app.jinja_env
+    values = {
+        "base_url": current_app.config["PUBLIC_BASE_URL"].rstrip("/"),
+        **context,
+    }
+    text_part = env.get_template(f"mail/{template}.txt").make_module(values)
+    subject = " ".join(str(getattr(text_part, "subject", "")).split())
+    if not subject:
+        raise ValueError(f"mail/{template}.txt sets no subject")
+    html = env.get_template(f"mail/{template}.html").render(values, subject=subject)
+    return Rendered(subject=subject[:200], text=str(text_part).strip() + "\n", html=html)
+
+
+def _message(job: MailJob, rendered: Rendered) -> EmailMessage:
     message = EmailMessage()
     message["From"] = current_app.config["MAIL_FROM"]
     message["To"] = job.to
-    message["Subject"] = job.subject
-    message.set_content(job.body)
+    message["Subject"] = rendered.subject
+    message.set_content(rendered.text)
+    message.add_alternative(rendered.html, subtype="html")
     return message
 
 
@@ -102,29 +188,47 @@ def backoff(attempts: int) -> timedelta:
     return min(timedelta(minutes=2 ** min(attempts, 12)), MAX_BACKOFF)
 
 
-def drain(limit: int = 200) -> int:
-    """Deliver up to `limit` due messages; returns how many were sent.
+def drain(limit: int = BATCH) -> int:
+    """Deliver up to `limit` due messages; returns how many were sent."""
+    return _drain(limit)[0]
+
+
+def _drain(limit: int) -> tuple[int, int]:
+    """Deliver up to `limit` due messages; returns how many were sent and how many were due.
 
     Each message is deleted as soon as the server accepted it, so a server that fails part-way
     through a batch never gets the accepted ones again. A server that cannot be reached (or
     drops the connection) leaves every unsent message queued, retried with back-off (capped at
     MAX_BACKOFF) for as long as it takes: an outage loses nothing. A message the server refuses
-    by itself (a bad recipient) is retried MAX_ATTEMPTS times, then dropped.
+    by itself (a bad recipient), or one that cannot be rendered, is retried MAX_ATTEMPTS times,
+    then dropped. A message whose loader finds nothing to say any more is deleted unsent.
     """
     now = utcnow()
     jobs = db.session.scalars(
         select(MailJob).where(MailJob.not_before <= now).order_by(MailJob.id).limit(limit)
     ).all()
     if not jobs:
-        return 0
+        return 0, 0
     sent: list[int] = []
+    dropped: list[int] = []
     refused: list[MailJob] = []
     unsent: list[MailJob] = []
     try:
         with _Transport() as transport:
             for index, job in enumerate(jobs):
                 try:
-                    transport.send(_message(job))
+                    rendered = job.render()
+                except Exception as exc:  # one broken message must not hold up the others
+                    current_app.logger.warning(
+                        "mail job %d could not be rendered (%s)", job.id, type(exc).__name__
+                    )
+                    refused.append(job)
+                    continue
+                if rendered is None:
+                    dropped.append(job.id)
+                    continue
+                try:
+                    transport.send(_message(job, rendered))
                 except (smtplib.SMTPRecipientsRefused, smtplib.SMTPDataError):
                     refused.append(job)
                     continue
@@ -133,9 +237,10 @@ def drain(limit: int = 200) -> int:
                     break
                 sent.append(job.id)
     except (OSError, smtplib.SMTPException):
-        unsent = [job for job in jobs if job.id not in sent and job not in refused]
-    if sent:
-        db.session.execute(delete(MailJob).where(MailJob.id.in_(sent)))
+        done = {*sent, *dropped, *(job.id for job in refused)}
+        unsent = [job for job in jobs if job.id not in done]
+    if sent or dropped:
+        db.session.execute(delete(MailJob).where(MailJob.id.in_(sent + dropped)))
     for job in unsent:
         job.attempts += 1
         job.not_before = now + backoff(job.attempts)
@@ -149,16 +254,17 @@ def drain(limit: int = 200) -> int:
         current_app.logger.warning(
             "mail delivery failed; %d messages will be retried", len(unsent) + len(refused)
         )
-    return len(sent)
+    return len(sent), len(jobs)
 
 
 def run_due() -> str:
-    """The scheduled job: deliver everything due, in batches."""
+    """The scheduled job: deliver everything due, in batches (a message that failed is not due
+    again before its back-off has passed, so this ends)."""
     total = 0
     while True:
-        sent = drain()
+        sent, due = _drain(BATCH)
         total += sent
-        if sent == 0:
+        if due < BATCH or (sent == 0 and due == 0):
             break
     waiting = db.session.scalar(select(func.count()).select_from(MailJob)) or 0
     return f"sent {total}, {waiting} waiting"

@@ -140,7 +140,7 @@ def test_overdue_invoices_show_clearly_and_are_emailed_once(
     assert mail.drain() == 2  # finance user and billing contact
     [message] = smtp_server.to(f"ap@{dept.slug}.example")
     assert message["Subject"] == "WeNeverWalkAlone: a membership invoice is overdue"
-    assert "12 days overdue" in message.get_content()
+    assert "12 days overdue" in message.get_body(("plain",)).get_content()
     page = client.get("/billing/").get_data(as_text=True)
     assert "Overdue by 12 days" in page
 

@@ -109,7 +109,7 @@ def test_a_declined_payment_is_shown_and_emailed(ctx, make, fake, clock, client,
     assert len(smtp_server.to("billing@dept.example")) == 1
     [message] = smtp_server.to(f"finance@{dept.slug}.example")
     assert message["Subject"] == "WeNeverWalkAlone: a membership payment was declined"
-    assert "$1,500.00" in message.get_content()
+    assert "$1,500.00" in message.get_body(("plain",)).get_content()
     assert contract_of(dept.id).subscription_status == "incomplete"
 
 

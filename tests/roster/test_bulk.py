@@ -53,15 +53,36 @@ def test_times_are_stored_in_utc_and_nulls_stay_null(app):
             [
                 {
                     "to": "a@x.example",
-                    "subject": "S",
-                    "body": "B\u2028",
+                    "template": "notice",
+                    "context": "B\u2028",
                     "attempts": 0,
                     "not_before": at,
                 },
-                {"to": "b@x.example", "subject": "S", "body": "", "attempts": 2, "not_before": at},
+                {
+                    "to": "b@x.example",
+                    "template": "notice",
+                    "context": "",
+                    "attempts": 2,
+                    "not_before": at,
+                },
             ],
         )
         db.session.commit()
         jobs = db.session.scalars(select(MailJob).order_by(MailJob.to)).all()
         assert [j.not_before for j in jobs] == [datetime(2026, 12, 5, 12, 30, tzinfo=UTC)] * 2
-        assert [(j.body, j.attempts) for j in jobs] == [("B\u2028", 0), ("", 2)]
+        assert [(j.context, j.attempts) for j in jobs] == [("B\u2028", 0), ("", 2)]
+
+
+def test_fresh_credentials_made_in_one_batch_are_each_their_own(app):
+    from argon2 import extract_parameters
+
+    from wnwa.auth.credentials import fresh_credentials, fresh_credentials_for
+
+    with app.app_context():
+        batch = fresh_credentials_for(50)
+        single_hash, single_blob = fresh_credentials()
+        assert len({h for h, _ in batch}) == len({b for _, b in batch}) == 50
+        for hashed, blob in batch:
+            assert len(hashed) == len(single_hash) and len(blob) == len(single_blob)
+            assert extract_parameters(hashed) == extract_parameters(single_hash)
+            assert unseal(blob) == Secrets()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from email import message_from_bytes
 from email.policy import default
 from pathlib import Path
@@ -82,10 +83,29 @@ def test_invitations_are_delivered_by_the_worker_over_smtp(app, make, smtp_serve
     for n in range(1, 4):
         (message,) = smtp_server.to(f"officer{n}@pd.example.gov")
         assert message["Subject"] == "Your WeNeverWalkAlone account"
-        body = message.get_content()
+        body = message.get_body(("plain",)).get_content()
         assert "Mailtown PD" in body
         token = next(w for w in body.split() if "/activate/" in w).rsplit("/", 1)[1]
         assert account_for_token(token).email == f"officer{n}@pd.example.gov"
+        html = message.get_body(("html",)).get_content()
+        assert "Mailtown PD" in html and f"/activate/{token}" in html
+
+
+def test_the_queue_holds_a_reference_and_the_link_is_made_when_sent(app, make, smtp_server):
+    dept = make.department("Refton PD")
+    with tenant_context(dept.id):
+        import_roster(dept, roster_csv([person(1), person(2)]), full_sync=False, actor="t")
+    jobs = db.session.scalars(select(MailJob).order_by(MailJob.id)).all()
+    assert [job.template for job in jobs] == ["invitation", "invitation"]
+    for job in jobs:
+        assert json.loads(job.context).keys() == {"department_id", "user_id"}
+        assert "activate" not in job.context and "Refton" not in job.context
+    # Officer 2 leaves the roster before the worker runs: nothing is sent to them.
+    with tenant_context(dept.id):
+        import_roster(dept, roster_csv([person(1)]), full_sync=True, actor="t")
+    assert drain() == 1
+    assert [m["To"] for m in smtp_server.messages] == ["officer1@pd.example.gov"]
+    assert db.session.scalar(select(func.count(MailJob.id))) == 0
 
 
 def test_invitations_land_in_the_development_outbox(app, make, tmp_path):

@@ -31,7 +31,7 @@ def staged(make, folder: Path, dept) -> tuple[int, str, Path]:
         )
     assert preview.ticket
     ticket = staging.open_ticket(preview.ticket, department_id=dept.id, user_id=chief.id)
-    path = folder / f"{ticket.key}.csv"
+    path = folder / f"{ticket.key}.json"
     assert path.is_file()
     return chief.id, preview.ticket, path
 
@@ -100,3 +100,23 @@ def test_staging_a_file_purges_old_uploads_by_the_same_rule(app, make, folder):
     new = staged(make, folder, second)
 
     assert sorted(folder.iterdir()) == sorted([recent[2], new[2]])
+
+
+def test_confirm_imports_the_kept_parse_without_reading_the_file_again(
+    app, make, folder, monkeypatch
+):
+    from wnwa.tenants import provisioning, roster
+
+    dept = make.department()
+    chief_id, token, path = staged(make, folder, dept)
+    assert b"officer1@pd.example.gov" in path.read_bytes()  # the rows, as the preview read them
+
+    def no_second_parse(data, **kwargs):
+        raise AssertionError("the confirm step parsed the file again")
+
+    monkeypatch.setattr(roster, "parse_roster", no_second_parse)
+    monkeypatch.setattr(provisioning, "parse_roster", no_second_parse)
+    chief = fetch(dept, chief_id)
+    with tenant_context(dept.id):
+        result = uploads.confirm_upload(dept, token, actor=chief)
+    assert result.added == 2 and not path.exists()

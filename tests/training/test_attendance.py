@@ -193,9 +193,10 @@ def test_completion_certifies_full_attendance_and_offers_makeups(make, tr):
             select(Seat).where(Seat.class_id == later.id, Seat.user_id == partial_id)
         ).one()
         assert (makeup.status, makeup.makeup_for_id) == ("reserved", partial)
-    bodies = " ".join(db.session.scalars(select(MailJob.body)).all())
+    jobs = db.session.scalars(select(MailJob)).all()
+    bodies = " ".join(job.body for job in jobs)
     assert "Missed a day" in bodies and "Make-up" not in bodies
-    subjects = db.session.scalars(select(MailJob.subject)).all()
+    subjects = [job.subject for job in jobs]
     assert any(s.startswith("Make-up seat for") for s in subjects)
     with pytest.raises(Conflict, match="already complete"):
         attendance.complete_class(cls.id, actor=tr.admin, on=END)

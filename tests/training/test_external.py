@@ -190,9 +190,9 @@ def test_decline_needs_a_reason_and_tells_the_chief(make, tr):
     assert (cert.status, cert.decided_on) == ("declined", ON)
     with tenant_context(dept.id):
         assert not is_certified(user_id, ON)
-    body = db.session.scalars(
-        select(MailJob.body).where(MailJob.to == "chief@joliet.example")
-    ).one()
+    body = (
+        db.session.scalars(select(MailJob).where(MailJob.to == "chief@joliet.example")).one().body
+    )
     assert "Only 8 hours; IACP guidance expects more." in body
 
 

@@ -249,6 +249,20 @@ def unusable_password_hash() -> str:
     )
 
 
+def unusable_password_hashes(count: int) -> list[str]:
+    """`count` hashes as :func:`unusable_password_hash` makes them, the fixed part built once."""
+    head = (
+        f"$argon2id$v={_PROFILE.version}"
+        f"$m={_PROFILE.memory_cost},t={_PROFILE.time_cost},p={_PROFILE.parallelism}$"
+    )
+    salt_len, total = _PROFILE.salt_len, _PROFILE.salt_len + _PROFILE.hash_len
+    hashes = []
+    for _ in range(count):
+        raw = secrets.token_bytes(total)
+        hashes.append(f"{head}{_b64(raw[:salt_len])}${_b64(raw[salt_len:])}")
+    return hashes
+
+
 @functools.cache
 def _dummy_hash() -> str:
     return unusable_password_hash()

@@ -131,7 +131,7 @@ def onboard_department(
     department_id, department_name = department.id, department.name
     with tenant_context(department_id):
         (invitee,) = insert_people(department_id, [row], chief=True)
-        queue_invitation(invitee, department_name)
+        queue_invitation(invitee, department_id)
         audit.record(
             actor,
             "department.onboarded",
@@ -180,7 +180,7 @@ def reinvite_chief(department_id: int, user_id: int, *, actor) -> str:
             raise NotFound("There is no such chief in this department.")
         queue_invitation(
             Invitee(chief.id, chief.email, chief.first_name, chief.password_hash),
-            department.name,
+            department.id,
         )
         audit.record(actor, "roster.invitation", department_id=department.id, subject="chief")
         email = chief.email

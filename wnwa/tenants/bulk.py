@@ -5,7 +5,12 @@ sent as one JSON text parameter: the statement text stays small however many row
 multi-row VALUES list of 13,000 rows costs psycopg more to prepare than the server needs to
 insert it), and one JSON text is cheaper for the driver to send than one array per column.
 COPY is not an option for tenant tables: PostgreSQL refuses COPY FROM on tables with
-row-level security. Other engines: a multi-row insert (executemany).
+row-level security. SQLite: the driver's own executemany of one prepared INSERT (values
+bind-processed by their column types first), which skips building and compiling a statement
+per chunk; the `returning` columns are then read back in one SELECT of the rows whose rowid
+is above the largest before the insert (the transaction holds SQLite's only write lock from
+the insert on, and a snapshot that went stale before it cannot write at all, so those rows
+are exactly the new ones).
 """
 
 from __future__ import annotations
@@ -17,6 +22,7 @@ from typing import Any
 
 from sqlalchemy import (
     JSON,
+    Boolean,
     LargeBinary,
     Row,
     Select,
@@ -27,6 +33,7 @@ from sqlalchemy import (
     column,
     func,
     insert,
+    literal_column,
     select,
 )
 
@@ -46,7 +53,10 @@ def bulk_insert(
     if not rows:
         return []
     names = list(rows[0])
-    postgres = db.session.connection().dialect.name == "postgresql"
+    dialect = db.session.connection().dialect.name
+    if dialect == "sqlite":
+        return _sqlite_insert(table, names, rows, returning)
+    postgres = dialect == "postgresql"
     size = PG_CHUNK if postgres else CHUNK
     out: list[Row] = []
     for start in range(0, len(rows), size):
@@ -64,6 +74,46 @@ def bulk_insert(
         if returning:
             out.extend(result.all())
     return out
+
+
+def _sqlite_insert(
+    table: Table, names: list[str], rows: Sequence[dict[str, Any]], returning: Sequence[str]
+) -> list[Row]:
+    connection = db.session.connection()
+    dialect = connection.dialect
+    quote = dialect.identifier_preparer.quote
+    target = dialect.identifier_preparer.format_table(table)
+    # sqlite3 stores Python bools and bytes as they are; other types convert if they need to.
+    convert = [
+        (index, process)
+        for index, n in enumerate(names)
+        if not isinstance(table.c[n].type, Boolean | LargeBinary)
+        and (process := table.c[n].type.bind_processor(dialect)) is not None
+    ]
+    before = 0
+    if returning:
+        before = connection.exec_driver_sql(
+            f"SELECT coalesce(max(rowid), 0) FROM {target}"  # noqa: S608  # nosec B608
+        ).scalar_one()
+    statement = (
+        f"INSERT INTO {target} ({', '.join(quote(n) for n in names)}) "  # noqa: S608  # nosec B608
+        f"VALUES ({', '.join('?' for _ in names)})"
+    )
+    params = [tuple(row[n] for n in names) for row in rows]
+    if convert:
+        params = [_converted(values, convert) for values in params]
+    connection.exec_driver_sql(statement, params)
+    if not returning:
+        return []
+    new = select(*(table.c[n] for n in returning)).where(literal_column("rowid") > before)
+    return list(connection.execute(new))
+
+
+def _converted(values: tuple, convert: list[tuple[int, Any]]) -> tuple:
+    out = list(values)
+    for index, process in convert:
+        out[index] = process(out[index])
+    return tuple(out)
 
 
 def _json_rows(table: Table, names: list[str], chunk: Sequence[dict[str, Any]]) -> Select:

@@ -3,21 +3,30 @@
 The text and the link are the same whether or not the person has set a password before (the
 link is stateless and bound to the current password hash, so it also works as "choose a new
 password"): neither the chief's screens nor the e-mail can tell who has activated.
+
+The queue holds only a reference (department and account ids): the worker renders each
+invitation when it sends it (`load_invitation`), so the activation link is made then, from the
+account as it is at that moment, and no live link sits in the database. An invitation for
+someone who has left the roster by then is not sent.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Any
 
 from flask import current_app
+from sqlalchemy import select
 
+from wnwa import mail
 from wnwa.auth.services import activation_token
-from wnwa.extensions import utcnow
-from wnwa.mail import MailJob, enqueue
+from wnwa.extensions import db, utcnow
 from wnwa.tenants.bulk import bulk_insert
+from wnwa.tenants.models import Department, User
+from wnwa.tenants.scoping import acting_for
 
-SUBJECT = "Your WeNeverWalkAlone account"
+TEMPLATE = "invitation"
 
 
 @dataclass(frozen=True)
@@ -31,46 +40,58 @@ class Invitee:
     kind: str = "u"
 
 
-def activation_link(invitee: Invitee) -> str:
+def activation_link(invitee: Invitee | User) -> str:
     base = current_app.config["PUBLIC_BASE_URL"].rstrip("/")
     return f"{base}/activate/{activation_token(invitee)}"
 
 
-def invitation_body(invitee: Invitee, department_name: str) -> str:
-    days = current_app.config["ACTIVATION_MAX_AGE"].days
-    return (
-        f"Hello {invitee.first_name},\n\n"
-        f"{department_name} is a member of WeNeverWalkAlone, a confidential network where "
-        "police officers can reach a trained peer supporter from another department, or a "
-        "vetted mental-health professional, at any time.\n\n"
-        f"An account is ready for you under this work e-mail address ({invitee.email}). "
-        f"Choose your password with this link (it works for {days} days and only once):\n\n"
-        f"{activation_link(invitee)}\n\n"
-        "If you already chose a password, the link lets you replace it; if you did not ask "
-        "for this message you can ignore it.\n\n"
-        "We do not record who signs in, when, how often, whom you call, what you search "
-        "or read.\n\n"
-        "In crisis now? Call or text 988.\n"
-    )
+def _reference(invitee: Invitee, department_id: int) -> dict[str, int]:
+    return {"department_id": department_id, "user_id": invitee.id}
 
 
-def queue_invitation(invitee: Invitee, department_name: str) -> None:
+def queue_invitation(invitee: Invitee, department_id: int) -> None:
     """Queue one invitation inside the caller's transaction (flush only)."""
-    enqueue(invitee.email, SUBJECT, invitation_body(invitee, department_name))
+    mail.queue(invitee.email, TEMPLATE, **_reference(invitee, department_id))
 
 
-def queue_invitations(invitees: Iterable[Invitee], department_name: str) -> int:
+def queue_invitations(invitees: Iterable[Invitee], department_id: int) -> int:
     """Queue many invitations with one multi-row insert (flush only)."""
     now = utcnow()
+    # the context text as mail.encode_context writes it, built without json per row
+    prefix = f'{{"department_id":{int(department_id)},"user_id":'
     jobs = [
         {
             "to": invitee.email,
-            "subject": SUBJECT,
-            "body": invitation_body(invitee, department_name),
+            "template": TEMPLATE,
+            "context": f"{prefix}{int(invitee.id)}}}",
             "attempts": 0,
             "not_before": now,
         }
         for invitee in invitees
     ]
-    bulk_insert(MailJob.__table__, jobs)
+    bulk_insert(mail.MailJob.__table__, jobs)
     return len(jobs)
+
+
+@mail.loader(TEMPLATE)
+def load_invitation(reference: dict[str, Any]) -> dict[str, Any] | None:
+    """At send time: the account's name, department and a fresh activation link, or None if
+    the account is no longer on its department's roster."""
+    department_id = int(reference["department_id"])
+    with acting_for(department_id):
+        found = (
+            select(User, Department.name)
+            .join(Department, Department.id == User.department_id)
+            .where(User.id == int(reference["user_id"]), User.active.is_(True))
+        )
+        row = db.session.execute(found).one_or_none()
+        if row is None:
+            return None
+        user, department_name = row
+        return {
+            "first_name": user.first_name,
+            "email": user.email,
+            "department_name": department_name,
+            "link": activation_link(user),
+            "days": current_app.config["ACTIVATION_MAX_AGE"].days,
+        }

@@ -297,7 +297,7 @@ def resend_invitation(department: Department, user_id: int, *, actor) -> str:
     if not user.active:
         raise InvalidInput(f"{user.display_name} has left the roster. Reinstate them first.")
     queue_invitation(
-        Invitee(user.id, user.email, user.first_name, user.password_hash), department.name
+        Invitee(user.id, user.email, user.first_name, user.password_hash), department.id
     )
     audit.record(
         actor,

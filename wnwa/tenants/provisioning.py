@@ -6,9 +6,11 @@ it in ONE transaction, after locking the department row so that two imports for 
 run one after the other. People are matched by employee number, then by work e-mail. Nothing is
 hard-deleted: a departure deactivates the account and removes any directory listing at once.
 
-Speed (13,000 rows in well under two seconds): accounts get `fresh_credentials()` (no password
-hashing), rows go in with bulk inserts (wnwa.tenants.bulk) and updates by primary key, and
-invitations are queued the same way for the separate mail worker.
+Speed (13,000 rows, preview and commit, in about a second): the file is parsed once (the
+upload flow keeps the preview's parse for the confirm step), accounts get fresh credentials
+made in one batch (no password hashing), rows go in with bulk inserts (wnwa.tenants.bulk) and
+updates by primary key, and each invitation is queued as a reference that the separate mail
+worker renders when it sends it (wnwa.tenants.invitations).
 """
 
 from __future__ import annotations
@@ -18,12 +20,13 @@ import importlib.util
 import json
 from collections.abc import Collection, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 from sqlalchemy import Row, bindparam, select, update
 
 from wnwa import audit
-from wnwa.auth.credentials import fresh_credentials
+from wnwa.auth.credentials import fresh_credentials_for
 from wnwa.errors import Conflict, DomainError
 from wnwa.extensions import db
 from wnwa.network.accounts import emails_in_use_elsewhere
@@ -118,9 +121,10 @@ class RosterPlan:
     def error_lines(self) -> int:
         return len({issue.line for issue in self.row_errors})
 
-    @property
+    @cached_property
     def digest(self) -> str:
-        """Fingerprint of the planned writes: the confirm step checks it still holds."""
+        """Fingerprint of the planned writes: the confirm step checks it still holds (read
+        once the plan is complete)."""
         payload = {
             "mode": self.full_sync,
             "adds": [_row_key(row) for row in self.adds],
@@ -358,8 +362,7 @@ def insert_people(
 ) -> list[Invitee]:
     """Insert new accounts with fresh, unusable credentials (flush only)."""
     params = []
-    for row in rows:
-        password_hash, secrets = fresh_credentials()
+    for row, (password_hash, secrets) in zip(rows, fresh_credentials_for(len(rows)), strict=True):
         params.append(
             {
                 "department_id": department_id,
@@ -454,7 +457,7 @@ def apply_plan(department: Department, plan: RosterPlan) -> RosterResult:
     invitees = insert_people(department.id, plan.adds)
     update_people(plan.updates)
     departed = depart_people([d.user_id for d in plan.departures])
-    invited = queue_invitations(invitees, department.name)
+    invited = queue_invitations(invitees, department.id)
     return RosterResult(
         added=len(plan.adds),
         updated=len(plan.updates),
@@ -489,18 +492,25 @@ def _audit(department: Department, plan: RosterPlan, result: RosterResult, actor
 # --- the use cases ---------------------------------------------------------------------------
 
 
+def _parsed(data: bytes | ParsedRoster) -> ParsedRoster:
+    return data if isinstance(data, ParsedRoster) else parse_roster(data)
+
+
 def preview_roster(
-    department: Department, data: bytes, *, full_sync: bool, actor_user_id: int | None = None
+    department: Department,
+    data: bytes | ParsedRoster,
+    *,
+    full_sync: bool,
+    actor_user_id: int | None = None,
 ) -> RosterPlan:
-    """What importing this file would do. Reads only."""
-    return plan_roster(
-        department, parse_roster(data), full_sync=full_sync, actor_user_id=actor_user_id
-    )
+    """What importing this file (its bytes, or the preview's parse of them) would do. Reads
+    only."""
+    return plan_roster(department, _parsed(data), full_sync=full_sync, actor_user_id=actor_user_id)
 
 
 def import_roster(
     department: Department,
-    data: bytes,
+    data: bytes | ParsedRoster,
     *,
     full_sync: bool,
     actor,
@@ -509,14 +519,14 @@ def import_roster(
 ) -> RosterResult:
     """Import a roster file in one transaction, or change nothing.
 
-    With `expected_digest` (from the preview the chief confirmed), the import is refused if
-    the roster changed meanwhile so that it would now do something else.
+    `data` is the file's bytes, or the parse the preview made of them (the upload flow keeps
+    it between preview and confirm, so a file is parsed once). With `expected_digest` (from
+    the preview the chief confirmed), the import is refused if the roster changed meanwhile so
+    that it would now do something else.
     """
     lock_department(department.id)
     actor_user_id = actor.id if isinstance(actor, User) else None
-    plan = plan_roster(
-        department, parse_roster(data), full_sync=full_sync, actor_user_id=actor_user_id
-    )
+    plan = plan_roster(department, _parsed(data), full_sync=full_sync, actor_user_id=actor_user_id)
     if not plan.ok:
         db.session.rollback()
         raise RosterInvalid(plan)

@@ -369,13 +369,30 @@ def _validate_records(
 def _clean_fields(
     cells: Sequence[str], columns: dict[str, int]
 ) -> tuple[dict[str, str | bool], list[str]]:
-    """Validated values of one record by field, and messages for the invalid ones."""
+    """Validated values of one record by field, and messages for the invalid ones.
+
+    A cell that starts with a visible character other than = + - @ and fits its column is
+    plainly not missing and not a formula: it skips those checks (the same outcome as
+    `_clean_field`, which every other cell goes through, at a fraction of the cost for the
+    thousands of ordinary cells of a large roster)."""
     values: dict[str, str | bool] = {}
     messages: list[str] = []
+    count = len(cells)
     for field in REQUIRED_FIELDS:
         index = columns[field]
-        raw = cells[index] if index < len(cells) else ""
+        raw = cells[index] if index < count else ""
+        first = raw[:1]
         try:
+            if first and not first.isspace() and first not in _FORMULA_STARTS:
+                value = raw.rstrip()
+                if len(value) <= _MAX_LENGTHS[field]:
+                    if field == "email":
+                        values[field] = _normalise_email(value)
+                    elif field == "sworn":
+                        values[field] = _parse_sworn(value)
+                    else:
+                        values[field] = value
+                    continue
             values[field] = _clean_field(field, raw)
         except ValueError as exc:
             messages.append(str(exc))

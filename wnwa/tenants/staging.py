@@ -1,16 +1,19 @@
 """Uploaded roster files waiting between preview and confirm.
 
 The preview is not kept in the database (nothing an officer could ever see, nothing to clean
-up in backups): the uploaded bytes wait in a private file under UPLOAD_FOLDER/roster with a
-random name, and the confirm form carries a signed ticket naming that file, the department,
-the chief and the import mode. The file is deleted on confirm or cancel. A file nobody
-confirms or cancels holds personal data, so anything older than MAX_AGE is purged by
-`purge_expired`: whenever a new file is staged, and by `flask roster purge-staged`, which runs
-on a timer so a department that uploads once and walks away does not leave its file behind.
+up in backups): the preview's parse of the upload (its valid rows, as JSON) waits in a private
+file under UPLOAD_FOLDER/roster with a random name, so the confirm step does not read and
+check the file a second time, and the confirm form carries a signed ticket naming that file,
+the department, the chief, the import mode and the plan's digest. The file is deleted on
+confirm or cancel. A file nobody confirms or cancels holds personal data, so anything older
+than MAX_AGE is purged by `purge_expired`: whenever a new file is staged, and by
+`flask roster purge-staged`, which runs on a timer so a department that uploads once and walks
+away does not leave its file behind.
 """
 
 from __future__ import annotations
 
+import json
 import os
 import secrets
 import time
@@ -21,9 +24,11 @@ from flask import current_app
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 
 from wnwa.errors import DomainError
+from wnwa.tenants.roster import ParsedRoster, RosterRow
 
 MAX_AGE = 3600
-_SALT = "roster-upload-v1"
+_SALT = "roster-upload-v2"
+_SUFFIX = ".json"
 
 
 class StagedUploadGone(DomainError):
@@ -59,7 +64,8 @@ def purge_expired(now: float | None = None) -> int:
     """Delete every staged upload, of any department, older than MAX_AGE; return how many."""
     now = time.time() if now is None else now
     removed = 0
-    for path in _folder().glob("*.csv"):
+    folder = _folder()
+    for path in [*folder.glob("*.csv"), *folder.glob(f"*{_SUFFIX}")]:
         try:
             if now - path.stat().st_mtime > MAX_AGE:
                 path.unlink()
@@ -69,14 +75,23 @@ def purge_expired(now: float | None = None) -> int:
     return removed
 
 
-def stage(data: bytes, *, department_id: int, user_id: int, full_sync: bool, digest: str) -> str:
-    """Keep the bytes; return the signed ticket for the confirm form."""
+def stage(
+    parsed: ParsedRoster, *, department_id: int, user_id: int, full_sync: bool, digest: str
+) -> str:
+    """Keep the parse of a file without problems; return the signed ticket for the confirm
+    form."""
+    if not parsed.ok:
+        raise ValueError("only a roster without problems is staged")
     purge_expired()
     key = secrets.token_hex(16)
-    path = _folder() / f"{key}.csv"
+    path = _folder() / f"{key}{_SUFFIX}"
+    rows = [
+        [r.line, r.employee_number, r.first_name, r.last_name, r.email, r.rank, r.sworn]
+        for r in parsed.rows
+    ]
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     with os.fdopen(fd, "wb") as handle:
-        handle.write(data)
+        handle.write(json.dumps(rows, separators=(",", ":")).encode())
     return _serializer().dumps(
         {"k": key, "d": department_id, "u": user_id, "s": full_sync, "g": digest}
     )
@@ -104,12 +119,14 @@ def open_ticket(token: str, *, department_id: int, user_id: int) -> Ticket:
     return ticket
 
 
-def read(ticket: Ticket) -> bytes:
+def read(ticket: Ticket) -> ParsedRoster:
+    """The parse kept by `stage` (the rows were checked then; the plan is made afresh)."""
     try:
-        return (_folder() / f"{ticket.key}.csv").read_bytes()
+        text = (_folder() / f"{ticket.key}{_SUFFIX}").read_text(encoding="utf-8")
     except FileNotFoundError:
         raise StagedUploadGone() from None
+    return ParsedRoster(rows=[RosterRow(*values) for values in json.loads(text)], errors=[])
 
 
 def discard(ticket: Ticket) -> None:
-    (_folder() / f"{ticket.key}.csv").unlink(missing_ok=True)
+    (_folder() / f"{ticket.key}{_SUFFIX}").unlink(missing_ok=True)

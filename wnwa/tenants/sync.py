@@ -136,7 +136,7 @@ def provision_person(department: Department, data: PersonInput, *, actor) -> int
         return _update_person(department, returning, data, actor=actor, operation="return")
     (invitee,) = insert_people(department.id, [row])
     if data.active:
-        queue_invitations([invitee], department.name)
+        queue_invitations([invitee], department.id)
     else:
         depart_people([invitee.id])
     _link(invitee.id, data)

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from wnwa.tenants import staging
 from wnwa.tenants.models import Department, User
 from wnwa.tenants.provisioning import RosterPlan, RosterResult, import_roster, preview_roster
+from wnwa.tenants.roster import parse_roster
 
 
 @dataclass
@@ -17,11 +18,12 @@ class Preview:
 
 def preview_upload(department: Department, data: bytes, *, full_sync: bool, actor: User) -> Preview:
     """Say what the file would do, and keep it for the confirm step if it can be imported."""
-    plan = preview_roster(department, data, full_sync=full_sync, actor_user_id=actor.id)
+    parsed = parse_roster(data)
+    plan = preview_roster(department, parsed, full_sync=full_sync, actor_user_id=actor.id)
     ticket = None
     if plan.ok and plan.changes_anything:
         ticket = staging.stage(
-            data,
+            parsed,
             department_id=department.id,
             user_id=actor.id,
             full_sync=full_sync,
@@ -31,13 +33,14 @@ def preview_upload(department: Department, data: bytes, *, full_sync: bool, acto
 
 
 def confirm_upload(department: Department, token: str, *, actor: User) -> RosterResult:
-    """Import the previewed file exactly as previewed, in one transaction."""
+    """Import the previewed file exactly as previewed, in one transaction (from the parse the
+    preview kept: the file is not read again)."""
     ticket = staging.open_ticket(token, department_id=department.id, user_id=actor.id)
-    data = staging.read(ticket)
+    parsed = staging.read(ticket)
     try:
         return import_roster(
             department,
-            data,
+            parsed,
             full_sync=ticket.full_sync,
             actor=actor,
             source="upload",
