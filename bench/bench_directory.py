@@ -651,7 +651,8 @@ def report(results: list[dict], command: str) -> str:
         "# Directory search at US scale",
         "",
         f"Command: `{command}` (part of `make bench`).",
-        f"Machine: {machine()}.",
+        f"Machine: {machine()}; 1-minute load average at the end of the run: "
+        f"{os.getloadavg()[0]:.1f} (other work on the machine slows every figure).",
         "Server: gunicorn, 2 sync workers (gunicorn.conf.py), production config, 127.0.0.1; "
         "a real signed-in officer session (encrypted cookie, user loaded per request).",
         "Queries (rotating, each returns a full page of 25 results): "
