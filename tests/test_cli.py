@@ -199,3 +199,46 @@ def test_demo_seed_builds_the_member_network_once(app, client, ctx):
     assert sign_in(client, "chief@aurora.demo", DEMO_PASSWORD, DEMO_TOTP).status_code == 303
     code = runner.invoke(args=["demo", "totp"]).output.strip()
     assert code == pyotp.TOTP(DEMO_TOTP).now()
+    client.post("/logout")
+    _demo_data_looks_real(client)
+
+
+def _demo_data_looks_real(client):
+
+    from wnwa.directory.demo import WOMEN
+    from wnwa.directory.models import DirectoryEntry, SupporterProfile
+    from wnwa.training.models import ExternalCertificate, Seat
+
+    def unscoped(stmt):
+        return db.session.execute(stmt.execution_options(unscoped=True)).all()
+
+    # first names match the stated gender
+    genders = unscoped(
+        select(User.first_name, SupporterProfile.gender).join(
+            SupporterProfile, SupporterProfile.user_id == User.id
+        )
+    )
+    assert len(genders) > 150
+    assert all((g == "woman") == (first in WOMEN) for first, g in genders), genders
+    # some supporters are available now, some later or away, some with no status
+    statuses = {s for (s,) in unscoped(select(DirectoryEntry.status))}
+    assert {"now", "later", "away", ""} <= statuses
+    # the peer-supporter login is listed, available now, and can change it
+    assert sign_in(client, "peer@aurora.demo", DEMO_PASSWORD).status_code == 303
+    page = client.get("/directory/me").get_data(as_text=True)
+    assert "You are <strong>listed</strong>" in page and "Available now, until" in page
+    assert (
+        client.post(
+            "/directory/me/availability", data={"status": "later", "hours": "4"}
+        ).status_code
+        == 303
+    )
+    assert "Available later today" in client.get("/directory/me").get_data(as_text=True)
+    client.post("/logout")
+    # a class with a waiting list, and external training waiting for review
+    assert any(s == "waitlisted" for (s,) in unscoped(select(Seat.status)))
+    assert [s for (s,) in unscoped(select(ExternalCertificate.status))] == ["pending"]
+    # the officer sees supporters available now first
+    assert sign_in(client, "officer@aurora.demo", DEMO_PASSWORD).status_code == 303
+    page = client.get("/directory/").get_data(as_text=True)
+    assert "available now, listed first" in page

@@ -5,7 +5,7 @@ def test_officer_can_sign_in_and_reach_home(client, make, login):
     assert response.headers["Location"].endswith("/home")
     page = client.get("/home", follow_redirects=True)
     assert page.status_code == 200
-    assert b"Welcome" in page.data
+    assert b"Find a peer supporter" in page.data  # an officer lands on peer search
 
 
 def test_chief_signs_in_with_totp(client, make, login):

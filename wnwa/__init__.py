@@ -123,13 +123,19 @@ def register_errors(app: Flask) -> None:
 
 
 def register_templates(app: Flask) -> None:
-    from wnwa.site.navigation import navigation_for
+    from wnwa.site.navigation import navigation_for, tabs_for
+    from wnwa.site.services import crisis_strip
 
     @app.context_processor
     def inject_navigation():
         from flask_login import current_user
 
-        return {"nav": navigation_for(current_user)}
+        department = getattr(current_user, "department", None)  # joined with the user: no query
+        return {
+            "nav": navigation_for(current_user),
+            "tabs": tabs_for(current_user),
+            "crisis_strip": crisis_strip(getattr(department, "state", None)),
+        }
 
 
 def register_cli(app: Flask) -> None:

@@ -82,7 +82,7 @@ def create_staff(role, email, name, password_stdin):
 )
 def demo_seed(scale: str):
     """Seed the demo network if the database is empty, and print the demo logins."""
-    from wnwa.demo import demo_logins, seed_demo
+    from wnwa.demo import demo_logins, refresh_demo, seed_demo
 
     if scale == "us":
         from wnwa.directory.us_scale import seed_us_scale
@@ -91,7 +91,12 @@ def demo_seed(scale: str):
         click.echo("US-scale network created.")
         return
     created = seed_demo(today=date.today())
-    click.echo("Demo network created." if created else "Demo network already present.")
+    if created:
+        click.echo("Demo network created.")
+    else:
+        click.echo(
+            f"Demo network already present; {refresh_demo()} peer supporters are available now."
+        )
     for login in demo_logins():
         extra = f"  two-step key {login.totp_secret}" if login.totp_secret else ""
         click.echo(f"  {login.role:<19} {login.email:<28} {login.password}{extra}")

@@ -11,16 +11,17 @@ from sqlalchemy import insert, select
 from wnwa.auth.credentials import Secrets, fresh_credentials, seal
 from wnwa.auth.models import StaffAccount
 from wnwa.auth.passwords import hash_password
-from wnwa.directory.demo import seed_demo_supporters
+from wnwa.directory.demo import list_demo_peer, refresh_demo_availability, seed_demo_supporters
 from wnwa.extensions import db
 from wnwa.tenants.models import Department, User
 from wnwa.tenants.scoping import tenant_context
 from wnwa.tenants.services import slugify
-from wnwa.training.demo import seed_training
+from wnwa.training.demo import seed_external_submission, seed_training, seed_waitlist
 
 DEMO_PASSWORD = "quiet harbor lantern 2026"  # printed demo login  # noqa: S105  # nosec B105
 DEMO_TOTP = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"  # printed so a demo user can add it to an app
 DEMO_DEPARTMENT = "Aurora Police Department"
+DEMO_PEER_EMAIL = "peer@aurora.demo"
 
 # (county, [(department, declared sworn strength)]) for the 56 member departments.
 MEMBERS: list[tuple[str, list[tuple[str, int]]]] = [
@@ -180,7 +181,22 @@ def seed_demo(*, today: date | None = None, rng: random.Random | None = None) ->
     logins = _seed_logins()
     seed_training(today)
     seed_demo_supporters(today, rng)
+    dept = db.session.scalar(select(Department).where(Department.name == DEMO_DEPARTMENT))
+    with tenant_context(dept.id):
+        peer = db.session.scalar(select(User).where(User.email == DEMO_PEER_EMAIL))
+        list_demo_peer(peer, today, rng)
+    seed_waitlist(today, DEMO_DEPARTMENT)
+    seed_external_submission(today, DEMO_DEPARTMENT)
+    refresh_demo_availability(rng)
     return logins
+
+
+def refresh_demo(rng: random.Random | None = None) -> int:
+    """Give an existing demo network fresh availability statuses (an "available now" status
+    lasts hours, a demo lasts longer); returns how many supporters are available now."""
+    if db.session.scalar(select(Department.id).limit(1)) is None:
+        return 0
+    return refresh_demo_availability(rng or random.Random())  # demo data  # noqa: S311  # nosec B311
 
 
 def _seed_roster(dept: Department, rng: random.Random) -> None:
@@ -216,6 +232,7 @@ def _seed_logins() -> list[DemoLogin]:
     logins = []
     people = [
         ("officer", "officer@aurora.demo", "Dana", "Reyes", False, False, None),
+        ("peer", DEMO_PEER_EMAIL, "Sarah", "Novak", False, False, None),
         ("chief", "chief@aurora.demo", "Morgan", "Hale", True, False, DEMO_TOTP),
         ("department_finance", "finance@aurora.demo", "Pat", "Quinn", False, True, DEMO_TOTP),
     ]
@@ -228,7 +245,7 @@ def _seed_logins() -> list[DemoLogin]:
                     employee_number=f"D-{role[:3].upper()}",
                     first_name=first,
                     last_name=last,
-                    rank="Chief" if chief else "Officer",
+                    rank="Chief" if chief else ("Sergeant" if role == "peer" else "Officer"),
                     sworn=not finance,
                     is_chief=chief,
                     is_finance=finance,
@@ -257,6 +274,7 @@ def _seed_logins() -> list[DemoLogin]:
 def demo_logins() -> list[DemoLogin]:
     return [
         DemoLogin("officer", "officer@aurora.demo", DEMO_PASSWORD, None),
+        DemoLogin("peer supporter", DEMO_PEER_EMAIL, DEMO_PASSWORD, None),
         DemoLogin("chief", "chief@aurora.demo", DEMO_PASSWORD, DEMO_TOTP),
         DemoLogin("department_finance", "finance@aurora.demo", DEMO_PASSWORD, DEMO_TOTP),
         DemoLogin("network_admin", "network-admin@wnwa.demo", DEMO_PASSWORD, DEMO_TOTP),

@@ -67,6 +67,35 @@ def test_the_department_screen_shows_terms_tier_invoices_and_renewal(
     assert "Give notice of non-renewal" in html
 
 
+def test_the_department_screen_leads_with_the_invoice_to_pay(ctx, make, fake, clock, client, login):
+    dept = make.department("Lead PD", sworn=9)
+    grow_roster(make, dept, 9)
+    staff = make.staff("network_finance")
+    under_contract(fake, clock, dept, actor=staff)
+    login(make.officer(dept, finance=True, sworn=False))
+    [invoice] = invoices_of(dept.id)
+
+    def lead(html: str) -> str:
+        return html[html.index('id="lead"') : html.index('id="terms"')]
+
+    html = client.get("/billing/").get_data(as_text=True)
+    assert html.index('id="lead"') < html.index('id="terms"')  # first thing on the page
+    first = lead(html)
+    assert f"Next to pay: invoice {invoice.number}" in first and "tone-warn" in html
+    assert "$1,500.00" in first and "PO-1" in first
+
+    advance(fake, clock, _at(START.date() + timedelta(days=45)))
+    first = lead(client.get("/billing/").get_data(as_text=True))
+    assert f"Overdue: invoice {invoice.number}" in first and "Overdue by 15 days" in first
+
+    contracts.record_payment(
+        fake, invoice.id, method="wire", reference="W9", today=clock.today(), actor=staff
+    )
+    first = lead(client.get("/billing/").get_data(as_text=True))
+    assert "Nothing to pay now" in first
+    assert f"with the renewal on {add_years(START.date(), 1).isoformat()}" in first
+
+
 def test_without_a_contract_the_department_screen_says_so(ctx, make, fake, client, login):
     dept = make.department("Newcomer PD")
     login(make.officer(dept, chief=True))
@@ -393,13 +422,12 @@ def test_the_renewal_run_button(ctx, make, fake, clock, client, login):
 
 def test_billing_is_in_the_navigation_of_finance_roles(ctx, make, login, client, staff_client):
     login(make.staff("network_finance"))
-    assert '<a href="/billing/network/">Billing</a>' in client.get("/billing/network/").get_data(
-        as_text=True
-    )
+    html = client.get("/billing/network/").get_data(as_text=True)
+    assert '<a href="/billing/network/" aria-current="page">Billing</a>' in html
     dept = make.department("Nav PD")
     login_other(staff_client, make.officer(dept, finance=True), make)
     html = staff_client.get("/billing/").get_data(as_text=True)
-    assert '<a href="/billing/">Billing</a>' in html
+    assert '<a href="/billing/" aria-current="page">Billing</a>' in html
 
 
 def test_staff_client_fixture_signs_in_independently(ctx, make, staff_client, client, login):

@@ -39,7 +39,7 @@ def test_live_search_updates_results_and_calls_by_tel(page, live_server):
     page.get_by_label("Work email").fill(email)
     page.get_by_label("Password").fill(factories.PASSWORD)
     page.get_by_label("Password").press("Enter")
-    page.wait_for_url("**/welcome")
+    page.wait_for_url("**/directory/")
     page.goto(live_server.url + "/directory/")
     results = page.locator("#results")
     assert "Grace Whitfield" in results.inner_text()
@@ -55,7 +55,7 @@ def test_live_search_updates_results_and_calls_by_tel(page, live_server):
     assert page.evaluate("window.__sameDocument") is True  # no full page load
     assert "sober" not in page.url  # live searches stay out of the browser history
     assert page.evaluate("history.length") == history_before
-    tel = page.locator("#results a.call").first
+    tel = page.locator("#results a.call-btn").first
     assert tel.get_attribute("href").startswith("tel:+1312555")
     screenshot(page, "directory-live-search")
     assert axe_violations(page) == []
@@ -67,8 +67,8 @@ def test_live_search_updates_results_and_calls_by_tel(page, live_server):
     page.locator("#results a", has_text="Grace Whitfield").click()
     page.wait_for_url("**/directory/*")
     assert "Widowed in 2020" in page.content()
-    assert page.locator("a.call").get_attribute("href").startswith("tel:+1312555")
-    assert page.locator("a", has_text="Text").get_attribute("href").startswith("sms:+1312555")
+    assert page.locator("main a.call").get_attribute("href").startswith("tel:+1312555")
+    assert page.locator("main a", has_text="Text").get_attribute("href").startswith("sms:+1312555")
     screenshot(page, "directory-profile")
     assert axe_violations(page) == []
 
@@ -82,7 +82,7 @@ def test_my_listing_page_is_accessible(page, live_server):
     page.get_by_label("Work email").fill(email)
     page.get_by_label("Password").fill(factories.PASSWORD)
     page.get_by_label("Password").press("Enter")
-    page.wait_for_url("**/welcome")
+    page.wait_for_url("**/directory/")
     page.goto(live_server.url + "/directory/me")
     page.get_by_role("radio", name="Available now").check()
     page.get_by_role("button", name="Set availability").click()

@@ -66,7 +66,7 @@ def _browse(client, officer):
     assert client.get("/directory/123", headers=HEADERS).status_code == 404
     links = re.findall(r'href="((?:tel|sms|mailto):[^"]+)"', "".join(bodies))
     assert links and all(
-        link.startswith(("tel:+", "tel:988", "sms:+", "mailto:")) for link in links
+        link.startswith(("tel:+", "tel:988", "sms:+", "sms:988", "mailto:")) for link in links
     )
     return bodies
 

@@ -64,8 +64,21 @@ def test_topic_search_shows_other_departments_with_call_links(client, login, net
     body = response.get_data(True)
     assert re.search(r'href="tel:\+1312555\d{4}"', body)
     assert 'href="sms:+1312555' in body  # Tomas accepts texts
-    assert 'href="mailto:tomas.peer@example.org"' in body
     assert "/click" not in body and "redirect" not in body
+    # a result row keeps to Call and Text; the supporter's page adds the email address
+    tomas = re.search(r'href="/directory/(\d+)">Tomas Ortiz<', body).group(1)
+    profile = client.get(f"/directory/{tomas}").get_data(True)
+    assert 'href="mailto:tomas.peer@example.org"' in profile
+
+
+def test_result_rows_are_compact_with_big_call_and_text_buttons(client, login, network):
+    *_, officer = network
+    login(fresh(officer))
+    body = client.get("/directory/?q=grief").get_data(True)
+    assert body.count('class="call-btn"') == 2
+    assert body.count('class="text-btn"') == 1  # only Tomas accepts texts
+    assert 'aria-label="Call Tomas Ortiz, (312) 555-' in body
+    assert "2 peer supporters" in body  # the total count
 
 
 def test_own_department_only_when_asked(client, login, network):

@@ -69,7 +69,7 @@ def _full_officer_session(app, client, officer, secret, *, headers=None):
     assert response.status_code == 303
     visited = 0
     for route in _officer_routes(app):
-        for query in ("", f"?q={CANARY_QUERY}&page=2"):
+        for query in ("", f"?q={CANARY_QUERY}&page=2", f"?q={CANARY_QUERY}&page=2&rows=1"):
             client.get(route.url + query, headers=headers)
             client.get(route.url + query, headers={**headers, "HX-Request": "true"})
             visited += 1

@@ -100,8 +100,9 @@ def test_navigation_links_by_role(app, client, make, login):
     dept = make.department()
     login(make.officer(dept, chief=True))
     html = client.get("/department/peer-support/").get_data(as_text=True)
-    assert 'href="/department/peer-support/">Peer support</a>' in html
-    assert 'href="/my-training/">Training</a>' in html
+    assert 'href="/department/peer-support/" aria-current="page">Peer support</a>' in html
+    # an officer's own training page is listed on the Me page
+    assert 'href="/my-training/">Training</a>' in client.get("/me").get_data(as_text=True)
 
 
 # --- the chief's page -----------------------------------------------------------------------------
@@ -484,6 +485,31 @@ def test_admin_quota_list_sorts_and_links(client, make, login, tr):
     assert html.index("Short PD") < html.index("Grace PD")
     assert "Not compliant" in html and 'aria-sort="ascending"' in html
     assert client.get("/network/quota?sort=size").status_code == 422
+
+
+def test_admin_quota_table_shows_status_colours_and_totals(client, make, login, tr):
+    import re
+
+    make.department("Short PD", sworn=100, joined=months_before(TODAY, 13))
+    make.department("Grace PD", sworn=100, joined=TODAY - timedelta(days=100))
+    login(tr.admin)
+    html = client.get("/network/quota").get_data(as_text=True)
+    assert '<span class="pill status-bad">Not compliant</span>' in html
+    assert '<span class="pill status-warn">In grace period</span>' in html
+    rows = re.findall(r'<tr class="quota-row tone-(\w+)">', html)
+    footer = html[html.index("<tfoot>") : html.index("</tfoot>")]
+    assert f"{len(rows)} departments" in footer
+    # both 100-officer departments need 6 and have none: the totals include their 12
+    minimum = int(
+        re.search(r'data-label="Minimum" class="num">([\d,]+)<', footer)[1].replace(",", "")
+    )
+    shortfall = int(
+        re.search(r'data-label="Shortfall" class="num">([\d,]+)<', footer)[1].replace(",", "")
+    )
+    assert minimum >= 12 and shortfall >= 12
+    tally = re.findall(r'<li class="tally status-(\w+)"><strong>(\d+)</strong>', html)
+    counts = {tone: int(n) for tone, n in tally}
+    assert sum(counts.values()) == len(rows) and counts["bad"] >= 1 and counts["warn"] >= 1
 
 
 def test_admin_withdraws_a_certification_which_unlists_at_once(client, make, login, tr):

@@ -76,11 +76,37 @@ class ContractView:
 
 
 @dataclass(frozen=True)
+class InvoiceLead:
+    """What department finance needs first: the overdue invoice, else the next one to pay,
+    else when the next invoice comes. `tone` is bad | warn | ok."""
+
+    heading: str
+    tone: str
+    invoice: InvoiceRow | None
+    next_invoice_on: date | None
+
+
+@dataclass(frozen=True)
 class DepartmentBilling:
     department: Department
     current: ContractView | None
     past: list[Contract]
     health: BillingHealth
+    lead: InvoiceLead | None = None
+
+
+def invoice_lead(view: ContractView) -> InvoiceLead:
+    def by_due(row: InvoiceRow) -> date:
+        return row.due_date or row.period_start
+
+    late = sorted((i for i in view.invoices if i.status_kind in ("overdue", "failed")), key=by_due)
+    if late:
+        return InvoiceLead(f"Overdue: invoice {late[0].number}", "bad", late[0], None)
+    due = sorted((i for i in view.invoices if i.status_kind == "due"), key=by_due)
+    if due:
+        return InvoiceLead(f"Next to pay: invoice {due[0].number}", "warn", due[0], None)
+    upcoming = view.renewal.renews_on if view.renewal else None
+    return InvoiceLead("Nothing to pay now", "ok", None, upcoming)
 
 
 def invoice_status(invoice: Invoice, today: date) -> tuple[str, str]:
@@ -201,11 +227,13 @@ def department_billing(
     past = [c for c in contracts_of_department() if current is None or c.id != current.id]
     if current is None and past:
         current, past = past[0], past[1:]
+    view = contract_view(current, today) if current is not None else None
     return DepartmentBilling(
         department=department,
-        current=contract_view(current, today) if current is not None else None,
+        current=view,
         past=past,
         health=billing_health(configured),
+        lead=invoice_lead(view) if view is not None and view.contract.status != "draft" else None,
     )
 
 

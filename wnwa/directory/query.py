@@ -41,11 +41,10 @@ TEXT_COLUMNS = "{name department place bio topics}"
 # A result row needs these; a profile page needs the rest too.
 LIST_COLUMNS = (
     "e.id, e.department_id, e.display_name, e.department_name, e.county, e.state, e.phone, "
-    "e.accepts_texts, e.contact_email, e.topics, e.status, e.status_until"
+    "e.accepts_texts, e.contact_email, e.topics, e.languages, e.status, e.status_until"
 )
-COLUMNS = (
-    LIST_COLUMNS + ", e.years_of_service, e.assignments, e.languages, e.gender, e.career, e.bio"
-)
+COLUMNS = LIST_COLUMNS + ", e.years_of_service, e.assignments, e.gender, e.career, e.bio"
+COUNT_CAP = 1000  # a count stops here: "1,000+" says enough and keeps the count cheap
 VALID = "e.cert_from <= :today AND e.cert_until > :today"
 OTHER_DEPARTMENTS = " AND e.department_id <> :own"
 NOW = "e.status = 'now' AND e.status_until > :now"
@@ -98,6 +97,8 @@ class SearchPage:
     page: int = 1
     has_next: bool = False
     similar_names: bool = False
+    total: int | None = None  # every match (capped at COUNT_CAP), when counted
+    total_now: int | None = None  # of which available now
 
 
 def words(value: str) -> list[str]:
@@ -258,6 +259,43 @@ def search(filters: SearchFilters, *, viewer_department_id: int, now: datetime) 
     return result
 
 
+_COUNT = {
+    (dialect, matching, tier, own): text(
+        f"SELECT count(*) FROM ({_tier_sql(dialect, matching=matching, tier=tier, own=own, match='match')} LIMIT :cap) AS n"  # noqa: S608, E501  # nosec B608
+    )
+    for dialect in ("sqlite", "postgresql")
+    for matching in (False, True)
+    for tier in TIER
+    for own in (False, True)
+}
+
+
+def count(
+    filters: SearchFilters, *, viewer_department_id: int, now: datetime, cap: int = COUNT_CAP
+) -> tuple[int, int]:
+    """(matches, of which available now) for a search, each counted up to `cap` + 1 rows so
+    the count stays cheap however many match. Writes nothing."""
+    connection = db.session.connection()
+    dialect = connection.dialect.name
+    terms, groups = words(filters.text), _tag_groups(filters)
+    match = fts5_match(terms, groups) if dialect == "sqlite" else pg_tsquery(terms, groups)
+    params = {
+        "today": now.date().toordinal(),
+        "now": int(now.timestamp()),
+        "own": viewer_department_id,
+        "match": match,
+        "cap": cap + 1,
+    }
+
+    def tier_count(tier: str) -> int:
+        key = (dialect, bool(match), tier, filters.include_own)
+        return connection.execute(_COUNT[key], params).scalar_one()
+
+    available = tier_count("now")
+    others = 0 if filters.available_now else tier_count("rest")
+    return min(available + others, cap + 1), min(available, cap + 1)
+
+
 def similar_names(
     terms: list[str], filters: SearchFilters, viewer_department_id: int, now: datetime
 ) -> list[Listing]:
@@ -331,7 +369,6 @@ class _NoDetail:
 
     years_of_service: int = 0
     assignments: str = ""
-    languages: str = ""
     gender: str = ""
     career: str = ""
     bio: str = ""
@@ -359,7 +396,7 @@ def to_listing(row, viewer_department_id: int, now: datetime, *, full: bool) -> 
         years_of_service=detail.years_of_service,
         assignments=vocab.labels(vocab.ASSIGNMENTS, detail.assignments),
         topics=vocab.labels(vocab.TOPICS, row.topics),
-        languages=vocab.labels(vocab.LANGUAGES, detail.languages),
+        languages=vocab.labels(vocab.LANGUAGES, row.languages),
         gender=vocab.GENDERS.get(detail.gender, ""),
         career=vocab.CAREERS.get(detail.career, ""),
         bio=detail.bio,

@@ -36,8 +36,15 @@ _CHUNK = 2000
 def search_directory(
     filters: query.SearchFilters, *, department_id: int, now: datetime | None = None
 ) -> query.SearchPage:
-    """An officer's search; `department_id` is the officer's own (excluded unless asked)."""
-    return query.search(filters, viewer_department_id=department_id, now=now or utcnow())
+    """An officer's search; `department_id` is the officer's own (excluded unless asked).
+    The page carries the number of matches (capped), unless only similar names were found."""
+    now = now or utcnow()
+    result = query.search(filters, viewer_department_id=department_id, now=now)
+    if not result.similar_names:
+        result.total, result.total_now = query.count(
+            filters, viewer_department_id=department_id, now=now
+        )
+    return result
 
 
 def listing(entry_id: int, *, department_id: int, now: datetime | None = None) -> query.Listing:

@@ -13,7 +13,7 @@ from flask_login import current_user
 
 from wnwa.auth.guards import require_roles
 from wnwa.directory import forms, services
-from wnwa.directory.query import SearchPage
+from wnwa.directory.query import COUNT_CAP, PAGE_SIZE, SearchPage
 from wnwa.errors import DomainError
 from wnwa.htmx import is_partial, redirect_to, render
 
@@ -21,16 +21,41 @@ bp = Blueprint("directory", __name__, url_prefix="/directory")
 require_roles(bp, "officer")
 
 
-def _page_url(page: int) -> str:
-    args = [(k, v) for k, v in request.args.items(multi=True) if k != "page"]
-    return url_for("directory.search") + "?" + urlencode([*args, ("page", str(page))])
+ROWS_ONLY = "rows"  # query flag of "Show more": answer only the next rows, to append in place
 
 
-def _pages(result: SearchPage) -> dict[str, str]:
+def _page_url(page: int, *extra: tuple[str, str]) -> str:
+    args = [(k, v) for k, v in request.args.items(multi=True) if k not in ("page", ROWS_ONLY)]
+    return url_for("directory.search") + "?" + urlencode([*args, ("page", str(page)), *extra])
+
+
+def _pages(result: SearchPage) -> dict[str, object]:
+    shown = (result.page - 1) * PAGE_SIZE + len(result.listings)
+    left = max(0, (result.total or 0) - shown)
     return {
         "prev_url": _page_url(result.page - 1) if result.page > 1 else "",
         "next_url": _page_url(result.page + 1) if result.has_next else "",
+        "more_url": _page_url(result.page + 1, (ROWS_ONLY, "1")) if result.has_next else "",
+        "more_count": min(PAGE_SIZE, left) if left else PAGE_SIZE,
+        "shown": shown,
+        "total_label": _total_label(result.total),
+        "now_label": _now_label(result.total_now),
     }
+
+
+def _now_label(total_now: int | None) -> str:
+    if not total_now:
+        return ""
+    count = f"{COUNT_CAP:,}+" if total_now > COUNT_CAP else f"{total_now:,}"
+    return f"{count} available now, listed first"
+
+
+def _total_label(total: int | None) -> str:
+    if total is None:
+        return ""
+    if total > COUNT_CAP:
+        return f"More than {COUNT_CAP:,} peer supporters"
+    return f"{total:,} peer supporter{'' if total == 1 else 's'}"
 
 
 @bp.route("/")
@@ -45,7 +70,9 @@ def search():
     }
     if not is_partial():
         ctx["form"] = forms.search_form(filters)
-    return render("directory/search.html", "directory/_results.html", **ctx)
+    rows_only = is_partial() and request.args.get(ROWS_ONLY) == "1" and result.page > 1
+    partial = "directory/_more.html" if rows_only else "directory/_results.html"
+    return render("directory/search.html", partial, **ctx)
 
 
 @bp.route("/<int:entry_id>")

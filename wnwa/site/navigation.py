@@ -1,10 +1,19 @@
-"""The navigation each role sees, computed once so templates only loop."""
+"""The navigation each role sees, computed once so templates only loop.
+
+Two kinds of entries:
+- `NavItem`: the plain links of a role (chief's roster, network console...). Desktop shows them
+  in the header; on a phone they wrap under the header (nothing scrolls sideways).
+- `Tab`: the officer's five sections (Search, Professionals, Resources, Crisis, Me). A phone shows
+  them as a bottom tab bar, a desktop as the first header links. A tab appears only when its
+  endpoint exists, so a capability that is not installed (or not built yet) leaves no dead link:
+  registering the blueprint that owns `professionals.search` is all it takes to show that tab.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from flask import url_for
+from flask import current_app, request, url_for
 
 
 @dataclass(frozen=True)
@@ -16,9 +25,40 @@ class NavItem:
     def url(self) -> str:
         return url_for(self.endpoint)
 
+    @property
+    def current(self) -> bool:
+        return request.endpoint == self.endpoint
+
+
+@dataclass(frozen=True)
+class Tab:
+    """One of the officer's sections. `icon` names a symbol in templates/_icons.html;
+    `also` lists other endpoints that belong to the section (so it shows as current there)."""
+
+    label: str
+    endpoint: str
+    icon: str
+    also: tuple[str, ...] = ()
+
+    @property
+    def url(self) -> str:
+        return url_for(self.endpoint)
+
+    @property
+    def current(self) -> bool:
+        return request.endpoint in (self.endpoint, *self.also)
+
+
+OFFICER_TABS: list[Tab] = [
+    Tab("Search", "directory.search", "search", also=("directory.profile",)),
+    Tab("Professionals", "professionals.search", "people"),
+    Tab("Resources", "resources.index", "book"),
+    Tab("Crisis", "site.crisis", "phone"),
+    Tab("Me", "site.me", "person", also=("directory.me", "training_officer.index")),
+]
 
 ROLE_NAV: dict[str, list[NavItem]] = {
-    "officer": [NavItem("Home", "site.home")],
+    "officer": [],
     "chief": [NavItem("Department", "tenants.dashboard")],
     "department_finance": [],
     "network_admin": [NavItem("Network", "network.overview")],
@@ -34,6 +74,15 @@ PUBLIC_NAV = [
     NavItem("What we store", "site.privacy"),
 ]
 
+ROLE_ORDER = (
+    "officer",
+    "chief",
+    "department_finance",
+    "network_admin",
+    "network_finance",
+    "vetter",
+)
+
 
 def register_nav(role: str, item: NavItem) -> None:
     """Let a capability add its page to a role's navigation."""
@@ -42,18 +91,51 @@ def register_nav(role: str, item: NavItem) -> None:
         items.append(item)
 
 
+def register_tab(tab: Tab) -> None:
+    """Let a capability name (or rename) the endpoint behind one of the officer's sections.
+    A tab with a new label is added before "Crisis"."""
+    for i, existing in enumerate(OFFICER_TABS):
+        if existing.label == tab.label:
+            OFFICER_TABS[i] = tab
+            return
+    OFFICER_TABS.insert(len(OFFICER_TABS) - 2, tab)
+
+
+def _exists(endpoint: str) -> bool:
+    return endpoint in current_app.view_functions
+
+
+def tabs_for(user) -> list[Tab]:
+    """The officer's sections that exist in this app; none for visitors and staff accounts."""
+    if not getattr(user, "is_authenticated", False) or "officer" not in user.roles:
+        return []
+    return [tab for tab in OFFICER_TABS if _exists(tab.endpoint)]
+
+
+def officer_links() -> list[NavItem]:
+    """The officer's own pages that are not tabs (training, ...): listed on the "Me" page."""
+    tab_endpoints = {tab.endpoint for tab in OFFICER_TABS}
+    return [
+        item
+        for item in ROLE_NAV.get("officer", [])
+        if item.endpoint not in tab_endpoints and _exists(item.endpoint)
+    ]
+
+
 def navigation_for(user) -> list[NavItem]:
+    """The plain links of the user's work roles (chief, finance, network staff). The officer's
+    own pages are the tabs and the "Me" page."""
     if not getattr(user, "is_authenticated", False):
-        return PUBLIC_NAV
+        return [item for item in PUBLIC_NAV if _exists(item.endpoint)]
+    tab_endpoints = {tab.endpoint for tab in OFFICER_TABS}
     seen: list[NavItem] = []
-    for role in (
-        "officer",
-        "chief",
-        "department_finance",
-        "network_admin",
-        "network_finance",
-        "vetter",
-    ):
-        if role in user.roles:
-            seen += [item for item in ROLE_NAV.get(role, []) if item not in seen]
+    for role in ROLE_ORDER:
+        if role != "officer" and role in user.roles:
+            seen += [
+                item
+                for item in ROLE_NAV.get(role, [])
+                if item not in seen
+                and item.endpoint not in tab_endpoints
+                and _exists(item.endpoint)
+            ]
     return seen

@@ -8,6 +8,7 @@ from flask_login import current_user
 from wnwa.auth.guards import public
 from wnwa.htmx import render
 from wnwa.site import services
+from wnwa.site.navigation import officer_links
 
 bp = Blueprint("site", __name__)
 
@@ -25,13 +26,31 @@ def home():
 
 @bp.route("/welcome")
 def welcome():
-    return render("site/welcome.html")
+    return render("site/welcome.html", officer_links=officer_links())
+
+
+@bp.route("/me")
+def me():
+    """The officer's "Me" section: who is signed in, their own pages, sign out. Reads the
+    signed-in account only; writes nothing."""
+    return render(
+        "site/me.html",
+        account=current_user,
+        department=getattr(current_user, "department", None),
+        officer_links=officer_links(),
+        listing_url=url_for("directory.me") if "officer" in current_user.roles else "",
+    )
 
 
 @bp.route("/crisis-lines")
 @public
 def crisis():
-    return render("site/crisis.html", lines=services.CRISIS_LINES)
+    department = getattr(current_user, "department", None)
+    return render(
+        "site/crisis.html",
+        lines=services.CRISIS_LINES,
+        state_line=services.state_line_beyond(getattr(department, "state", None)),
+    )
 
 
 @bp.route("/privacy")

@@ -27,7 +27,12 @@ def quota():
     sort = quota_service.parse_sort(request.args.get("sort"))
     rows = quota_service.network_quota(date.today(), sort)
     return render(
-        "training/admin_quota.html", rows=rows, sort=sort.value, labels=overview.STATE_LABELS
+        "training/admin_quota.html",
+        rows=rows,
+        sort=sort.value,
+        labels=overview.STATE_LABELS,
+        tones=quota_service.STATE_TONES,
+        totals=quota_service.quota_totals(rows),
     )
 
 

@@ -22,7 +22,7 @@ from wnwa.training.certification import (
 from wnwa.training.classes import ClassSummary, get_class, open_classes, summarize
 from wnwa.training.external import ExternalView, department_submissions
 from wnwa.training.models import Seat
-from wnwa.training.quota_service import STATE_LABELS, department_quota
+from wnwa.training.quota_service import STATE_LABELS, STATE_TONES, department_quota
 from wnwa.training.seats import (
     SeatView,
     department_seats,
@@ -47,6 +47,10 @@ class QuotaCard:
     @property
     def state(self) -> str:
         return self.status.state.value
+
+    @property
+    def tone(self) -> str:
+        return STATE_TONES[self.status.state]
 
 
 def _next_steps(

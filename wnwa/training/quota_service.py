@@ -87,6 +87,12 @@ STATE_LABELS = {
     QuotaState.IN_GRACE: "In grace period",
     QuotaState.NON_COMPLIANT: "Not compliant",
 }
+# The colour each state is shown in (app.css: status-ok / status-warn / status-bad).
+STATE_TONES = {
+    QuotaState.COMPLIANT: "ok",
+    QuotaState.IN_GRACE: "warn",
+    QuotaState.NON_COMPLIANT: "bad",
+}
 
 
 def describe(result: QuotaStatus) -> str:
@@ -149,6 +155,47 @@ def parse_sort(value: str | None) -> QuotaSort:
         return QuotaSort(value or QuotaSort.STATUS)
     except ValueError:
         raise InvalidInput(f"Sort by one of: {', '.join(s.value for s in QuotaSort)}.") from None
+
+
+@dataclass(frozen=True)
+class StateCount:
+    state: str
+    label: str
+    tone: str
+    departments: int
+
+
+@dataclass(frozen=True)
+class QuotaTotals:
+    """The network's quota table summed up: departments in each state and the counts."""
+
+    departments: int
+    states: list[StateCount]
+    sworn: int
+    counted: int
+    minimum: int
+    target: int
+    shortfall: int
+
+
+def quota_totals(rows: list[DepartmentQuota]) -> QuotaTotals:
+    return QuotaTotals(
+        departments=len(rows),
+        states=[
+            StateCount(
+                state.value,
+                STATE_LABELS[state],
+                STATE_TONES[state],
+                sum(1 for r in rows if r.status.state == state),
+            )
+            for state in QuotaState
+        ],
+        sworn=sum(r.status.sworn for r in rows),
+        counted=sum(r.status.counted for r in rows),
+        minimum=sum(r.status.minimum for r in rows),
+        target=sum(r.status.target for r in rows),
+        shortfall=sum(r.status.shortfall for r in rows),
+    )
 
 
 def network_quota(
