@@ -4,7 +4,7 @@ PY := $(VENV)/bin/python
 FLASK := $(VENV)/bin/flask --app wsgi
 PYTHON ?= python3
 
-.PHONY: install run test test-sqlite test-postgres lint static audit migrations-check bench bench-report clean
+.PHONY: install run test test-sqlite test-postgres lint static audit load migrations-check bench bench-report clean
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -74,6 +74,14 @@ bench: install
 	@for script in bench/bench_*.py; do \
 	  [ -e "$$script" ] || continue; echo "== $$script"; $(PY) $$script || exit 1; \
 	done
+	$(MAKE) --no-print-directory bench-report
+
+# Mixed load (locust, headless, loopback only, bounded): officers searching, opening profiles
+# and the crisis page while a chief imports 13,000 rows and finance opens invoices, on the
+# US-scale data, SQLite then PostgreSQL; figures into docs/bench/load.md and BENCHMARKS.md.
+# Run it on a quiet machine: it measures throughput.
+load: install
+	$(PY) bench/load.py --engine $${LOAD_ENGINE:-both} --seconds $${LOAD_SECONDS:-60} --users $${LOAD_USERS:-16}
 	$(MAKE) --no-print-directory bench-report
 
 bench-report:

@@ -22,6 +22,9 @@ def _env_bool(name: str, default: bool) -> bool:
 
 class Config:
     SECRET_KEY = os.environ.get("SECRET_KEY")
+    # Key rotation: older keys, separated by whitespace, still accepted for sessions, links and
+    # stored credentials while everything new is made with SECRET_KEY (docs/DEPLOY.md).
+    SECRET_KEY_FALLBACKS = os.environ.get("SECRET_KEY_FALLBACKS", "").split()
     SQLALCHEMY_DATABASE_URI = os.environ.get("DATABASE_URL")
     # No pre-ping (a round trip per request); connections are recycled before servers drop them.
     SQLALCHEMY_ENGINE_OPTIONS: dict = {

@@ -20,6 +20,10 @@ errorlog = "-"
 loglevel = "warning"
 workers = int(os.environ.get("WEB_CONCURRENCY", "2"))
 worker_class = "sync"
+# A stopped node (SIGTERM) stops accepting, finishes every request it accepted, then exits:
+# no answered request is lost when a node leaves (tests/ops/test_two_nodes.py).
+graceful_timeout = 30
+timeout = 60
 proxy_protocol = False
 forwarded_allow_ips = "127.0.0.1"
 

@@ -2,7 +2,8 @@
 # Run a command against a throwaway PostgreSQL cluster on 127.0.0.1, removed afterwards.
 #   scripts/with_postgres.sh pytest ...
 # Exports WNWA_TEST_DATABASE_URL (the app role, which owns nothing and cannot bypass RLS),
-# MIGRATION_DATABASE_URL (the owner, for migrations) and WNWA_PG_LOG (the server log).
+# MIGRATION_DATABASE_URL (the owner, for migrations), BACKUP_DATABASE_URL (the read-only backup
+# role), WNWA_PG_ADMIN_URL (the superuser, for tests that create databases) and WNWA_PG_LOG.
 set -euo pipefail
 
 initdb_path=$(command -v initdb 2>/dev/null || ls /usr/lib/postgresql/*/bin/initdb 2>/dev/null | tail -n 1 || true)
@@ -37,5 +38,7 @@ psql -q -h 127.0.0.1 -p "$port" -U postgres -d postgres -v ON_ERROR_STOP=1 -v db
 
 export WNWA_TEST_DATABASE_URL="postgresql+psycopg://wnwa_app:app@127.0.0.1:$port/wnwa"
 export MIGRATION_DATABASE_URL="postgresql+psycopg://wnwa_owner:owner@127.0.0.1:$port/wnwa"
+export BACKUP_DATABASE_URL="postgresql+psycopg://wnwa_backup:backup@127.0.0.1:$port/wnwa"
+export WNWA_PG_ADMIN_URL="postgresql+psycopg://postgres@127.0.0.1:$port/postgres"
 export WNWA_PG_LOG="$dir/server.log"
 "$@"

@@ -144,3 +144,8 @@ def register_commands(app: Flask) -> None:
 
     for group in (departments_cli, users_cli, demo_cli, security_cli, mail_cli, jobs_cli):
         app.cli.add_command(group)
+    # `flask db backup | restore | checksums` beside Flask-Migrate's own `db` commands.
+    from wnwa.backup import COMMANDS
+
+    for command in COMMANDS:
+        app.cli.commands["db"].add_command(command)

@@ -8,6 +8,7 @@ import traceback
 from flask import Flask
 from flask_wtf.csrf import CSRFError
 from limits.errors import StorageError
+from sqlalchemy.exc import OperationalError, PendingRollbackError
 from werkzeug.exceptions import HTTPException
 
 from wnwa.htmx import render
@@ -40,6 +41,28 @@ class InvalidInput(DomainError):
     status_code = 422
 
 
+class StorageFull(DomainError):
+    """The server could not write a file (disk full, quota, I/O error): nothing was kept."""
+
+    status_code = 507
+
+    def __init__(self) -> None:
+        super().__init__(
+            "The server has no room to keep this file just now. Nothing was saved or changed: "
+            "please try again later."
+        )
+
+
+class DatabaseUnavailable(DomainError):
+    status_code = 503
+
+    def __init__(self) -> None:
+        super().__init__(
+            "The database is not answering just now. Nothing was changed: please try again in "
+            "a few minutes."
+        )
+
+
 _TITLES = {
     400: "That request could not be understood",
     401: "Please sign in",
@@ -53,7 +76,17 @@ _TITLES = {
     429: "Too many attempts",
     500: "Something went wrong on our side",
     503: "Temporarily unavailable",
+    507: "Not enough storage",
 }
+
+
+def _caused_by_connection_loss(exc: BaseException | None) -> bool:
+    seen = 0
+    while exc is not None and seen < 10:
+        if isinstance(exc, OperationalError):
+            return True
+        exc, seen = exc.__cause__ or exc.__context__, seen + 1
+    return False
 
 
 def _error_page(http_status: int, message: str | None = None):
@@ -95,6 +128,18 @@ def register_error_handlers(app: Flask) -> None:
         return _error_page(
             503, "Sign-in is temporarily unavailable. Please try again in a few minutes."
         )
+
+    @app.errorhandler(OperationalError)
+    @app.errorhandler(PendingRollbackError)
+    def database_down(exc: Exception):
+        # A dropped or refused connection: the transaction was rolled back as a whole. (A
+        # PendingRollbackError is what a later statement of the same request then raises.)
+        if not _caused_by_connection_loss(exc) or (
+            app.testing and not app.config.get("WNWA_HANDLE_ERRORS")
+        ):
+            return unexpected(exc)
+        log.warning("database unavailable")
+        return domain_error(DatabaseUnavailable())
 
     @app.errorhandler(Exception)
     def unexpected(exc: Exception):

@@ -183,6 +183,15 @@ class _Transport:
                 self._smtp.close()
 
 
+def _permanent(exc: smtplib.SMTPException) -> bool:
+    """A 5xx refusal of this message (bad recipient, rejected content), not an outage."""
+    if isinstance(exc, smtplib.SMTPRecipientsRefused):
+        codes = [code for code, _ in exc.recipients.values()]
+    else:
+        codes = [getattr(exc, "smtp_code", 0)]
+    return bool(codes) and all(500 <= code < 600 for code in codes)
+
+
 def backoff(attempts: int) -> timedelta:
     """2, 4, 8 ... minutes, at most MAX_BACKOFF."""
     return min(timedelta(minutes=2 ** min(attempts, 12)), MAX_BACKOFF)
@@ -199,9 +208,10 @@ def _drain(limit: int) -> tuple[int, int]:
     Each message is deleted as soon as the server accepted it, so a server that fails part-way
     through a batch never gets the accepted ones again. A server that cannot be reached (or
     drops the connection) leaves every unsent message queued, retried with back-off (capped at
-    MAX_BACKOFF) for as long as it takes: an outage loses nothing. A message the server refuses
-    by itself (a bad recipient), or one that cannot be rendered, is retried MAX_ATTEMPTS times,
-    then dropped. A message whose loader finds nothing to say any more is deleted unsent.
+    MAX_BACKOFF) for as long as it takes: an outage (or a 4xx answer) loses nothing. A message
+    the server refuses for good (5xx: a bad recipient), or one that cannot be rendered, is
+    retried MAX_ATTEMPTS times, then dropped. A message whose loader finds nothing to say any
+    more is deleted unsent.
     """
     now = utcnow()
     jobs = db.session.scalars(
@@ -229,7 +239,10 @@ def _drain(limit: int) -> tuple[int, int]:
                     continue
                 try:
                     transport.send(_message(job, rendered))
-                except (smtplib.SMTPRecipientsRefused, smtplib.SMTPDataError):
+                except (smtplib.SMTPRecipientsRefused, smtplib.SMTPDataError) as exc:
+                    if not _permanent(exc):  # 4xx: the server is busy or going away
+                        unsent = list(jobs[index:])
+                        break
                     refused.append(job)
                     continue
                 except (OSError, smtplib.SMTPException):

@@ -19,7 +19,7 @@ import time
 
 from flask.sessions import SecureCookieSession, SessionInterface
 
-from wnwa.crypto import DecryptionFailed, app_key, decrypt, encrypt
+from wnwa.crypto import DecryptionFailed, app_key, decrypt_any, encrypt
 from wnwa.shared_state import session_ended
 
 _PURPOSE = "session-cookie-v1"
@@ -42,7 +42,7 @@ class EncryptedSessionInterface(SessionInterface):
         if not raw:
             return self.session_class()
         try:
-            data = json.loads(decrypt(app_key(_PURPOSE), base64.urlsafe_b64decode(raw + "==")))
+            data = json.loads(decrypt_any(_PURPOSE, base64.urlsafe_b64decode(raw + "==")))
         except (DecryptionFailed, ValueError, TypeError):
             return self.session_class()
         now = time.time()

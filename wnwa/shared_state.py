@@ -25,7 +25,7 @@ from typing import Protocol
 
 from flask import Flask, current_app
 
-from wnwa.crypto import app_key
+from wnwa.crypto import app_key, app_keys
 
 log = logging.getLogger(__name__)
 
@@ -134,6 +134,14 @@ def key_for(purpose: str, value: str) -> str:
     return f"{PREFIX}{purpose}:{digest.hexdigest()[:40]}"
 
 
+def keys_for(purpose: str, value: str) -> list[str]:
+    """`key_for` under the current and each fallback SECRET_KEY (after a key rotation)."""
+    return [
+        f"{PREFIX}{purpose}:{hmac.new(k, value.encode(), hashlib.sha256).hexdigest()[:40]}"
+        for k in app_keys("shared-state:" + purpose)
+    ]
+
+
 def limiter_storage_uri(redis_url: str | None, explicit: str | None) -> str:
     """Flask-Limiter's storage: an explicit RATELIMIT_STORAGE_URI, else REDIS_URL, else memory."""
     if explicit:
@@ -167,7 +175,8 @@ def session_ended(session_id: str) -> bool:
     """Whether a session id was signed out. An unreachable server answers False (the cookie's
     own idle and absolute limits still apply) so that pages keep working; it is logged."""
     try:
-        return state().contains(key_for("signed-out", session_id))
+        # A session signed out before a SECRET_KEY rotation stays signed out after it.
+        return any(state().contains(k) for k in keys_for("signed-out", session_id))
     except SharedStateUnavailable:
         log.warning("sign-out list unreachable; session checked by its own limits only")
         return False

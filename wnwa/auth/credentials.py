@@ -17,7 +17,7 @@ from sqlalchemy import LargeBinary, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from wnwa.auth.passwords import unusable_password_hash, unusable_password_hashes
-from wnwa.crypto import app_key, decrypt, encrypt, encrypter, keyed_digest
+from wnwa.crypto import app_key, decrypt_any, encrypt, encrypter, keyed_digest, keyed_digests
 
 BLOB_PLAINTEXT_BYTES = 512
 RECOVERY_CODE_COUNT = 10
@@ -43,7 +43,7 @@ def seal(value: Secrets) -> bytes:
 
 
 def unseal(blob: bytes) -> Secrets:
-    data = json.loads(decrypt(app_key(_PURPOSE), blob))
+    data = json.loads(decrypt_any(_PURPOSE, blob))
     return Secrets(totp=data["t"] or None, recovery=list(data["r"]))
 
 
@@ -67,14 +67,28 @@ def new_recovery_codes() -> tuple[list[str], list[str]]:
     return codes, [recovery_digest(c) for c in codes]
 
 
+def _normalised(code: str) -> str:
+    return "".join(ch for ch in code.lower() if ch.isalnum())
+
+
 def recovery_digest(code: str) -> str:
-    normalised = "".join(ch for ch in code.lower() if ch.isalnum())
-    return keyed_digest("recovery-code", normalised)[:32]
+    return keyed_digest("recovery-code", _normalised(code))[:32]
+
+
+def recovery_digests(code: str) -> list[str]:
+    """The code's digest under the current key and each fallback key (codes made before a
+    SECRET_KEY rotation still work)."""
+    return [d[:32] for d in keyed_digests("recovery-code", _normalised(code))]
 
 
 def fingerprint(account: CredentialsMixin) -> str:
     """Changes whenever the password changes, ending every session and link made before."""
     return keyed_digest("account-fingerprint", account.password_hash)[:24]
+
+
+def fingerprint_matches(account: CredentialsMixin, value: object) -> bool:
+    """Whether `value` is the account's fingerprint under the current or a fallback key."""
+    return value in [d[:24] for d in keyed_digests("account-fingerprint", account.password_hash)]
 
 
 def session_identity(account: CredentialsMixin) -> str:

@@ -19,13 +19,15 @@ from wnwa import shared_state
 from wnwa.auth.credentials import (
     Secrets,
     fingerprint,
+    fingerprint_matches,
     new_recovery_codes,
-    recovery_digest,
+    recovery_digests,
     seal,
     session_identity,
 )
 from wnwa.auth.models import StaffAccount
 from wnwa.auth.passwords import check_password, dummy_verify, hash_password, verify_password
+from wnwa.crypto import signing_secrets
 from wnwa.errors import DomainError
 from wnwa.extensions import db
 from wnwa.tenants.models import User
@@ -110,7 +112,7 @@ def load_by_identity(identity: str) -> Account | None:
         account = db.session.scalars(
             select(StaffAccount).where(StaffAccount.id == ident)
         ).one_or_none()
-    if account is None or not is_usable(account) or fingerprint(account) != fp:
+    if account is None or not is_usable(account) or not fingerprint_matches(account, fp):
         bind_tenant(None)
         return None
     return account
@@ -155,8 +157,8 @@ def verify_second_factor(account: Account, code: str) -> None:
         if not shared_state.claim_code(session_identity(account), digits, ttl=TOTP_REPLAY_TTL):
             raise InvalidCode()
         return
-    digest = recovery_digest(code or "")
-    if digest in secrets.recovery:
+    digest = next((d for d in recovery_digests(code or "") if d in secrets.recovery), None)
+    if digest is not None:
         secrets.recovery.remove(digest)
         _save_secrets(account, secrets)
         return
@@ -183,7 +185,7 @@ def sign_out(session_id: str | None) -> bool:
 
 
 def _serializer() -> URLSafeTimedSerializer:
-    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt="activation-v1")
+    return URLSafeTimedSerializer(signing_secrets(), salt="activation-v1")
 
 
 def activation_token(account: Account) -> str:
@@ -202,7 +204,7 @@ def account_for_token(token: str) -> Account:
     except BadSignature:
         raise InvalidToken("This link is not valid. Check that it was copied whole.") from None
     account = _load(str(data.get("k")), int(data.get("i", 0)))
-    if account is None or not is_usable(account) or fingerprint(account) != data.get("f"):
+    if account is None or not is_usable(account) or not fingerprint_matches(account, data.get("f")):
         raise InvalidToken(
             "This link has already been used or was replaced by a newer one. "
             "Ask for a new link if you still need to set a password."

@@ -14,7 +14,6 @@ away does not leave its file behind.
 from __future__ import annotations
 
 import json
-import os
 import secrets
 import time
 from dataclasses import dataclass
@@ -23,7 +22,9 @@ from pathlib import Path
 from flask import current_app
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 
+from wnwa.crypto import signing_secrets
 from wnwa.errors import DomainError
+from wnwa.storage import write_private
 from wnwa.tenants.roster import ParsedRoster, RosterRow
 
 MAX_AGE = 3600
@@ -57,7 +58,7 @@ def _folder() -> Path:
 
 
 def _serializer() -> URLSafeTimedSerializer:
-    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt=_SALT)
+    return URLSafeTimedSerializer(signing_secrets(), salt=_SALT)
 
 
 def purge_expired(now: float | None = None) -> int:
@@ -89,9 +90,8 @@ def stage(
         [r.line, r.employee_number, r.first_name, r.last_name, r.email, r.rank, r.sworn]
         for r in parsed.rows
     ]
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    with os.fdopen(fd, "wb") as handle:
-        handle.write(json.dumps(rows, separators=(",", ":")).encode())
+    # disk full: StorageFull, nothing staged
+    write_private(path, json.dumps(rows, separators=(",", ":")).encode())
     return _serializer().dumps(
         {"k": key, "d": department_id, "u": user_id, "s": full_sync, "g": digest}
     )

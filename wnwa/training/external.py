@@ -5,7 +5,6 @@ it with a reason. Certificate files are checked by content, size-limited, stored
 
 from __future__ import annotations
 
-import os
 import secrets
 from dataclasses import dataclass
 from datetime import date
@@ -18,6 +17,7 @@ from sqlalchemy import select
 from wnwa import audit
 from wnwa.errors import Conflict, InvalidInput, NotFound
 from wnwa.extensions import db
+from wnwa.storage import write_private
 from wnwa.tenants.models import Department, User
 from wnwa.tenants.scoping import acting_for
 from wnwa.training.certification import add_certification
@@ -118,9 +118,7 @@ def _folder() -> Path:
 
 def _store(data: bytes, extension: str) -> str:
     name = f"{secrets.token_urlsafe(24)}.{extension}"
-    fd = os.open(_folder() / name, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    with os.fdopen(fd, "wb") as handle:
-        handle.write(data)
+    write_private(_folder() / name, data)  # disk full: StorageFull, nothing kept
     return name
 
 
