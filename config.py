@@ -59,6 +59,10 @@ class Config:
     RATELIMIT_HEADERS_ENABLED = False
     LOGIN_RATE_LIMIT = "20 per minute"
     LOGIN_ACCOUNT_RATE_LIMIT = "10 per 15 minutes"
+    # Public forms (contact, demo, member agencies list), per client address (a keyed hash).
+    PUBLIC_FORM_RATE_LIMIT = os.environ.get("PUBLIC_FORM_RATE_LIMIT", "5 per 10 minutes;20 per day")
+    # The network's social channel, linked from the news page (a link only: nothing is loaded).
+    NEWS_SOCIAL_URL = os.environ.get("NEWS_SOCIAL_URL", "https://www.facebook.com/WeNeverWalkAlone")
 
     HSTS = False
     ACTIVATION_MAX_AGE = timedelta(days=7)

@@ -20,6 +20,7 @@ CAPABILITIES = (
     "directory",
     "training",
     "billing",
+    "resources",
 )
 
 

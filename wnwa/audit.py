@@ -22,16 +22,44 @@ from wnwa.tenants.scoping import (
 
 class AuditEntry(GlobalModel, db.Model):
     __tablename__ = "audit_entry"
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, default=utcnow)
-    actor: Mapped[str] = mapped_column(String(300), nullable=False)  # "chief 12 <email>"
-    action: Mapped[str] = mapped_column(String(80), nullable=False, index=True)
-    department_id: Mapped[int | None] = mapped_column(
-        Integer, ForeignKey("department.id"), nullable=True, index=True
+    __officer_data__ = (
+        "Admin actions about you (your chief's or the network's changes to your roster entry)"
     )
-    subject: Mapped[str] = mapped_column(String(300), nullable=False, default="")
-    details: Mapped[dict[str, Any]] = mapped_column(JSON, nullable=False, default=dict)
+
+    id: Mapped[int] = mapped_column(primary_key=True, doc="An internal number.")
+    at: Mapped[datetime] = mapped_column(
+        UTCDateTime, nullable=False, default=utcnow, doc="When the admin acted."
+    )
+    actor: Mapped[str] = mapped_column(
+        String(300),
+        nullable=False,
+        doc="Which admin acted (a chief's or network staff's account and email), never you "
+        "acting for yourself: your own use of the portal is not audited.",
+    )  # "department 12 <email>"
+    action: Mapped[str] = mapped_column(
+        String(80), nullable=False, index=True, doc="What the admin did (e.g. a roster edit)."
+    )
+    department_id: Mapped[int | None] = mapped_column(
+        Integer,
+        ForeignKey("department.id"),
+        nullable=True,
+        index=True,
+        doc="The department it concerns.",
+    )
+    subject: Mapped[str] = mapped_column(
+        String(300),
+        nullable=False,
+        default="",
+        doc="Whom it concerns: an employee number, never a name.",
+    )
+    details: Mapped[dict[str, Any]] = mapped_column(
+        JSON,
+        nullable=False,
+        default=dict,
+        doc="What changed, as little as an auditor needs: for a roster edit the names of the "
+        "fields changed (not their values); for a roster import the counts, the names of the "
+        "fields changed and the employee numbers of the people it marked as departed.",
+    )
 
 
 def actor_label(actor: Any) -> str:

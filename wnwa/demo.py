@@ -13,6 +13,8 @@ from wnwa.auth.models import StaffAccount
 from wnwa.auth.passwords import hash_password
 from wnwa.directory.demo import list_demo_peer, refresh_demo_availability, seed_demo_supporters
 from wnwa.extensions import db
+from wnwa.resources.demo import seed_resources
+from wnwa.site.demo import seed_requests
 from wnwa.tenants.models import Department, User
 from wnwa.tenants.scoping import tenant_context
 from wnwa.tenants.services import slugify
@@ -188,6 +190,8 @@ def seed_demo(*, today: date | None = None, rng: random.Random | None = None) ->
     seed_waitlist(today, DEMO_DEPARTMENT)
     seed_external_submission(today, DEMO_DEPARTMENT)
     refresh_demo_availability(rng)
+    seed_requests(today)
+    seed_resources(today)
     return logins
 
 

@@ -52,19 +52,27 @@ _LOADERS: dict[str, Loader] = {}
 
 class MailJob(GlobalModel, db.Model):
     __tablename__ = "mail_job"
+    __officer_data__ = "Messages waiting to be sent to you (deleted once delivered)"
 
-    id: Mapped[int] = mapped_column(primary_key=True)
-    to: Mapped[str] = mapped_column(String(254), nullable=False)
+    id: Mapped[int] = mapped_column(primary_key=True, doc="An internal number.")
+    to: Mapped[str] = mapped_column(
+        String(254), nullable=False, doc="Your work email, while a message to you waits."
+    )
     template: Mapped[str] = mapped_column(
         String(80), nullable=False, doc="Which message: a template pair under templates/mail/."
     )
     context: Mapped[str] = mapped_column(
         Text,
         nullable=False,
-        doc="JSON facts or references the message is rendered from when it is sent.",
+        doc="JSON facts or references the message is rendered from when it is sent (for an "
+        "invitation, only which account it is for: no link or token waits in the queue).",
     )
-    attempts: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
-    not_before: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, default=utcnow)
+    attempts: Mapped[int] = mapped_column(
+        Integer, nullable=False, default=0, doc="How many times sending it failed."
+    )
+    not_before: Mapped[datetime] = mapped_column(
+        UTCDateTime, nullable=False, default=utcnow, doc="When it will next be tried."
+    )
 
     def render(self) -> Rendered | None:
         """The message as the worker would send it now; None if it would be dropped."""

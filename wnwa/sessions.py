@@ -8,12 +8,19 @@ carries its own idle (30 min) and absolute (12 h) limits. Nothing is written to 
 Each session carries a random id (`_sid`, new at every sign-in since signing in starts a fresh
 session). Signing out puts that id on the RAM-only sign-out list (`wnwa.shared_state`) until
 the idle limit, so a copy of the cookie taken before "Sign out" stops working with it.
+
+A page that only informs sets no cookie at all. Every page renders a CSRF token (the htmx header
+on `<body>`), which puts one into the session; for an anonymous visitor whose session holds
+nothing else, the cookie is written only when the response carries a form that posts (the
+token is needed to submit it). Reading the home page, the FAQ or the crisis lines leaves
+nothing in the browser.
 """
 
 from __future__ import annotations
 
 import base64
 import json
+import re
 import secrets
 import time
 
@@ -25,6 +32,21 @@ from wnwa.shared_state import session_ended
 _PURPOSE = "session-cookie-v1"
 CREATED, SEEN, SESSION_ID = "_c", "_s", "_sid"
 SEEN_GRANULARITY = 60  # seconds; the cookie is rewritten at most once a minute when idle
+# Keys that carry nothing the visitor asked to keep: the CSRF token and our own bookkeeping.
+_BOOKKEEPING = frozenset({"csrf_token", CREATED, SEEN, SESSION_ID})
+_POSTING_FORM = re.compile(
+    rb"<form\b[^>]*\bmethod=[\"']?post|\bhx-(?:post|put|patch|delete)=", re.I
+)
+
+
+def only_informs(session, response) -> bool:
+    """True for an anonymous session holding nothing but a CSRF token, on a response with no
+    form that posts: such a response needs no cookie."""
+    if set(session) - _BOOKKEEPING:
+        return False
+    if response.direct_passthrough or response.mimetype != "text/html":
+        return True
+    return _POSTING_FORM.search(response.get_data()) is None
 
 
 class EncryptedSession(SecureCookieSession):
@@ -62,6 +84,8 @@ class EncryptedSessionInterface(SessionInterface):
         if not session:
             if session.modified or session.expired:
                 response.delete_cookie(name, path="/", secure=secure, httponly=True)
+            return
+        if only_informs(session, response):
             return
         now = int(time.time())
         stale = now - session.get(SEEN, 0) >= SEEN_GRANULARITY

@@ -186,3 +186,55 @@ def reinvite_chief(department_id: int, user_id: int, *, actor) -> str:
         email = chief.email
         db.session.commit()
     return email
+
+
+# --- the console's counts ---------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class DepartmentCounts:
+    members: int
+    onboarding: int
+    roster_incomplete: int
+    in_grace: int
+    non_compliant: int
+    without_contract: int
+
+
+def department_counts(on: date) -> DepartmentCounts:
+    """What the console's departments card counts: one quota pass, one roster count."""
+    from wnwa.billing.reports import departments_without_contract
+
+    provisioned = roster_sworn_by_department()
+    members = network_quota(on, roster=provisioned)
+    states = [row.status.state.value for row in members]
+    member_ids = {row.department.id for row in members}
+    return DepartmentCounts(
+        members=len(members),
+        onboarding=sum(1 for row in members if row.department.status == "onboarding"),
+        roster_incomplete=sum(
+            1
+            for row in members
+            if not RosterCompleteness(
+                row.department.sworn_declared, provisioned.get(row.department.id, 0)
+            ).complete
+        ),
+        in_grace=states.count("in_grace"),
+        non_compliant=states.count("non_compliant"),
+        without_contract=sum(1 for d in departments_without_contract() if d.id in member_ids),
+    )
+
+
+@dataclass(frozen=True)
+class TrainingCounts:
+    upcoming: int
+    external_pending: int
+
+
+def training_counts(on: date) -> TrainingCounts:
+    from wnwa.training import classes, external
+
+    return TrainingCounts(
+        upcoming=len(classes.upcoming_classes(on)),
+        external_pending=len(external.network_submissions("pending")),
+    )

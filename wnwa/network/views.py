@@ -1,4 +1,5 @@
-"""The network staff console: the department overview (all staff) and onboarding (admins)."""
+"""The network staff console (all staff): cards of work waiting and the department overview;
+onboarding (admins)."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from flask_login import current_user
 from wnwa.auth.guards import require_roles
 from wnwa.errors import DomainError
 from wnwa.htmx import invalid, redirect_to, render
-from wnwa.network import services
+from wnwa.network import console, services
 from wnwa.network.forms import EditDepartmentForm, OnboardForm
 
 bp = Blueprint("network", __name__, url_prefix="/network")
@@ -22,9 +23,12 @@ require_roles(onboarding, "network_admin")
 
 @bp.route("/")
 def overview():
+    """The console: cards of work waiting (wnwa/network/console.py), then every department."""
+    today = date.today()
     return render(
         "network/overview.html",
-        rows=services.department_overview(date.today()),
+        cards=console.cards_for(current_user.roles, today),
+        rows=services.department_overview(today),
         can_onboard="network_admin" in current_user.roles,
     )
 

@@ -68,10 +68,13 @@ ROLE_NAV: dict[str, list[NavItem]] = {
 
 PUBLIC_NAV = [
     NavItem("About", "site.index"),
+    NavItem("Questions and answers", "site.faq"),
     NavItem("Membership", "training_public.membership"),
     NavItem("Training", "training_public.training"),
+    NavItem("Ask for a demo", "site.demo"),
+    NavItem("Contact", "site.contact"),
     NavItem("Crisis lines", "site.crisis"),
-    NavItem("What we store", "site.privacy"),
+    NavItem("Privacy", "site.privacy"),
 ]
 
 ROLE_ORDER = (

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 
 from wnwa.extensions import db
@@ -81,18 +82,56 @@ class StoredField:
 
 @dataclass(frozen=True)
 class StoredTable:
+    name: str
     title: str
     fields: list[StoredField]
 
 
+def officer_tables() -> list:
+    """The tables that hold anything about an officer: each model that says so with
+    `__officer_data__` (its heading on the page). Every column of such a table carries a `doc`
+    saying what it is and why we keep it; tests/site/test_what_we_store.py holds both rules and
+    fails for a table that points at an officer's account without saying so."""
+    mappers = sorted(db.Model.registry.mappers, key=lambda m: m.local_table.name)
+    return [m for m in mappers if getattr(m.class_, "__officer_data__", None)]
+
+
 def what_we_store() -> list[StoredTable]:
     """Every column of every table that holds data about an officer, read from the schema."""
-    tables = []
-    for mapper in sorted(db.Model.registry.mappers, key=lambda m: m.class_.__name__):
-        cls = mapper.class_
-        title = getattr(cls, "__officer_data__", None)
-        if not title:
-            continue
-        fields = [StoredField(col.name, col.doc or "") for col in mapper.local_table.columns]
-        tables.append(StoredTable(title, fields))
-    return tables
+    return [
+        StoredTable(
+            mapper.local_table.name,
+            mapper.class_.__officer_data__,
+            [StoredField(col.name, col.doc or "") for col in mapper.local_table.columns],
+        )
+        for mapper in officer_tables()
+    ]
+
+
+def manifest_json(start_url: str, icons_url: str) -> str:
+    """The web app manifest: the portal can be added to a phone's home screen. There is no
+    service worker, so nothing (least of all an officer's page) is cached for offline use."""
+    return json.dumps(
+        {
+            "name": "WeNeverWalkAlone",
+            "short_name": "WNWA",
+            "description": "Peer support across police departments. Nothing you do is recorded.",
+            "start_url": start_url,
+            "scope": "/",
+            "display": "standalone",
+            "background_color": "#ffffff",
+            "theme_color": "#1e3a5f",
+            "icons": [
+                {"src": f"{icons_url}icon-192.png", "sizes": "192x192", "type": "image/png"},
+                {"src": f"{icons_url}icon-512.png", "sizes": "512x512", "type": "image/png"},
+                {
+                    "src": f"{icons_url}icon-maskable-512.png",
+                    "sizes": "512x512",
+                    "type": "image/png",
+                    "purpose": "maskable",
+                },
+                {"src": f"{icons_url}icon.svg", "sizes": "any", "type": "image/svg+xml"},
+            ],
+        },
+        indent=2,
+    )

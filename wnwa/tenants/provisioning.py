@@ -480,10 +480,9 @@ def _audit(department: Department, plan: RosterPlan, result: RosterResult, actor
             "updated": result.updated,
             "unchanged": result.unchanged,
             "departed": result.departed,
-            "added_numbers": [row.employee_number for row in plan.adds],
-            "updated_fields": {
-                u.row.employee_number: [c.field for c in u.changes] for u in plan.updates
-            },
+            # Only what an auditor needs: which fields changed (not whose, not the values), and
+            # who lost access. Added and updated people are not named (docs/PRIVACY.md).
+            "fields_changed": sorted({c.field for u in plan.updates for c in u.changes}),
             "departed_numbers": [d.employee_number for d in plan.departures],
         },
     )

@@ -1,0 +1,242 @@
+"""Officers find resources by search and category; only published items whose date has come
+are shown; network admins write them in Markdown, rendered safely."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import select
+
+from tests.resources.conftest import TODAY, add_resource
+from wnwa.extensions import db
+from wnwa.resources.markdown import render
+from wnwa.resources.models import NewsPost, Resource
+
+
+def _text(response) -> str:
+    return " ".join(response.get_data(as_text=True).split())
+
+
+@pytest.fixture
+def officer(make, login):
+    account = make.officer(make.department())
+    login(account)
+    return account
+
+
+def test_officer_finds_a_resource_by_search(client, officer, library):
+    text = _text(client.get("/resources/?q=sleep"))
+    assert "1 resource for “sleep”" in text and "Sleeping after nights" in text
+    assert "Money stress" not in text
+    text = _text(client.get("/resources/?q=BUDGET"))  # the body counts, any case
+    assert "Money stress first steps" in text
+
+
+def _results(response) -> str:
+    """The results region only (the layout's crisis strip names national lines too)."""
+    text = _text(response)
+    return text[text.index('<section id="results"') : text.index("</section>")]
+
+
+def test_officer_finds_a_resource_by_category_and_kind(client, officer, library):
+    text = _results(client.get("/resources/?category=sleep"))
+    assert "Sleeping after nights" in text and "Copline" not in text
+    text = _results(client.get("/resources/?kind=national_service"))
+    assert "Copline" in text and 'href="tel:1-800-267-5463"' in text
+
+
+def test_drafts_and_scheduled_items_stay_hidden(client, officer, library):
+    text = _text(client.get("/resources/?q=guide"))
+    assert "Unfinished guide" not in text and "Next month guide" not in text
+    assert client.get("/resources/unfinished-guide").status_code == 404
+    assert client.get("/resources/next-month-guide").status_code == 404
+    assert client.get("/resources/sleeping-after-nights").status_code == 200
+    news = _text(client.get("/news/"))
+    assert "Class registration open" in news and "Draft news" not in news
+    assert client.get("/news/draft-news").status_code == 404
+    assert client.get("/news/class-registration-open").status_code == 200
+
+
+def test_live_search_returns_the_results_partial(client, officer, library):
+    response = client.get("/resources/?q=copline", headers={"HX-Request": "true"})
+    html = response.get_data(as_text=True)
+    assert html.startswith('<section id="results"') and "Copline" in html
+    assert "<html" not in html
+
+
+def test_search_input_is_bounded_and_wildcards_are_literal(client, officer, library):
+    assert "0 resources" in _text(client.get("/resources/?q=%25"))
+    assert client.get("/resources/?q=" + "x" * 5000 + "&page=abc").status_code == 200
+
+
+def test_news_links_the_social_channel(client, officer, library, app):
+    assert app.config["NEWS_SOCIAL_URL"] in client.get("/news/").get_data(as_text=True)
+
+
+@pytest.mark.parametrize(
+    "dangerous",
+    [
+        "<script>alert('x')</script>",
+        "<img src=x onerror=alert(1)>",
+        '<a href="https://ok.example" onclick="alert(1)">x</a>',
+        "[click](javascript:alert(1))",
+        "[click](JAVASCRIPT:alert(1))",
+        "[click](  javascript:alert(1))",
+        "[click](data:text/html;base64,PHNjcmlwdD5hbGVydCgxKTwvc2NyaXB0Pg==)",
+        "![pixel](https://tracker.example/p.gif)",
+        "<iframe src=https://evil.example></iframe>",
+        "[x](vbscript:msgbox(1))",
+    ],
+)
+def test_markdown_sanitising_strips_everything_active(dangerous):
+    """What survives is inert: no active tag, no event handler, no script or data link (text
+    that merely reads like HTML is shown escaped)."""
+    tags = _tags(str(render(dangerous)))
+    for tag, attrs in tags:
+        assert tag not in {"script", "img", "iframe", "object", "embed", "style"}, tags
+        for name, value in attrs:
+            assert not name.startswith("on"), tags
+            if name in ("href", "src"):
+                assert (
+                    not (value or "")
+                    .strip()
+                    .lower()
+                    .startswith(("javascript:", "data:", "vbscript:"))
+                ), tags
+
+
+def _tags(html: str) -> list[tuple[str, list[tuple[str, str | None]]]]:
+    from html.parser import HTMLParser
+
+    found = []
+
+    class Collect(HTMLParser):
+        def handle_starttag(self, tag, attrs):
+            found.append((tag, attrs))
+
+    Collect().feed(html)
+    return found
+
+
+def test_markdown_keeps_plain_formatting_and_safe_links():
+    html = str(
+        render("## Help\n\n**Call** [988](tel:988) or see [the site](https://988lifeline.org)")
+    )
+    assert "<h2>Help</h2>" in html and "<strong>Call</strong>" in html
+    assert 'href="tel:988"' in html and 'href="https://988lifeline.org"' in html
+    assert 'rel="noopener noreferrer nofollow"' in html
+
+
+def test_a_stored_script_never_reaches_an_officers_page(client, officer):
+    add_resource("Tricky", body="<script>alert(1)</script>[x](javascript:alert(1))")
+    html = client.get("/resources/tricky").get_data(as_text=True)
+    assert "<script>alert" not in html and 'href="javascript:' not in html
+
+
+# --- network admins -------------------------------------------------------------------------
+
+RESOURCE = {
+    "title": "Grief after a line-of-duty death",
+    "kind": "article",
+    "category": "grief",
+    "summary": "For partners and squads.",
+    "url": "",
+    "phone": "",
+    "body": "## First days\n\nLean on your **team**.",
+    "state": "published",
+    "publish_on": TODAY.isoformat(),
+}
+
+
+@pytest.fixture
+def admin(make, login):
+    account = make.staff("network_admin")
+    login(account)
+    return account
+
+
+def test_admin_writes_and_publishes_a_resource(client, admin, make, login):
+    response = client.post("/network/resources/new", data={**RESOURCE, "state": "draft"})
+    assert response.status_code == 303
+    item = db.session.scalars(select(Resource)).one()
+    assert item.state == "draft" and item.slug == "grief-after-a-line-of-duty-death"
+    response = client.post(f"/network/resources/{item.id}/edit", data=RESOURCE)
+    assert response.status_code == 303
+    client.post("/logout")
+    login(make.officer(make.department()))
+    html = client.get("/resources/grief-after-a-line-of-duty-death").get_data(as_text=True)
+    assert "<h2>First days</h2>" in html and "<strong>team</strong>" in html
+
+
+@pytest.mark.parametrize(
+    "change, message",
+    [
+        ({"title": ""}, "Give it a title."),
+        ({"url": "javascript:alert(1)"}, "must be a web address"),
+        ({"kind": "national_service", "url": "", "phone": ""}, "needs a phone number"),
+        ({"category": "astrology"}, "Not a valid choice"),
+        ({"publish_on": "next tuesday"}, "Not a valid date"),
+        ({"url": "", "body": ""}, "Give a link, or write the text"),
+    ],
+)
+def test_bad_input_gets_a_clear_message_and_saves_nothing(client, admin, change, message):
+    response = client.post("/network/resources/new", data={**RESOURCE, **change})
+    assert response.status_code == 422
+    assert message in response.get_data(as_text=True)
+    assert db.session.scalars(select(Resource)).all() == []
+
+
+def test_admin_writes_news_with_a_publish_date(client, admin):
+    data = {
+        "title": "Class dates for spring",
+        "summary": "",
+        "body": "Three classes are *scheduled*.",
+        "state": "published",
+        "publish_on": (TODAY + timedelta(days=1)).isoformat(),
+    }
+    assert client.post("/network/news/new", data=data).status_code == 303
+    post = db.session.scalars(select(NewsPost)).one()
+    assert post.publish_on > TODAY
+    empty = client.post(f"/network/news/{post.id}/edit", data={**data, "body": ""})
+    assert empty.status_code == 422 and "Write the post." in empty.get_data(as_text=True)
+    manage = _text(client.get("/network/resources/"))
+    assert "Class dates for spring" in manage and "Scheduled" in manage
+
+
+def test_console_card_counts_the_library(client, admin, library):
+    text = _text(client.get("/network/"))
+    assert "Resources and news" in text
+    assert 'Published resources</a>: <span class="badge">3</span>' in text
+    assert 'Resource drafts</a>: <span class="badge waiting">1</span>' in text
+
+
+@pytest.mark.parametrize("who", ["officer", "chief", "network_finance", "vetter"])
+def test_only_network_admins_write(client, login, make, who, library):
+    if who in ("network_finance", "vetter"):
+        login(make.staff(who))
+    else:
+        login(make.officer(make.department(), chief=who == "chief"))
+    item = db.session.scalars(select(Resource)).first()
+    post = db.session.scalars(select(NewsPost)).first()
+    for url in (
+        "/network/resources/",
+        "/network/resources/new",
+        f"/network/resources/{item.id}/edit",
+        "/network/news/new",
+        f"/network/news/{post.id}/edit",
+    ):
+        assert client.get(url).status_code == 403, url
+        assert client.post(url, data=RESOURCE).status_code in (403, 405), url
+
+
+@pytest.mark.parametrize("who", ["network_finance", "vetter"])
+def test_reading_is_for_officers(client, login, make, who, library):
+    login(make.staff(who))
+    assert client.get("/resources/").status_code == 403
+    assert client.get("/news/").status_code == 403
+
+
+def test_unknown_ids_are_404_for_admins(client, admin):
+    assert client.get("/network/resources/987654/edit").status_code == 404
+    assert client.get("/network/news/987654/edit").status_code == 404

@@ -1,0 +1,135 @@
+"""Public forms. Each one carries a honeypot field that people never see; the services hold
+the rules, the forms bound the input and say clearly what is wrong."""
+
+from __future__ import annotations
+
+from flask_wtf import FlaskForm
+from wtforms import (
+    BooleanField,
+    EmailField,
+    IntegerField,
+    RadioField,
+    StringField,
+    TelField,
+    TextAreaField,
+)
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import Email, InputRequired, Length, NumberRange, Optional
+
+from wnwa.site.models import DEMO_FORMATS
+
+HONEYPOT = "website"
+
+
+class PublicForm(FlaskForm):
+    # Hidden from people (off-screen, out of the tab order, no autofill); bots fill it in.
+    website = StringField("Leave this field empty", validators=[Optional(), Length(max=200)])
+
+    def is_spam(self) -> bool:
+        return bool((self.website.data or "").strip())
+
+
+class VisitorForm(PublicForm):
+    name = StringField(
+        "Your name",
+        validators=[InputRequired("Enter your name."), Length(max=120)],
+        render_kw={"autocomplete": "name"},
+    )
+    email = EmailField(
+        "Email",
+        validators=[
+            InputRequired("Enter your email address."),
+            Email("Enter an email address like name@department.gov."),
+            Length(max=254),
+        ],
+        render_kw={"autocomplete": "email"},
+    )
+    organisation = StringField(
+        "Department or organisation",
+        validators=[InputRequired("Enter your department or organisation."), Length(max=200)],
+        render_kw={"autocomplete": "organization"},
+    )
+    job_title = StringField(
+        "Your role (optional)",
+        validators=[Optional(), Length(max=120)],
+        render_kw={"autocomplete": "organization-title"},
+    )
+
+
+class MemberListForm(VisitorForm):
+    reason = TextAreaField(
+        "Why you would like the list",
+        validators=[
+            InputRequired("Tell us briefly why you would like the list."),
+            Length(max=2000),
+        ],
+    )
+
+
+class ContactForm(VisitorForm):
+    organisation = StringField(
+        "Department or organisation (optional)",
+        validators=[Optional(), Length(max=200)],
+        render_kw={"autocomplete": "organization"},
+    )
+    phone = TelField(
+        "Phone (optional)",
+        validators=[Optional(), Length(max=40)],
+        render_kw={"autocomplete": "tel"},
+    )
+    message = TextAreaField(
+        "Your message",
+        validators=[InputRequired("Write your message."), Length(max=5000)],
+    )
+
+
+class DemoForm(VisitorForm):
+    organisation = StringField(
+        "Department",
+        validators=[InputRequired("Enter your department."), Length(max=200)],
+        render_kw={"autocomplete": "organization"},
+    )
+    phone = TelField(
+        "Phone (optional)",
+        validators=[Optional(), Length(max=40)],
+        render_kw={"autocomplete": "tel"},
+    )
+    sworn = IntegerField(
+        "Sworn officers in your department",
+        validators=[
+            InputRequired("Enter the number of sworn officers."),
+            NumberRange(1, 100_000, "Enter a whole number of sworn officers from 1 to 100,000."),
+        ],
+        render_kw={"inputmode": "numeric"},
+    )
+    demo_format = RadioField(
+        "How would you like the demo?",
+        choices=[SelectChoice(k, v) for k, v in DEMO_FORMATS.items()],
+        validators=[InputRequired("Choose a video call or an in-person visit.")],
+    )
+    preferred_times = TextAreaField(
+        "Preferred dates and times",
+        description="e.g. Tuesday or Thursday mornings in the week of March 9",
+        validators=[InputRequired("Suggest a few dates and times."), Length(max=1000)],
+    )
+    message = TextAreaField(
+        "Anything we should know (optional)", validators=[Optional(), Length(max=2000)]
+    )
+
+
+# --- network staff --------------------------------------------------------------------------
+
+
+class ReplyForm(FlaskForm):
+    message = TextAreaField(
+        "Reply", validators=[InputRequired("Write the reply to send."), Length(max=10000)]
+    )
+    close = BooleanField("Close the request after sending")
+
+
+class ApproveForm(FlaskForm):
+    note = TextAreaField("A note above the list (optional)", validators=[Length(max=2000)])
+
+
+class DeclineForm(FlaskForm):
+    message = TextAreaField("Why (sent to the requester)", validators=[Length(max=2000)])

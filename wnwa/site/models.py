@@ -1,0 +1,72 @@
+"""Requests that visitors send from the public site: the member agencies list, a demo, a
+message. Network staff answer each one from the console.
+
+A request holds what the visitor typed and nothing about how they reached us: no address, no
+browser details, no referrer. It is about a visitor (usually someone at a department that is
+thinking of joining), never about an officer's use of the portal.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import Integer, String, Text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from wnwa.dbtypes import UTCDateTime
+from wnwa.extensions import db, utcnow
+from wnwa.tenants.scoping import GlobalModel
+
+MEMBER_LIST = "member_list"
+CONTACT = "contact"
+DEMO = "demo"
+KINDS = {
+    MEMBER_LIST: "Member agencies list",
+    CONTACT: "Message",
+    DEMO: "Demo",
+}
+
+NEW = "new"
+ANSWERED = "answered"
+APPROVED = "approved"
+DECLINED = "declined"
+CLOSED = "closed"
+STATUSES = {
+    NEW: "Waiting",
+    ANSWERED: "Answered",
+    APPROVED: "Approved, list sent",
+    DECLINED: "Declined",
+    CLOSED: "Closed",
+}
+OPEN_STATUSES = (NEW,)
+
+DEMO_FORMATS = {"video": "Video call", "in_person": "In person"}
+
+
+class SiteRequest(GlobalModel, db.Model):
+    __tablename__ = "site_request"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(20), nullable=False, index=True)
+    status: Mapped[str] = mapped_column(String(20), nullable=False, default=NEW, index=True)
+    name: Mapped[str] = mapped_column(String(120), nullable=False)
+    email: Mapped[str] = mapped_column(String(254), nullable=False)
+    phone: Mapped[str] = mapped_column(String(40), nullable=False, default="")
+    organisation: Mapped[str] = mapped_column(String(200), nullable=False, default="")
+    job_title: Mapped[str] = mapped_column(String(120), nullable=False, default="")
+    sworn: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    message: Mapped[str] = mapped_column(Text, nullable=False, default="")
+    demo_format: Mapped[str] = mapped_column(String(20), nullable=False, default="")
+    preferred_times: Mapped[str] = mapped_column(Text, nullable=False, default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, default=utcnow)
+    handled_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    handled_by: Mapped[str] = mapped_column(String(300), nullable=False, default="")
+    reply: Mapped[str] = mapped_column(Text, nullable=False, default="")
+
+    @property
+    def kind_label(self) -> str:
+        return KINDS.get(self.kind, self.kind)
+
+    @property
+    def status_label(self) -> str:
+        return STATUSES.get(self.status, self.status)

@@ -1,0 +1,243 @@
+"""Requests from the public site (member agencies list, demo, message) and how network staff
+answer them. Each use case commits once; every message to the visitor goes through the mail
+queue inside the same transaction, so a failed step sends nothing.
+
+Nothing here sees the visitor's address or browser: the views pass only what was typed.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import func, select
+
+from wnwa import audit, mail
+from wnwa.errors import InvalidInput, NotFound
+from wnwa.extensions import db, utcnow
+from wnwa.site import facts
+from wnwa.site.models import (
+    ANSWERED,
+    APPROVED,
+    CLOSED,
+    CONTACT,
+    DECLINED,
+    DEMO,
+    DEMO_FORMATS,
+    KINDS,
+    MEMBER_LIST,
+    NEW,
+    STATUSES,
+    SiteRequest,
+)
+
+SIGNATURE = "\n\nWeNeverWalkAlone\nPeer support across departments\n"
+
+
+@dataclass(frozen=True)
+class Visitor:
+    name: str
+    email: str
+    organisation: str = ""
+    job_title: str = ""
+    phone: str = ""
+
+
+def _new(kind: str, visitor: Visitor, **fields) -> SiteRequest:
+    request = SiteRequest(
+        kind=kind,
+        status=NEW,
+        name=visitor.name.strip(),
+        email=visitor.email.strip(),
+        organisation=visitor.organisation.strip(),
+        job_title=visitor.job_title.strip(),
+        phone=visitor.phone.strip(),
+        **fields,
+    )
+    db.session.add(request)
+    db.session.flush()
+    return request
+
+
+def request_member_list(visitor: Visitor, *, reason: str) -> SiteRequest:
+    request = _new(MEMBER_LIST, visitor, message=reason.strip())
+    mail.enqueue(
+        request.email,
+        "We received your request for the member agencies list",
+        f"Hello {request.name},\n\nThank you for asking for the list of WeNeverWalkAlone member "
+        "agencies. A network administrator reviews each request; once it is approved, the list "
+        "comes to this address." + SIGNATURE,
+    )
+    db.session.commit()
+    return request
+
+
+def send_message(visitor: Visitor, *, message: str) -> SiteRequest:
+    request = _new(CONTACT, visitor, message=message.strip())
+    mail.enqueue(
+        request.email,
+        "We received your message",
+        f"Hello {request.name},\n\nThank you for writing to WeNeverWalkAlone. A member of the "
+        "network team will reply to this address, usually within two working days.\n\n"
+        f"Your message:\n{_quoted(request.message)}" + SIGNATURE,
+    )
+    db.session.commit()
+    return request
+
+
+def request_demo(
+    visitor: Visitor, *, sworn: int, demo_format: str, preferred_times: str, message: str
+) -> SiteRequest:
+    if demo_format not in DEMO_FORMATS:
+        raise InvalidInput("Choose a video call or an in-person visit.")
+    request = _new(
+        DEMO,
+        visitor,
+        sworn=sworn,
+        demo_format=demo_format,
+        preferred_times=preferred_times.strip(),
+        message=message.strip(),
+    )
+    mail.enqueue(
+        request.email,
+        "We received your demo request",
+        f"Hello {request.name},\n\nThank you for asking for a demo of WeNeverWalkAlone for "
+        f"{request.organisation}. We will write back to agree on a time "
+        f"({DEMO_FORMATS[demo_format].lower()}).\n\nThe times you suggested:\n"
+        f"{_quoted(request.preferred_times)}" + SIGNATURE,
+    )
+    db.session.commit()
+    return request
+
+
+def _quoted(text: str) -> str:
+    return "\n".join(f"> {line}" for line in text.splitlines()) or "> (none)"
+
+
+# --- network staff --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RequestFilters:
+    kind: str = ""
+    status: str = NEW  # "" for every status
+
+    @classmethod
+    def parse(cls, kind: str | None, status: str | None) -> RequestFilters:
+        kind = kind if kind in KINDS else ""
+        status = "" if status == "all" else (status if status in STATUSES else NEW)
+        return cls(kind, status)
+
+
+@dataclass(frozen=True)
+class RequestPage:
+    rows: list[SiteRequest]
+    filters: RequestFilters
+    page: int
+    pages: int
+    total: int
+
+
+PER_PAGE = 25
+
+
+def list_requests(filters: RequestFilters, page: int = 1) -> RequestPage:
+    stmt = select(SiteRequest)
+    if filters.kind:
+        stmt = stmt.where(SiteRequest.kind == filters.kind)
+    if filters.status:
+        stmt = stmt.where(SiteRequest.status == filters.status)
+    total = db.session.scalar(select(func.count()).select_from(stmt.subquery())) or 0
+    pages = max(1, -(-total // PER_PAGE))
+    page = min(max(1, page), pages)
+    rows = db.session.scalars(
+        stmt.order_by(SiteRequest.created_at, SiteRequest.id)
+        .offset((page - 1) * PER_PAGE)
+        .limit(PER_PAGE)
+    ).all()
+    return RequestPage(list(rows), filters, page, pages, total)
+
+
+def waiting_counts() -> dict[str, int]:
+    """Requests waiting for an answer, by kind (the console's card)."""
+    rows = db.session.execute(
+        select(SiteRequest.kind, func.count())
+        .where(SiteRequest.status == NEW)
+        .group_by(SiteRequest.kind)
+    ).all()
+    counts = dict.fromkeys(KINDS, 0)
+    counts.update({kind: n for kind, n in rows})
+    return counts
+
+
+def get_request(request_id: int) -> SiteRequest:
+    request = db.session.get(SiteRequest, request_id)
+    if request is None:
+        raise NotFound("There is no such request.")
+    return request
+
+
+def _handled(request: SiteRequest, status: str, actor, reply: str) -> None:
+    request.status = status
+    request.handled_at = utcnow()
+    request.handled_by = audit.actor_label(actor)
+    request.reply = reply
+    audit.record(
+        actor, f"site.request_{status}", subject=f"{request.kind_label} request {request.id}"
+    )
+
+
+def reply(request_id: int, *, message: str, close: bool, actor) -> SiteRequest:
+    """Email the visitor a reply from the console; the request becomes answered (or closed)."""
+    request = get_request(request_id)
+    text = message.strip()
+    if not text:
+        raise InvalidInput("Write the reply to send.")
+    mail.enqueue(request.email, f"Re: your {request.kind_label.lower()} request", text + SIGNATURE)
+    _handled(request, CLOSED if close else ANSWERED, actor, text)
+    db.session.commit()
+    return request
+
+
+def approve_member_list(request_id: int, *, note: str, actor) -> SiteRequest:
+    """Send the member agencies list to the visitor who asked for it."""
+    request = get_request(request_id)
+    if request.kind != MEMBER_LIST:
+        raise InvalidInput("Only a member agencies list request can be approved.")
+    if request.status == APPROVED:
+        raise InvalidInput("The list was already sent for this request.")
+    agencies = facts.member_agencies()
+    lines = [f"- {name} ({county} County, {state})" for name, county, state in agencies]
+    intro = note.strip() + "\n\n" if note.strip() else ""
+    mail.enqueue(
+        request.email,
+        "The WeNeverWalkAlone member agencies",
+        f"Hello {request.name},\n\n{intro}These are the {len(agencies)} member agencies of "
+        f"WeNeverWalkAlone today:\n\n" + "\n".join(lines) + SIGNATURE,
+    )
+    _handled(request, APPROVED, actor, note.strip())
+    db.session.commit()
+    return request
+
+
+def decline_member_list(request_id: int, *, message: str, actor) -> SiteRequest:
+    request = get_request(request_id)
+    if request.kind != MEMBER_LIST:
+        raise InvalidInput("Only a member agencies list request can be declined.")
+    if request.status == APPROVED:
+        raise InvalidInput("The list was already sent for this request.")
+    text = message.strip() or (
+        "Thank you for your interest. We share the list of member agencies with departments "
+        "and partners we can verify, and we could not approve this request."
+    )
+    mail.enqueue(request.email, "Your request for the member agencies list", text + SIGNATURE)
+    _handled(request, DECLINED, actor, text)
+    db.session.commit()
+    return request
+
+
+def close(request_id: int, *, actor) -> SiteRequest:
+    """Close without a reply (spam, or answered by phone)."""
+    request = get_request(request_id)
+    _handled(request, CLOSED, actor, request.reply)
+    db.session.commit()
+    return request
