@@ -66,6 +66,15 @@ class Config:
 
     HSTS = False
     ACTIVATION_MAX_AGE = timedelta(days=7)
+    RESET_LINK_MAX_AGE = timedelta(hours=1)
+    RESET_LINK_RATE_LIMIT = "5 per hour"  # per address asked for, on top of LOGIN_RATE_LIMIT
+
+    # What invoices say about the network: who issues them, where to send payment, its tax id.
+    NETWORK_LEGAL_NAME = os.environ.get("NETWORK_LEGAL_NAME", "WeNeverWalkAlone Network")
+    REMIT_TO = os.environ.get(
+        "REMIT_TO", "WeNeverWalkAlone Network\nAccounts Receivable\nChicago, IL"
+    ).replace("\\n", "\n")
+    NETWORK_TAX_ID = os.environ.get("NETWORK_TAX_ID", "")
 
     # Mail: SMTP in production, an outbox folder in development.
     MAIL_FROM = os.environ.get("MAIL_FROM", "WeNeverWalkAlone <no-reply@weneverwalkalone.org>")

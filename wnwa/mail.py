@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import json
 import smtplib
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -153,6 +154,16 @@ def _message(job: MailJob, rendered: Rendered) -> EmailMessage:
     return message
 
 
+def _compose(to: str, subject: str, body: str) -> EmailMessage:
+    """A plain-text message built in the request, for `send_detached` (it has no queue row)."""
+    message = EmailMessage()
+    message["From"] = current_app.config["MAIL_FROM"]
+    message["To"] = to
+    message["Subject"] = subject
+    message.set_content(body)
+    return message
+
+
 class _Transport:
     """One delivery session: SMTP (one connection for the batch) or the outbox folder."""
 
@@ -203,6 +214,29 @@ def _permanent(exc: smtplib.SMTPException) -> bool:
 def backoff(attempts: int) -> timedelta:
     """2, 4, 8 ... minutes, at most MAX_BACKOFF."""
     return min(timedelta(minutes=2 ** min(attempts, 12)), MAX_BACKOFF)
+
+
+def send_detached(to: str, subject: str, body: str) -> threading.Thread:
+    """Send one message now, from a thread of its own, writing nothing to the database.
+
+    For messages whose very existence must leave no trace (a password-reset link: "nothing is
+    written until the new password is set") and whose sending must not slow the answer (the
+    page must take the same time whether or not the address has an account). A failure is
+    logged without the address; the person asks again."""
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    message = _compose(to, subject, body)
+
+    def deliver() -> None:
+        with app.app_context():
+            try:
+                with _Transport() as transport:
+                    transport.send(message)
+            except (OSError, smtplib.SMTPException):
+                app.logger.warning("a message sent outside the queue could not be delivered")
+
+    thread = threading.Thread(target=deliver, name="wnwa-mail", daemon=True)
+    thread.start()
+    return thread
 
 
 def drain(limit: int = BATCH) -> int:

@@ -11,6 +11,8 @@ DEPARTMENT_GETS = [
     "/billing/card/return",
     "/billing/contracts/{contract}",
     "/billing/invoices/{invoice}",
+    "/billing/invoices/{invoice}/invoice.pdf",
+    "/billing/invoices.csv",
 ]
 DEPARTMENT_POSTS = [
     "/billing/details",

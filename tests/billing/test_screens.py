@@ -44,7 +44,7 @@ def test_the_department_screen_shows_terms_tier_invoices_and_renewal(
     html = client.get("/billing/").get_data(as_text=True)
     assert f"until {add_years(start, 3).isoformat()}; then renews 1 year at a time" in html
     assert "Year 1 of the 3-year commitment" in html
-    assert f"9 sworn officers on the roster on {start.isoformat()}" in html
+    assert f"Priced on {start.isoformat()} from 9 sworn officers" in html
     assert "1-10 sworn officers" in html and "$1,500.00" in html
     assert f"Next renewal: {add_years(start, 1).isoformat()}" in html
     assert "locked for the commitment" in html
@@ -110,7 +110,10 @@ def test_a_draft_shows_the_price_it_would_get_today(ctx, make, fake, clock, clie
     login(make.officer(dept, finance=True, sworn=False))
     html = client.get("/billing/").get_data(as_text=True)
     assert "Draft (not started)" in html
-    assert "Today: 20 sworn officers, tier 11-25 sworn officers, $3,000.00 a year" in html
+    assert (
+        "Today: 20 sworn officers (declared and on the roster), tier 11-25 sworn officers, "
+        "$3,000.00 a year" in html
+    )
 
 
 def test_department_finance_sets_po_pays_by_card_and_gives_notice_via_the_forms(
@@ -436,3 +439,87 @@ def test_staff_client_fixture_signs_in_independently(ctx, make, staff_client, cl
     login_other(staff_client, make.staff("network_finance"), make)
     assert client.get("/billing/").status_code == 200
     assert staff_client.get("/billing/").status_code == 403
+
+
+def test_a_contract_is_priced_from_the_declared_strength_when_the_roster_is_short(
+    ctx, make, fake, clock, client, login
+):
+    from wnwa.billing import tiers
+
+    dept = make.department("Declared PD", sworn=200)
+    make.officer(dept, chief=True)  # the roster so far: its chief
+    staff = make.staff("network_finance")
+    contract_id = draft(dept.id, actor=staff)
+    declared = tiers.price(200, clock.today())
+    rostered = tiers.price(1, clock.today())
+    assert declared.tier.key != rostered.tier.key
+    login(staff)
+    page = client.get(f"/billing/network/contracts/{contract_id}").get_data(as_text=True)
+    assert 'id="pricing-difference"' in page
+    assert "The roster has 1 sworn officers, 199 fewer than the 200 declared" in page
+    assert f"the declared count is tier {declared.tier.label}" in page
+    assert f"the roster&#39;s is tier {rostered.tier.label}" in page
+    assert "Starting the contract prices it from 200 for the whole commitment" in page
+    assert "Today: 200 sworn officers (declared)" in page
+
+    assert client.post(f"/billing/network/contracts/{contract_id}/start").status_code == 303
+    contract = contract_of(dept.id)
+    assert (contract.sworn_at_pricing, contract.tier_key) == (200, declared.tier.key)
+    assert contract.annual_cents == declared.annual_cents
+    after = client.get(f"/billing/network/contracts/{contract_id}").get_data(as_text=True)
+    assert 'id="pricing-difference"' not in after
+
+
+def test_a_roster_larger_than_declared_prices_from_the_roster(ctx, make, fake, clock):
+    dept = make.department("Grown PD", sworn=3)
+    grow_roster(make, dept, 12)
+    staff = make.staff("network_finance")
+    under_contract(fake, clock, dept, actor=staff)
+    assert contract_of(dept.id).sworn_at_pricing == 12
+
+
+def test_an_issued_invoice_has_a_number_po_dates_remit_to_lines_pdf_and_ledger_csv(
+    app, ctx, make, fake, clock, client, login
+):
+    dept = make.department("Ledger PD", sworn=9)
+    grow_roster(make, dept, 9)
+    staff = make.staff("network_finance")
+    contract_id = draft(dept.id, actor=staff, po="PO-2026-0042")
+    contracts.activate_contract(fake, contract_id, today=clock.today(), actor=staff)
+    [invoice] = invoices_of(dept.id)
+    assert invoice.number  # numbered when issued (the processor's number, or the network's)
+    saved = {k: app.config[k] for k in ("REMIT_TO", "NETWORK_TAX_ID")}
+    app.config.update(
+        REMIT_TO="WNWA Network\nPO Box 4410\nChicago, IL 60680", NETWORK_TAX_ID="36-1234567"
+    )
+    try:
+        login(make.officer(dept, finance=True, sworn=False))
+        html = client.get(f"/billing/invoices/{invoice.id}").get_data(as_text=True)
+        assert "(not numbered yet)" not in html
+        assert f"Invoice {invoice.number}" in html
+        issued = invoice.issued_at.date()
+        assert f"<dt>Issued</dt><dd>{issued.isoformat()}</dd>" in html
+        assert f"{(issued + timedelta(days=30)).isoformat()} (net 30 days)" in html
+        assert "<dt>PO number</dt><dd>PO-2026-0042</dd>" in html
+        assert "WNWA Network, PO Box 4410, Chicago, IL 60680" in html
+        assert "tax id 36-1234567" in html
+        assert "Annual network membership, 1-10 sworn officers" in html and "$1,500.00" in html
+        pdf = client.get(f"/billing/invoices/{invoice.id}/invoice.pdf")
+        assert pdf.status_code == 200 and pdf.mimetype == "application/pdf"
+        assert pdf.data.startswith(b"%PDF-")
+        assert f"invoice-{invoice.number}.pdf" in pdf.headers["Content-Disposition"]
+        from pypdf import PdfReader  # noqa: I001 - only where installed
+    except ImportError:
+        pass
+    else:
+        text = PdfReader(io.BytesIO(pdf.data)).pages[0].extract_text()
+        for fact in (invoice.number, "PO-2026-0042", "36-1234567", "PO Box 4410", "$1,500.00"):
+            assert fact in text
+    finally:
+        app.config.update(saved)
+    ledger = client.get("/billing/invoices.csv")
+    assert ledger.status_code == 200 and ledger.mimetype == "text/csv"
+    rows = list(csv.reader(io.StringIO(ledger.get_data(as_text=True))))
+    assert rows[0][:4] == ["invoice_number", "issued_on", "due_on", "po_number"]
+    assert rows[1][0] == invoice.number and rows[1][3] == "PO-2026-0042"
+    assert rows[1][5] == "$1,500.00"

@@ -198,3 +198,32 @@ def test_turning_on_sql_echo_does_not_turn_on_officer_logging(tmp_path, caplog):
     logs = caplog.text.lower()
     for canary in ("zzecho", CANARY_QUERY, "select ", "user_account"):
         assert canary not in logs, canary
+
+
+def test_forgot_password_leaves_no_trace_in_any_log_or_table(
+    app, client, make, smtp_server, everything_logged
+):
+    import re
+    import time
+
+    dept = make.department("Zzcanarydept Police Department")
+    officer = make.officer(
+        dept, first_name="Zzcanaryfirst", email="zzcanary.reset@zzcanary-dept.example"
+    )
+    headers = {"User-Agent": CANARY_AGENT, "X-Forwarded-For": CANARY_IP}
+    before = snapshot()
+    for email in (officer.email, "zzcanary.nobody@zzcanary-dept.example"):
+        response = client.post("/login/forgot", data={"email": email}, headers=headers)
+        assert response.status_code == 200
+    deadline = time.monotonic() + 10
+    while not smtp_server.to(officer.email) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert diff(before, snapshot()) == {}  # asking writes nothing
+    body = smtp_server.to(officer.email)[0].get_body(preferencelist=("plain",)).get_content()
+    path = "/" + re.search(r"https://[^/]+/(login/reset/\S+)", body).group(1)
+    new = "a fresh canary-free passphrase"
+    done = client.post(path, data={"password": new, "confirm": new}, headers=headers)
+    assert done.status_code == 200
+    logs = everything_logged.text.lower()
+    for canary in ("zzcanary", CANARY_IP, "canaryagent", officer.employee_number):
+        assert canary.lower() not in logs, canary

@@ -50,7 +50,7 @@ def test_admin_creates_a_department_and_the_first_chief_is_invited(client, make,
     detail = client.get(response.headers["Location"]).get_data(as_text=True)
     assert "1 of 120 declared sworn officers are on the roster (119 still missing)" in detail
     assert "Robin Stone (chief.stone@lakeside.example.gov)" in detail
-    assert "Department onboarded" in detail
+    assert "Department joined the network" in detail
     entry = db.session.scalars(
         select(AuditEntry)
         .where(AuditEntry.action == "department.onboarded")

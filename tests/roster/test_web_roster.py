@@ -266,5 +266,43 @@ def test_history_shows_who_changed_what(chief_client, make):
     officer = make.officer(dept)
     client.post(f"/department/people/{officer.id}/depart")
     html = client.get("/department/roster/history").get_data(as_text=True)
-    assert "Departure" in html and f"employee {officer.employee_number}" in html
-    assert chief.email in html
+    assert "Left the department" in html
+    assert f"{officer.display_name} (employee {officer.employee_number})" in html
+    assert f"<td>{chief.display_name}</td>" in html  # the actor by name
+    assert "roster.departure" not in html and f"department {chief.id}" not in html
+
+
+def test_roster_above_the_declared_strength_is_said_in_words_with_an_offer(client, make, login):
+    dept = make.department(sworn=2)
+    for _ in range(2):
+        make.officer(dept)
+    login(make.officer(dept, chief=True))
+    html = client.get("/department/").get_data(as_text=True)
+    assert "3 of 2 declared" not in html
+    assert "3 sworn officers are on the roster: 1 more than the 2 declared." in html
+    assert "Update the declared strength to 3" in html
+    response = client.post("/department/declared-strength")
+    assert response.status_code == 303
+    html = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert "Declared sworn strength updated to 3." in html
+    assert "3 of 3 declared sworn officers are on the roster (complete)." in html
+    with tenant_context(dept.id):
+        entry = db.session.scalars(
+            select(AuditEntry).where(AuditEntry.action == "department.edited")
+        ).one()
+    assert entry.details["sworn_declared"] == [2, 3]
+    again = client.post("/department/declared-strength")
+    page = client.get(again.headers["Location"]).get_data(as_text=True)
+    assert "not more than the 3 declared: there is nothing to update" in page
+
+
+def test_network_admin_sees_the_roster_above_the_declared_strength(client, make, login):
+    dept = make.department(sworn=1)
+    make.officer(dept, chief=True)
+    make.officer(dept)
+    login(make.staff("network_admin"))
+    html = client.get(f"/network/departments/{dept.id}").get_data(as_text=True)
+    assert "2 sworn officers are on the roster: 1 more than the 1 declared." in html
+    assert f'href="/network/departments/{dept.id}/edit">Update the declared strength' in html
+    overview = client.get("/network/").get_data(as_text=True)
+    assert "1 more than declared" in overview

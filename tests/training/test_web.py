@@ -130,10 +130,67 @@ def test_chief_sees_status_progress_and_next_step(client, login, chief_setup):
     left = (grace_end(dept.joined_on) - TODAY).days
     assert f"{left} days of grace left" in html
     start = SOON.strftime("%B %-d, %Y").replace(" 0", " ")
-    assert f"Reserve 4 seats in the 3-day teammate course starting {start}" in html
-    assert "(extra names go on the waiting list)" in html
+    # The class has 2 seats: the advice never sends 4 names into it to be waitlisted unsaid.
+    assert f"Reserve 2 seats in the 3-day teammate course starting {start}" in html
+    assert "2 more seats still needed to reach your minimum: no open class has room" in html
+    assert "Your department can reserve 2 more seats" in html
     assert "Skokie Training Center" in html
     assert "style=" not in html
+
+
+def test_advice_and_card_respect_the_department_cap_and_seats_held(client, make, login, tr):
+    dept = make.department("Oak Park PD", sworn=100, joined=TODAY - timedelta(days=300))
+    chief = make.officer(dept, chief=True)
+    held, first, second = (make.officer(dept, last_name=n) for n in ("Held", "First", "Second"))
+    cls = tr.new_class(SOON, on=TODAY, capacity=20, seats_per_department=2)
+    later = tr.new_class(SOON + timedelta(days=30), on=TODAY, capacity=20, title="Spring course")
+    tr.reserve(dept, cls.id, held, TODAY)
+    attach(chief, first, second)
+    login(chief)
+    html = client.get("/department/peer-support/").get_data(as_text=True)
+    # Minimum 6, one seat held: 5 more, but only 1 fits in the capped class; 4 in the next one.
+    assert "Reserve 1 seat in the 3-day teammate course" in html
+    assert "Reserve 4 seats in the Spring course" in html
+    assert "Together these reach your minimum." in html
+    assert "waiting list" not in html.split('id="classes-heading"')[0]
+    assert "Your department can reserve 1 more seat<" in html
+    assert "19 seats left in the class" in html and "yours hold 1" in html
+    assert "Your department can reserve 20 more seats" in html  # the uncapped class
+
+    url = f"/department/peer-support/classes/{cls.id}/seats"
+    page = client.get(client.post(url, data={"officer": first.email}).headers["Location"])
+    assert f"Seat reserved for {first.display_name}" in page.get_data(as_text=True)
+    page = client.get(client.post(url, data={"officer": second.email}).headers["Location"])
+    html = page.get_data(as_text=True)
+    assert f"{second.display_name} is on the waiting list for the 3-day teammate course" in html
+    assert "your department already holds the 2 seats it may have in this class" in html
+    assert "Your department cannot reserve more seats: new names go on the waiting list" in html
+    assert "Add to the waiting list" in html
+    assert later.id
+
+
+def test_the_chief_is_shown_no_seat_price_since_seats_are_not_billed(client, login, chief_setup):
+    _, chief, _, cls = chief_setup
+    assert cls.price_cents == 45000
+    login(chief)
+    html = client.get("/department/peer-support/").get_data(as_text=True)
+    assert "$450" not in html and "per seat" not in html
+
+
+def test_advice_says_plainly_when_no_class_has_room(app, make, tr):
+    from wnwa.training.overview import quota_card
+
+    dept = make.department(sworn=100, joined=TODAY - timedelta(days=300))
+    cls = tr.new_class(SOON, on=TODAY, capacity=1)
+    other = make.department()
+    tr.reserve(other, cls.id, make.officer(other), TODAY)
+    with tenant_context(dept.id):
+        steps = quota_card(dept, TODAY).next_steps
+    assert steps == [
+        "6 seats still needed to reach your minimum: no open class has room for your "
+        "department, so names you add now go on a waiting list. Submit training from another "
+        "provider for review, or watch for the next class."
+    ]
 
 
 def test_chief_reserves_and_cancels(client, login, chief_setup):

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from html import unescape
+from html.parser import HTMLParser
+from urllib.parse import urlsplit
 
 from flask import Flask
 from werkzeug.routing import Rule
@@ -54,3 +57,34 @@ def all_routes(app: Flask) -> list[Route]:
             )
         )
     return routes
+
+
+class _LinkParser(HTMLParser):
+    """Collects the URLs a page links to: `href` and `hx-get`."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.urls: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        for name, value in attrs:
+            if value and name in ("href", "hx-get"):
+                self.urls.append(value)
+
+
+def same_path_links(html: str, path: str) -> list[str]:
+    """The distinct query strings of links on `html` that lead back to `path` (filters, tabs,
+    paging), as URLs to request: a page must answer every variant its own links offer."""
+    parser = _LinkParser()
+    parser.feed(html)
+    found: list[str] = []
+    for url in parser.urls:
+        parts = urlsplit(unescape(url))
+        if parts.scheme or parts.netloc or not parts.query:
+            continue
+        if (parts.path or path) != path:
+            continue
+        link = f"{path}?{parts.query}"
+        if link not in found:
+            found.append(link)
+    return found

@@ -31,3 +31,19 @@ class EnrolForm(FlaskForm):
     code = StringField(
         "Six-digit code from your authenticator app", validators=[DataRequired(), Length(max=12)]
     )
+
+
+class ForgotForm(FlaskForm):
+    email = EmailField("Work email", validators=[DataRequired(), Length(max=254)])
+
+
+class ResetForm(FlaskForm):
+    password = PasswordField("New password", validators=[DataRequired(), Length(max=1024)])
+    confirm = PasswordField(
+        "Repeat the password",
+        validators=[DataRequired(), EqualTo("password", message="The two passwords differ.")],
+    )
+    code = StringField(
+        "Six-digit code from your authenticator app, or a recovery code",
+        validators=[Length(max=40)],
+    )

@@ -9,6 +9,9 @@ allowed to use them).
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from secrets import token_hex
 
 import pyotp
 from flask import current_app
@@ -280,3 +283,127 @@ def set_password_for_staff(account: StaffAccount, password: str, totp_secret: st
     account.secrets = seal(Secrets(totp=totp_secret, recovery=digests))
     db.session.commit()
     return codes
+
+
+# --- forgotten passwords ---------------------------------------------------------------------
+#
+# Stateless, like activation links: the link is a signature over the account and a fingerprint
+# of its current password hash, so it works once (setting the password changes the hash) and
+# needs no table. Asking for a link writes nothing anywhere: the message is sent directly (not
+# through the database queue) and the answer is the same, in about the same time, whether or
+# not the address has an account. Nobody else (a chief, network staff) is involved or told.
+
+RESET_SENT = (
+    "If an active account uses that address, a link to set a new password is on its way to it. "
+    "The link works once, for {minutes} minutes. Nothing changes until you set the new password."
+)
+
+
+def _reset_serializer() -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt="password-reset-v1")
+
+
+def _reset_token(kind: str, ident: int, fp: str) -> str:
+    return _reset_serializer().dumps({"k": kind, "i": ident, "f": fp})
+
+
+def reset_token(account: Account) -> str:
+    return _reset_token(account.kind, account.id, fingerprint(account))
+
+
+def reset_minutes() -> int:
+    return int(current_app.config["RESET_LINK_MAX_AGE"].total_seconds()) // 60
+
+
+def reset_message(account: Account, link: str) -> tuple[str, str]:
+    minutes = reset_minutes()
+    body = (
+        "Someone asked to set a new password for your WeNeverWalkAlone account.\n\n"
+        f"To set one, open this link within {minutes} minutes:\n\n{link}\n\n"
+        "It works once. If you did not ask, ignore this message: your password stays as it is, "
+        "and nobody else has been told.\n"
+    )
+    return "Set a new password", body
+
+
+def request_password_reset(email: str, link_for: Callable[[str], str]) -> None:
+    """Send a reset link to `email` if it names a usable account; otherwise do nothing, in
+    about the same time. Writes nothing to the database."""
+    from wnwa import mail
+
+    account = find_account(email)
+    if account is None or not is_usable(account):
+        # the same work as the real path, minus the send (which runs on its own thread)
+        link_for(_reset_token("u", 0, token_hex(12)))
+        return
+    subject, body = reset_message(account, link_for(reset_token(account)))
+    mail.send_detached(account.email, subject, body)
+
+
+def account_for_reset(token: str) -> Account:
+    max_age = int(current_app.config["RESET_LINK_MAX_AGE"].total_seconds())
+    try:
+        data = _reset_serializer().loads(token, max_age=max_age)
+    except SignatureExpired:
+        raise InvalidToken(
+            "This link has expired. Ask for a new one from the sign-in page."
+        ) from None
+    except BadSignature:
+        raise InvalidToken("This link is not valid. Check that it was copied whole.") from None
+    account = _load(str(data.get("k")), int(data.get("i", 0)))
+    if account is None or not is_usable(account) or fingerprint(account) != data.get("f"):
+        raise InvalidToken(
+            "This link has already been used or was replaced by a newer one. "
+            "Ask for a new one from the sign-in page if you still need it."
+        )
+    return account
+
+
+@dataclass(frozen=True)
+class ResetOutcome:
+    mfa_kept: bool
+    mfa_removed: bool
+    recovery_codes_left: int
+
+
+def reset_password(account: Account, password: str, *, code: str | None) -> ResetOutcome:
+    """Set a new password from a reset link: the one write of the whole flow.
+
+    An account with two-step sign-in proves it with a current authenticator code or, if the
+    authenticator is lost, one of its recovery codes (used up). Network staff and chiefs keep
+    two-step sign-in; an officer (for whom it is optional) who had to use a recovery code has it
+    turned off, since the authenticator is gone. Sessions signed in with the old password end
+    (their fingerprint changes).
+    """
+    secrets = account.read_secrets()
+    proof = None
+    used = next((d for d in recovery_digests(code or "") if d in secrets.recovery), None)
+    if secrets.totp:
+        if _totp_matches(secrets.totp, code or ""):
+            proof = "totp"
+        elif used is not None:
+            proof = "recovery"
+        else:
+            raise DomainError(
+                "Give a code from your authenticator app, or one of your recovery codes.",
+                status_code=422,
+            )
+    keeps_mfa = proof == "totp" or (proof == "recovery" and account.mfa_required)
+    validate_new_password(account, password, mfa=keeps_mfa)
+    if proof == "totp":
+        digits = "".join(ch for ch in (code or "") if ch.isdigit())
+        if not shared_state.claim_code(session_identity(account), digits, ttl=TOTP_REPLAY_TTL):
+            raise InvalidCode()
+    removed = False
+    if proof == "recovery":
+        secrets.recovery.remove(used)
+        if not keeps_mfa:
+            secrets, removed = Secrets(), True
+    account.password_hash = hash_password(password)
+    _save_secrets(account, secrets, commit=False)
+    db.session.commit()
+    return ResetOutcome(
+        mfa_kept=bool(secrets.totp),
+        mfa_removed=removed,
+        recovery_codes_left=len(secrets.recovery),
+    )

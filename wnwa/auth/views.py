@@ -9,7 +9,14 @@ from flask_login import current_user, login_user, logout_user
 
 from wnwa import shared_state
 from wnwa.auth import services
-from wnwa.auth.forms import ActivationForm, CodeForm, EnrolForm, LoginForm
+from wnwa.auth.forms import (
+    ActivationForm,
+    CodeForm,
+    EnrolForm,
+    ForgotForm,
+    LoginForm,
+    ResetForm,
+)
 from wnwa.auth.guards import public
 from wnwa.crypto import keyed_digest
 from wnwa.errors import DomainError
@@ -26,7 +33,9 @@ PENDING_MAX_AGE = 300
 
 
 # Sign-in steps that count failures or use codes: refused while shared state is unreachable.
-SIGN_IN_STEPS = frozenset({"auth.login", "auth.second_factor", "auth.activate"})
+SIGN_IN_STEPS = frozenset(
+    {"auth.login", "auth.second_factor", "auth.activate", "auth.forgot", "auth.reset"}
+)
 
 
 @bp.before_request
@@ -157,6 +166,50 @@ def activate(token: str):
         return render("auth/activate.html", error=exc.message, http_status=exc.status_code, **ctx)
     session.pop(TOTP_SETUP, None)
     return render("auth/recovery_codes.html", codes=codes, next_url=url_for("auth.login"))
+
+
+def _reset_limit() -> str:
+    return current_app.config["RESET_LINK_RATE_LIMIT"]
+
+
+@bp.route("/login/forgot", methods=["GET", "POST"])
+@public
+@limiter.limit(_login_limit, methods=["POST"])
+@limiter.limit(_reset_limit, key_func=_account_key, methods=["POST"])
+def forgot():
+    """Ask for a link to set a new password. Every valid request gets the same page; nothing is
+    written and nobody but the address's owner hears of it."""
+    form = ForgotForm()
+    if not form.validate_on_submit():
+        return render(
+            "auth/forgot.html", form=form, http_status=422 if form.is_submitted() else 200
+        )
+    # The link is built on the configured public address, never on the request's Host header.
+    base = current_app.config["PUBLIC_BASE_URL"].rstrip("/")
+    services.request_password_reset(
+        form.email.data, lambda token: base + url_for("auth.reset", token=token)
+    )
+    sent = services.RESET_SENT.format(minutes=services.reset_minutes())
+    return render("auth/forgot.html", form=ForgotForm(formdata=None), sent=sent)
+
+
+@bp.route("/login/reset/<token>", methods=["GET", "POST"])
+@public
+@limiter.limit(_login_limit, methods=["POST"], deduct_when=_failed)
+def reset(token: str):
+    account = services.account_for_reset(token)
+    form = ResetForm()
+    ctx = {"form": form, "account": account, "has_mfa": account.has_mfa}
+    if not form.validate_on_submit():
+        return render("auth/reset.html", http_status=422 if form.is_submitted() else 200, **ctx)
+    try:
+        outcome = services.reset_password(account, form.password.data, code=form.code.data)
+    except services.PasswordRejected as exc:
+        return render("auth/reset.html", problems=exc.problems, http_status=422, **ctx)
+    except DomainError as exc:
+        return render("auth/reset.html", error=exc.message, http_status=exc.status_code, **ctx)
+    session.clear()
+    return render("auth/reset_done.html", outcome=outcome)
 
 
 @bp.route("/logout", methods=["POST"])

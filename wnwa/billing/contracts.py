@@ -12,6 +12,7 @@ subscription.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
@@ -405,6 +406,31 @@ def create_contract(
     return contract_id
 
 
+@dataclass(frozen=True)
+class PricingBasis:
+    """The sworn count a new contract is priced from: the larger of the strength the department
+    declared and the active sworn officers on its roster, so a roster still being loaded cannot
+    lock a large department into a small tier for the whole commitment."""
+
+    declared: int
+    rostered: int
+
+    @property
+    def sworn(self) -> int:
+        return max(self.declared, self.rostered)
+
+    @property
+    def source(self) -> str:
+        if self.declared == self.rostered:
+            return "declared and on the roster"
+        return "declared" if self.declared > self.rostered else "on the roster"
+
+
+def pricing_basis(department: Department) -> PricingBasis:
+    """The department (the bound tenant) priced as a new contract would be today."""
+    return PricingBasis(department.sworn_declared, sworn_count(department))
+
+
 def _ref_or_404(contract_id: int):
     ref = contract_ref(contract_id)
     if ref is None:
@@ -431,7 +457,8 @@ def _locked_draft(contract_id: int) -> Contract:
 def activate_contract(
     gateway: BillingGateway | None, contract_id: int, *, today: date, actor: Any
 ) -> None:
-    """Sign: price from today's sworn roster, start the yearly subscription, invoice year 1.
+    """Sign: price from the larger of the declared and the rostered sworn count today
+    (`pricing_basis`), start the yearly subscription, invoice year 1.
 
     A retry after a failure or a lost answer resumes: the customer id is already saved and
     the subscription is created with an idempotency key derived from the contract id.
@@ -443,7 +470,8 @@ def activate_contract(
         customer_id = _ensure_customer(gateway, contract)
         # _ensure_customer may commit (releasing the lock): another Start may have run since.
         contract = _locked_draft(contract_id)
-        quote = tiers.price(sworn_count(contract.department), today)
+        basis = pricing_basis(contract.department)
+        quote = tiers.price(basis.sworn, today)
         with stripe_call("start subscription"):
             plan_id = gateway.ensure_plan(quote.tier.key, quote.annual_cents, quote.tier.label)
             sub = gateway.create_subscription(
@@ -475,6 +503,8 @@ def activate_contract(
                 "tier": quote.tier.key,
                 "annual_cents": quote.annual_cents,
                 "sworn": quote.sworn,
+                "sworn_declared": basis.declared,
+                "sworn_rostered": basis.rostered,
                 "term_start": sub.current_period_start.isoformat(),
             },
         )

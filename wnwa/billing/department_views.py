@@ -5,11 +5,11 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from flask import Blueprint, current_app, redirect, url_for
+from flask import Blueprint, Response, current_app, redirect, url_for
 from flask_login import current_user
 
 from wnwa.auth.guards import require_roles
-from wnwa.billing import contracts, overview
+from wnwa.billing import contracts, documents, overview
 from wnwa.billing.forms import ActionForm, CancelForm, DetailsForm, DevCardForm, PayByForm
 from wnwa.billing.runtime import get_gateway, today
 from wnwa.errors import DomainError
@@ -146,10 +146,45 @@ def contract(contract_id: int):
     return render("billing/contract.html", view=view)
 
 
+def _invoice_page(invoice_id: int, http_status: int = 200, **extra: Any):
+    return render(
+        "billing/invoice.html",
+        http_status=http_status,
+        detail=overview.department_invoice(invoice_id, today=today()),
+        doc=documents.invoice_document(invoice_id, today=today()),
+        **extra,
+    )
+
+
 @bp.route("/invoices/<int:invoice_id>")
 def invoice(invoice_id: int):
-    detail = overview.department_invoice(invoice_id, today=today())
-    return render("billing/invoice.html", detail=detail, action_form=ActionForm())
+    return _invoice_page(invoice_id, action_form=ActionForm())
+
+
+@bp.route("/invoices/<int:invoice_id>/invoice.pdf")
+def invoice_pdf(invoice_id: int):
+    doc = documents.invoice_document(invoice_id, today=today())
+    return Response(
+        documents.invoice_pdf(doc),
+        mimetype="application/pdf",
+        headers={
+            "Content-Disposition": f'attachment; filename="{doc.filename}"',
+            "Cache-Control": "no-store",
+        },
+    )
+
+
+@bp.route("/invoices.csv")
+def invoices_csv():
+    text = documents.ledger_csv(documents.department_documents(today=today()))
+    return Response(
+        text,
+        mimetype="text/csv",
+        headers={
+            "Content-Disposition": 'attachment; filename="invoices.csv"',
+            "Cache-Control": "no-store",
+        },
+    )
 
 
 @bp.post("/invoices/<int:invoice_id>/pay")
@@ -161,12 +196,5 @@ def pay_invoice(invoice_id: int):
                 _gateway(), current_user.department, invoice_id, today=today(), actor=current_user
             )
     except DomainError as exc:
-        detail = overview.department_invoice(invoice_id, today=today())
-        return render(
-            "billing/invoice.html",
-            http_status=exc.status_code,
-            detail=detail,
-            action_form=form,
-            error=exc.message,
-        )
+        return _invoice_page(invoice_id, exc.status_code, action_form=form, error=exc.message)
     return redirect_to(url_for("billing.invoice", invoice_id=invoice_id))

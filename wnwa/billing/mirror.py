@@ -192,7 +192,8 @@ def apply_invoice(
         row.status = gw.status
         row.amount_due_cents = gw.amount_due_cents
         row.amount_paid_cents = gw.amount_paid_cents
-    row.number = gw.number
+    if gw.number:
+        row.number = gw.number
     row.currency = gw.currency
     row.period_start = gw.period_start
     row.period_end = gw.period_end
@@ -205,4 +206,14 @@ def apply_invoice(
         row.paid_on = row.paid_on or today
         row.payment_failed_on = None
     db.session.flush()
+    if not row.number and row.status != "draft":
+        # Issued without a processor number (the Stripe stand-ins give none): the network's own,
+        # assigned once, the moment the invoice is issued, and never changed afterwards.
+        row.number = invoice_number(row)
+        db.session.flush()
     return row
+
+
+def invoice_number(row: Invoice) -> str:
+    """The network's own number: year of issue and the mirror row's id (WNWA-2026-000042)."""
+    return f"WNWA-{row.issued_at:%Y}-{row.id:06d}"

@@ -17,6 +17,7 @@ from wnwa.billing.contracts import (
     contracts_of_department,
     invoices_of,
     open_contract,
+    pricing_basis,
 )
 from wnwa.billing.health import BillingHealth, billing_health
 from wnwa.billing.models import Contract, Invoice
@@ -25,7 +26,6 @@ from wnwa.billing.renewals import RenewalPreview, commitment_end_of, renewal_pre
 from wnwa.errors import NotFound
 from wnwa.extensions import db
 from wnwa.tenants.models import Department
-from wnwa.tenants.services import sworn_count
 
 STATUS_LABELS = {
     "draft": "Draft (not started)",
@@ -66,6 +66,7 @@ class ContractView:
     notice_opens_on: date | None
     billing_year: str
     tier_reason: str
+    pricing_difference: str
     annual: str
     cancel_refusal: str | None
     can_give_notice: bool
@@ -154,18 +155,52 @@ def invoice_row(invoice: Invoice, today: date, *, card_on_file: bool) -> Invoice
 
 def _tier_reason(contract: Contract, today: date) -> str:
     if contract.status == "draft":
-        sworn = sworn_count(contract.department)
-        quote = tiers.price(sworn, today)
+        basis = pricing_basis(contract.department)
+        quote = tiers.price(basis.sworn, today)
         return (
-            "Priced when the contract starts, from the sworn roster on that day. Today: "
-            f"{sworn} sworn officers, tier {quote.tier.label}, "
+            "Priced when the contract starts, from the larger of the declared sworn strength "
+            f"and the sworn officers on the roster that day. Today: {basis.sworn:,} sworn "
+            f"officers ({basis.source}), tier {quote.tier.label}, "
             f"{money(quote.annual_cents)} a year."
         )
     priced = contract.priced_on.isoformat() if contract.priced_on else "signing"
     table = contract.tiers_valid_from.isoformat() if contract.tiers_valid_from else "in force"
     return (
-        f"{contract.sworn_at_pricing} sworn officers on the roster on {priced} put the "
+        f"Priced on {priced} from {contract.sworn_at_pricing} sworn officers, which put the "
         f"department in the {contract.tier_label} tier (tier table from {table})."
+    )
+
+
+def _pricing_difference(contract: Contract, today: date) -> str:
+    """For a draft whose declared and rostered sworn counts differ: both figures and what each
+    would cost, so finance sees the difference before the contract is started."""
+    if contract.status != "draft":
+        return ""
+    basis = pricing_basis(contract.department)
+    if basis.declared == basis.rostered:
+        return ""
+    declared = tiers.price(basis.declared, today)
+    rostered = tiers.price(basis.rostered, today)
+    diff = abs(basis.declared - basis.rostered)
+    more = "fewer" if basis.declared > basis.rostered else "more"
+    gap = (
+        f"The roster has {basis.rostered:,} sworn officers, {diff:,} {more} than the "
+        f"{basis.declared:,} declared"
+    )
+    if declared.tier.key == rostered.tier.key:
+        costs = (
+            f"both counts fall in the {declared.tier.label} tier "
+            f"({money(declared.annual_cents)} a year)"
+        )
+    else:
+        costs = (
+            f"the declared count is tier {declared.tier.label} ({money(declared.annual_cents)} a "
+            f"year), the roster's is tier {rostered.tier.label} "
+            f"({money(rostered.annual_cents)} a year)"
+        )
+    return (
+        f"{gap}: {costs}. Starting the contract prices it from {basis.sworn:,} for the whole "
+        "commitment; correct the declared strength or complete the roster first if it is wrong."
     )
 
 
@@ -208,6 +243,7 @@ def contract_view(contract: Contract, today: date) -> ContractView:
         notice_opens_on=opens,
         billing_year=_billing_year(contract, years),
         tier_reason=_tier_reason(contract, today),
+        pricing_difference=_pricing_difference(contract, today),
         annual=money(contract.annual_cents, contract.currency),
         cancel_refusal=refusal,
         can_give_notice=contract.status in ("active", "renewal_due") and refusal is None,

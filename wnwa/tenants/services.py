@@ -5,13 +5,15 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date
+from typing import Any
 
 from sqlalchemy import func, select
 
-from wnwa import audit
+from wnwa import audit, history
 from wnwa.errors import Conflict, InvalidInput
 from wnwa.extensions import db
+from wnwa.history import HistoryEntry
 from wnwa.tenants.models import DEPARTMENT_STATUSES, Department, User
 
 US_STATES = frozenset(
@@ -124,6 +126,11 @@ class RosterCompleteness:
         return self.provisioned >= self.declared
 
     @property
+    def over(self) -> int:
+        """Sworn officers on the roster beyond the declared strength (it has grown)."""
+        return max(0, self.provisioned - self.declared)
+
+    @property
     def percent(self) -> int:
         if not self.declared:
             return 100
@@ -144,54 +151,30 @@ def roster_completeness(department: Department) -> RosterCompleteness:
     return RosterCompleteness(department.sworn_declared, sworn_count(department))
 
 
-ACTION_LABELS = {
-    "roster.import": "Roster imported",
-    "roster.edit": "Person edited",
-    "roster.roles": "Roles changed",
-    "roster.departure": "Departure",
-    "roster.reinstate": "Reinstated",
-    "roster.invitation": "Invitation sent",
-    "roster.scim": "Change through SCIM",
-    "scim.token_created": "SCIM token created",
-    "scim.token_revoked": "SCIM token revoked",
-    "department.onboarded": "Department onboarded",
-    "department.edited": "Department details changed",
-}
-
-
-@dataclass(frozen=True)
-class HistoryEntry:
-    at: datetime
-    actor: str
-    action: str
-    subject: str
-    summary: str
-
-
-def _summary(action: str, details: dict) -> str:
-    if action == "roster.import":
-        return (
-            f"{details.get('added', 0):,} added, {details.get('updated', 0):,} updated, "
-            f"{details.get('departed', 0):,} left, {details.get('unchanged', 0):,} unchanged"
+def raise_declared_strength(department: Department, *, actor: Any) -> int:
+    """The chief's answer to a roster larger than the declared strength: declare the number of
+    active sworn officers on the roster. Only ever raises it (the network lowers it); returns
+    the new figure."""
+    count = sworn_count(department)
+    before = department.sworn_declared
+    if count <= before:
+        raise Conflict(
+            f"The roster has {count:,} sworn officers, not more than the {before:,} declared: "
+            "there is nothing to update."
         )
-    if action == "roster.edit":
-        return "Changed: " + ", ".join(details.get("fields", []))
-    if action == "roster.roles":
-        return "Now: " + (", ".join(details.get("after", [])) or "no role")
-    if action == "roster.scim":
-        return ", ".join(f"{k}: {v}" for k, v in sorted(details.items()))
-    return ""
+    department.sworn_declared = count
+    audit.record(
+        actor,
+        "department.edited",
+        department_id=department.id,
+        subject=department.name,
+        details={"fields": ["sworn_declared"], "sworn_declared": [before, count]},
+    )
+    db.session.commit()
+    return count
 
 
 def roster_history(department: Department, limit: int = 200) -> list[HistoryEntry]:
-    """Who changed what in this department's roster, newest first (admin actions only)."""
-    return [
-        HistoryEntry(
-            at=entry.at,
-            actor=entry.actor,
-            action=ACTION_LABELS.get(entry.action, entry.action),
-            subject=entry.subject,
-            summary=_summary(entry.action, entry.details or {}),
-        )
-        for entry in audit.entries_for(department.id, limit)
-    ]
+    """Who changed what in this department (admin actions only: roster, billing, training),
+    newest first, in plain language (`wnwa.history`)."""
+    return history.describe(audit.entries_for(department.id, limit))

@@ -68,6 +68,17 @@ def roster():
     )
 
 
+@bp.post("/declared-strength")
+def declared_strength():
+    try:
+        count = services.raise_declared_strength(_department(), actor=current_user)
+    except DomainError as exc:
+        flash(exc.message)
+    else:
+        flash(f"Declared sworn strength updated to {count:,}.")
+    return redirect_to(url_for(".dashboard"))
+
+
 @bp.route("/roster/export.csv")
 def export():
     departed = request.args.get("departed") == "1"

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from typing import Any
 
@@ -258,6 +258,16 @@ class ClassSummary:
     seats_left: int
     waitlisted: int
     registration_open: bool
+    # For one department (filled by `for_department`): places it holds in the class, and how
+    # many more it can reserve before names go on the waiting list (the room left in the class,
+    # capped by the seats per department). None when the summary is not for a department.
+    department_held: int | None = None
+    department_room: int | None = None
+
+    @property
+    def can_reserve(self) -> int:
+        """Seats a reservation can still take now: the department's room when known."""
+        return self.seats_left if self.department_room is None else self.department_room
 
     @property
     def price_label(self) -> str:
@@ -303,6 +313,28 @@ def summarize_all(classes: list[TrainingClass], on: date) -> list[ClassSummary]:
             )
         )
     return summaries
+
+
+def for_department(summaries: list[ClassSummary]) -> list[ClassSummary]:
+    """`summaries` with the bound department's places and room in each class (one query)."""
+    class_ids = [s.cls.id for s in summaries]
+    held: dict[int, int] = {}
+    if class_ids:
+        held = dict(
+            db.session.execute(
+                select(Seat.class_id, func.count(Seat.id))
+                .where(Seat.class_id.in_(class_ids), Seat.status.in_(PLACE_HOLDING_STATUSES))
+                .group_by(Seat.class_id)
+            ).all()
+        )
+    result = []
+    for summary in summaries:
+        mine = held.get(summary.cls.id, 0)
+        room = summary.seats_left
+        if summary.cls.seats_per_department is not None:
+            room = min(room, max(0, summary.cls.seats_per_department - mine))
+        result.append(replace(summary, department_held=mine, department_room=room))
+    return result
 
 
 def summarize(cls: TrainingClass, on: date) -> ClassSummary:

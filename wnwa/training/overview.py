@@ -19,7 +19,13 @@ from wnwa.training.certification import (
     certified_members,
     is_certified,
 )
-from wnwa.training.classes import ClassSummary, get_class, open_classes, summarize
+from wnwa.training.classes import (
+    ClassSummary,
+    for_department,
+    get_class,
+    open_classes,
+    summarize,
+)
 from wnwa.training.external import ExternalView, department_submissions
 from wnwa.training.models import Seat
 from wnwa.training.quota_service import STATE_LABELS, STATE_TONES, department_quota
@@ -75,23 +81,46 @@ def _next_steps(
     need = goal - unlisted - pipeline
     what = "minimum" if result.shortfall else "target"
     if need > 0:
-        with_room = next((c for c in classes if c.seats_left > 0), None)
-        chosen = with_room or (classes[0] if classes else None)
-        if chosen is None:
-            steps.append(
-                f"Reach your {what}: {plural(need, 'more supporter')} needed. No class is open "
-                "for registration yet; submit training from another provider for review, or "
-                "watch for the next class."
-            )
-        else:
-            cls = chosen.cls
-            waitlist = "" if chosen.seats_left >= need else " (extra names go on the waiting list)"
-            steps.append(
-                f"Reserve {plural(need, 'seat')} in the {cls.title} starting "
-                f"{cls.starts_on.strftime('%B %-d, %Y')} in {cls.location} "
-                f"(registration closes {cls.registration_deadline.strftime('%B %-d')})"
-                f"{waitlist}, to reach your {what}."
-            )
+        steps.extend(_seat_advice(need, what, classes))
+    return steps
+
+
+def _seat_advice(need: int, what: str, classes: list[ClassSummary]) -> list[str]:
+    """Where to reserve `need` seats: in the soonest classes, never more in one class than the
+    department can still reserve there (room left, seats per department, seats it holds), and
+    plainly when the rest would go on a waiting list."""
+    if not classes:
+        return [
+            f"Reach your {what}: {plural(need, 'more supporter')} needed. No class is open "
+            "for registration yet; submit training from another provider for review, or "
+            "watch for the next class."
+        ]
+    steps = []
+    left = need
+    for summary in classes:
+        take = min(left, summary.can_reserve)
+        if take <= 0:
+            continue
+        cls = summary.cls
+        steps.append(
+            f"Reserve {plural(take, 'seat')} in the {cls.title} starting "
+            f"{cls.starts_on.strftime('%B %-d, %Y')} in {cls.location} "
+            f"(registration closes {cls.registration_deadline.strftime('%B %-d')})."
+        )
+        left -= take
+        if left == 0:
+            break
+    if left:
+        more = "more " if steps else ""
+        steps.append(
+            f"{plural(left, more + 'seat')} still needed to reach your {what}: no open class "
+            "has room for your department, so names you add now go on a waiting list. Submit "
+            "training from another provider for review, or watch for the next class."
+        )
+    elif len(steps) == 1:
+        steps[0] = steps[0][:-1] + f", to reach your {what}."
+    else:
+        steps.append(f"Together these reach your {what}.")
     return steps
 
 
@@ -103,7 +132,7 @@ def quota_card(
     result = department_quota(department, on)
     pipeline = pipeline_count(on)
     unlisted = max(0, certified_count(on) - result.counted)
-    classes = open_classes(on) if classes is None else classes
+    classes = for_department(open_classes(on)) if classes is None else classes
     steps = _next_steps(result, pipeline, unlisted, classes)
     return QuotaCard(result, STATE_LABELS[result.state], pipeline, unlisted, steps)
 
@@ -132,7 +161,7 @@ def chief_overview(department: Department, on: date, supporters_page: int = 1) -
         offset=(supporters_page - 1) * SUPPORTERS_PER_PAGE,
     )
     seats = department_seats(on)
-    classes = open_classes(on)
+    classes = for_department(open_classes(on))
     return ChiefOverview(
         card=quota_card(department, on, classes),
         classes=classes,

@@ -145,6 +145,29 @@ def _record(actor: Any, action: str, seat: Seat, cls: TrainingClass) -> None:
     )
 
 
+def placement_message(seat: Seat) -> str:
+    """What just happened to a reservation, in words: a seat, or a waiting-list place and why
+    (the class is full, or the department holds all the seats it may have in the class)."""
+    cls = seat.training_class
+    name = _member(seat.user_id).display_name
+    when = cls.starts_on.strftime("%B %-d, %Y")
+    if seat.status == SEAT_RESERVED:
+        return f"Seat reserved for {name} in the {cls.title} starting {when}."
+    if seat.status != SEAT_WAITLISTED:
+        return f"{name}: {seat.status}."
+    if place_count(cls.id) >= cls.capacity:
+        why = "the class is full"
+    else:
+        why = (
+            f"your department already holds the {cls.seats_per_department} seats it may have "
+            "in this class"
+        )
+    return (
+        f"{name} is on the waiting list for the {cls.title} starting {when}, not in a seat: "
+        f"{why}. If a seat frees up, {name} gets it in waiting-list order and you are told."
+    )
+
+
 # --- chiefs --------------------------------------------------------------------------------
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from flask import Blueprint, request, send_file, url_for
+from flask import Blueprint, flash, request, send_file, url_for
 from flask_login import current_user
 
 from wnwa.auth.guards import require_roles
@@ -59,7 +59,7 @@ def reserve(class_id: int):
             form=form,
         )
     try:
-        seats.reserve_seat(
+        seat = seats.reserve_seat(
             current_user.department,
             class_id=class_id,
             officer=form.officer.data,
@@ -68,14 +68,17 @@ def reserve(class_id: int):
         )
     except DomainError as exc:
         return _chief_page(exc.status_code, error=exc.message, error_class_id=class_id, form=form)
+    flash(seats.placement_message(seat))
     return redirect_to(url_for(".chief_overview"))
 
 
-def _seat_action(action, **kwargs):
+def _seat_action(action, *, tell: bool = False, **kwargs):
     try:
-        action(current_user.department, actor=current_user, **kwargs)
+        seat = action(current_user.department, actor=current_user, **kwargs)
     except DomainError as exc:
         return _chief_page(exc.status_code, page_error=exc.message)
+    if tell:
+        flash(seats.placement_message(seat))
     return redirect_to(url_for(".chief_overview"))
 
 
@@ -86,7 +89,7 @@ def cancel(seat_id: int):
 
 @bp.post("/seats/<int:seat_id>/approve")
 def approve(seat_id: int):
-    return _seat_action(seats.approve_request, seat_id=seat_id, on=date.today())
+    return _seat_action(seats.approve_request, tell=True, seat_id=seat_id, on=date.today())
 
 
 @bp.post("/seats/<int:seat_id>/decline")
