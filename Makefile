@@ -15,8 +15,9 @@ $(VENV)/.installed: pyproject.toml
 install: $(VENV)/.installed
 
 # Migrate a SQLite database under instance/, seed the demo network if empty, and serve it on
-# http://127.0.0.1:5000 with the scheduled jobs (`jobs run-due --loop 10`) and a loopback Stripe
-# stand-in beside it.
+# http://127.0.0.1:$PORT (default 5000) with the scheduled jobs and a loopback Stripe stand-in
+# (on $STRIPE_PORT, default 8420) beside it. It prints the URL and the demo logins; Ctrl+C stops
+# everything it started.
 run: install
 	mkdir -p instance
 	$(FLASK) db upgrade
@@ -91,5 +92,9 @@ bench-report:
 	   for f in docs/bench/*.md; do echo; sed 's/^#/##/' "$$f"; done; } > docs/BENCHMARKS.md
 	@echo "docs/BENCHMARKS.md updated"
 
+# Everything the Makefile, the app and the tests generate; the sources stay.
 clean:
-	rm -rf $(VENV) instance/wnwa.sqlite3* .pytest_cache .ruff_cache
+	rm -rf $(VENV) .pytest_cache .ruff_cache .hypothesis *.egg-info build dist
+	rm -rf instance/wnwa.sqlite3* instance/outbox instance/uploads instance/bench instance/.wnwa-job-*.lock
+	rmdir instance 2>/dev/null || true
+	find . -path ./.git -prune -o -type d -name __pycache__ -prune -exec rm -rf {} +

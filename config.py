@@ -93,7 +93,7 @@ class Config:
     STRIPE_API_BASE = os.environ.get("STRIPE_API_BASE")
     STRIPE_TIMEOUT = float(os.environ.get("STRIPE_TIMEOUT", "10"))
 
-    # Peer-supporter quota anchors (DESIGN.md 4.1); network admins may tune the two anchors.
+    # Peer-supporter quota anchors (docs/RULES.md 3.2); network admins may tune the two anchors.
     QUOTA_SMALL_MIN = float(os.environ.get("QUOTA_SMALL_MIN", "0.07"))
     QUOTA_SMALL_TARGET = float(os.environ.get("QUOTA_SMALL_TARGET", "0.10"))
     QUOTA_LARGE_MIN = float(os.environ.get("QUOTA_LARGE_MIN", "0.02"))

@@ -76,11 +76,11 @@ def prepare(engine: str, app_url: str, owner_url: str, small: bool = False) -> d
     from flask_migrate import upgrade
     from sqlalchemy import func, select, text, update
 
-    from wnwa.auth.credentials import Secrets, seal
     from wnwa.auth.passwords import hash_password
     from wnwa.directory import corpus, readmodel
     from wnwa.directory.us_scale import restamp_availability, seed_us_scale
     from wnwa.extensions import db, utcnow
+    from wnwa.tenants.credentials import Secrets, seal
     from wnwa.tenants.models import Department, User
     from wnwa.tenants.scoping import cross_department_read, tenant_context
 

@@ -12,7 +12,7 @@ security is on). `--scale empty` uses a freshly migrated, empty database instead
 while working on the code; the report is not written then):
   1. service time of the preview and of the commit of a 13,000-row file into a new, empty
      department, the way the chief's upload does them: the preview parses the file, plans and
-     keeps the parse (wnwa.tenants.staging); the commit reads that parse back and imports it.
+     keeps the parse (wnwa.roster.staging); the commit reads that parse back and imports it.
      Then the same file again (nothing changes);
   2. wall time of `flask --app wsgi roster import SLUG FILE.csv` in a new process, start-up
      included, for a 13,000-row file into another empty department.
@@ -96,9 +96,9 @@ def measure_service(app_url: str) -> dict:
     from config import DevelopmentConfig
     from wnwa import create_app
     from wnwa.extensions import db
-    from wnwa.tenants import staging
-    from wnwa.tenants.provisioning import import_roster, preview_roster
-    from wnwa.tenants.roster import parse_roster
+    from wnwa.roster import staging
+    from wnwa.roster.provisioning import import_roster, preview_roster
+    from wnwa.roster.roster import parse_roster
     from wnwa.tenants.scoping import tenant_context
     from wnwa.tenants.services import create_department
 

@@ -49,9 +49,9 @@ def add_staff_accounts(url: str, officer_email: str) -> dict:
     """A chief (in another department) and a department finance user, with known credentials."""
     from sqlalchemy import select, update
 
-    from wnwa.auth.credentials import Secrets, seal
     from wnwa.auth.passwords import hash_password
     from wnwa.extensions import db
+    from wnwa.tenants.credentials import Secrets, seal
     from wnwa.tenants.models import User
     from wnwa.tenants.scoping import tenant_context
 

@@ -46,7 +46,7 @@ target_db = current_app.extensions["migrate"].db
 
 def include_name(name, type_, parent_names):
     """Tables without models (SQLite FTS5 indexes and their shadow tables) are not drift."""
-    from wnwa.directory import FTS_TABLES
+    from wnwa.directory.readmodel import FTS_TABLES
 
     return not (type_ == "table" and name and name.startswith(FTS_TABLES))
 

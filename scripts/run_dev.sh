@@ -1,9 +1,14 @@
 #!/usr/bin/env bash
-# Serve the development site on http://127.0.0.1:5000 with the scheduled jobs (mail queue,
-# reminders, billing reconciliation...) running in the background, and localstripe.
+# Serve the development site on http://127.0.0.1:$PORT (default 5000) with the scheduled jobs
+# (mail queue, reminders, billing reconciliation...) running in the background, localstripe on
+# $STRIPE_PORT (default 8420) and, when installed, a RAM-only redis-server on $REDIS_PORT
+# (default 6380). Ctrl+C stops all of them.
 set -euo pipefail
 VENV=${VENV:-.venv}
 export WNWA_CONFIG=${WNWA_CONFIG:-development}
+port=${PORT:-5000}
+url="http://127.0.0.1:$port"
+export PUBLIC_BASE_URL=${PUBLIC_BASE_URL:-$url}
 stripe_port=${STRIPE_PORT:-8420}
 export STRIPE_API_BASE=${STRIPE_API_BASE:-http://127.0.0.1:$stripe_port}
 export STRIPE_SECRET_KEY=${STRIPE_SECRET_KEY:-sk_test_localstripe}
@@ -34,5 +39,17 @@ fi
 # What cron runs every few minutes in production (docs/DEPLOY.md), every 10 s here.
 "$VENV/bin/flask" --app wsgi jobs run-due --loop 10 &
 pids+=($!)
-echo "Serving on http://127.0.0.1:5000  (mail goes to instance/outbox/)"
-"$VENV/bin/gunicorn" -c gunicorn.conf.py --bind 127.0.0.1:5000 wsgi:app
+cat <<EOT
+
+  WeNeverWalkAlone demo: $url
+  Mail goes to ${MAIL_OUTBOX:-instance/outbox/} (one .eml file per message).
+  Demo logins:
+EOT
+"$VENV/bin/flask" --app wsgi demo logins
+cat <<EOT
+
+  Press Ctrl+C to stop (the jobs loop, localstripe and redis-server stop with it).
+  Other ports: PORT=8000 STRIPE_PORT=8421 REDIS_PORT=6381 make run
+
+EOT
+"$VENV/bin/gunicorn" -c gunicorn.conf.py --bind "127.0.0.1:$port" wsgi:app

@@ -7,10 +7,10 @@ from datetime import date
 
 from sqlalchemy import select
 
-from wnwa.auth.credentials import Secrets, fresh_credentials, seal
 from wnwa.auth.models import StaffAccount
 from wnwa.auth.passwords import hash_password
 from wnwa.extensions import db
+from wnwa.tenants.credentials import Secrets, fresh_credentials, seal
 from wnwa.tenants.models import Department, User
 from wnwa.tenants.scoping import tenant_context
 

@@ -151,7 +151,7 @@ def test_unscoped_escape_hatch_is_used_only_where_allowed():
         "wnwa/billing/webhooks",
         "wnwa/directory/",
         "wnwa/tenants/scoping.py",
-        "wnwa/tenants/scim",
+        "wnwa/roster/scim",
         "wnwa/billing/",
         "wnwa/training/",
     )

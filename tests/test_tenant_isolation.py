@@ -28,7 +28,7 @@ from tests.privacy.snapshots import diff, snapshot
 from tests.training.conftest import tr  # noqa: F401 - a fixture
 from tests.web.routes import all_routes
 from wnwa.extensions import db
-from wnwa.tenants import scim_tokens
+from wnwa.roster import scim_tokens
 from wnwa.tenants.models import ScimToken
 from wnwa.tenants.scoping import tenant_context
 from wnwa.training import external

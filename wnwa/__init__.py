@@ -9,19 +9,7 @@ from typing import Any
 from flask import Flask
 
 from config import Config, config_from_env
-
-# One package per capability; each may offer blueprints(), cli_groups() and due_jobs() (its
-# scheduled jobs, see wnwa/jobs.py).
-CAPABILITIES = (
-    "site",
-    "auth",
-    "tenants",
-    "network",
-    "directory",
-    "training",
-    "billing",
-    "resources",
-)
+from wnwa.capabilities import CAPABILITIES, capability_packages
 
 
 def create_app(
@@ -87,11 +75,6 @@ def register_logging(app: Flask) -> None:
     configure_logging(app)
 
 
-def _capabilities():
-    for name in CAPABILITIES:
-        yield importlib.import_module(f"wnwa.{name}")
-
-
 def register_models() -> None:
     """Import every capability's models so the metadata (and Alembic) sees them all."""
     for name in ("mail", "audit", "jobs"):
@@ -102,7 +85,7 @@ def register_models() -> None:
 
 
 def register_blueprints(app: Flask) -> None:
-    for capability in _capabilities():
+    for capability in capability_packages():
         for bp in getattr(capability, "blueprints", list)():
             app.register_blueprint(bp)
 
@@ -143,6 +126,6 @@ def register_cli(app: Flask) -> None:
     from wnwa.cli import register_commands
 
     register_commands(app)
-    for capability in _capabilities():
+    for capability in capability_packages():
         for group in getattr(capability, "cli_groups", list)():
             app.cli.add_command(group)

@@ -1,5 +1,5 @@
 """Audit trail of ADMIN actions only (roster changes, vetting, billing). Officer actions are
-never audited (DESIGN.md 3.8): nothing here may be called from an officer's own use of the
+never audited (docs/RULES.md 2.8): nothing here may be called from an officer's own use of the
 portal."""
 
 from __future__ import annotations

@@ -23,7 +23,7 @@ import os
 import re
 import shutil
 import sqlite3
-import subprocess  # nosec B404 - pg_dump / pg_restore with fixed arguments, no shell
+import subprocess  # pg_dump / pg_restore with fixed arguments, no shell  # nosec B404
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -64,7 +64,7 @@ def table_checksums(connection: Connection) -> dict[str, tuple[int, str]]:
     for table in _tables(connection):
         # Each row's own digest, sorted: the order rows come back in does not matter, and no
         # column type needs an ordering operator (PostgreSQL's json has none).
-        statement = text(f"SELECT * FROM {_quote(connection, table)}")  # noqa: S608  # nosec B608
+        statement = text(f"SELECT * FROM {_quote(connection, table)}")  # noqa: S608
         rows = sorted(
             hashlib.sha256(repr(tuple(_plain(v) for v in row)).encode()).digest()
             for row in connection.execute(statement)

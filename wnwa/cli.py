@@ -82,7 +82,7 @@ def create_staff(role, email, name, password_stdin):
 )
 def demo_seed(scale: str):
     """Seed the demo network if the database is empty, and print the demo logins."""
-    from wnwa.demo import demo_logins, refresh_demo, seed_demo
+    from wnwa.demo import refresh_demo, seed_demo
 
     if scale == "us":
         from wnwa.directory.us_scale import seed_us_scale
@@ -97,6 +97,18 @@ def demo_seed(scale: str):
         click.echo(
             f"Demo network already present; {refresh_demo()} peer supporters are available now."
         )
+    _echo_logins()
+
+
+@demo_cli.command("logins")
+def demo_logins_command():
+    """Print the demo logins (what `make run` shows when it starts)."""
+    _echo_logins()
+
+
+def _echo_logins() -> None:
+    from wnwa.demo import demo_logins
+
     for login in demo_logins():
         extra = f"  two-step key {login.totp_secret}" if login.totp_secret else ""
         click.echo(f"  {login.role:<19} {login.email:<28} {login.password}{extra}")

@@ -8,13 +8,13 @@ from datetime import date
 
 from sqlalchemy import insert, select
 
-from wnwa.auth.credentials import Secrets, fresh_credentials, seal
 from wnwa.auth.models import StaffAccount
 from wnwa.auth.passwords import hash_password
 from wnwa.directory.demo import list_demo_peer, refresh_demo_availability, seed_demo_supporters
 from wnwa.extensions import db
 from wnwa.resources.demo import seed_resources
 from wnwa.site.demo import seed_requests
+from wnwa.tenants.credentials import Secrets, fresh_credentials, seal
 from wnwa.tenants.models import Department, User
 from wnwa.tenants.scoping import tenant_context
 from wnwa.tenants.services import slugify

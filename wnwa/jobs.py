@@ -22,34 +22,27 @@ one line in that list. `run-due` runs every registered job that is due, one afte
 
 from __future__ import annotations
 
-import fcntl
-import hashlib
 import logging
-import os
-import tempfile
 import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from pathlib import Path
 
 import click
-from flask import current_app
 from flask.cli import AppGroup
-from sqlalchemy import Boolean, Engine, String, func, select
-from sqlalchemy.engine import make_url
+from sqlalchemy import Boolean, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from wnwa.dbtypes import UTCDateTime
 from wnwa.extensions import db, utcnow
+from wnwa.job_locks import job_lock, lock_key, lock_path
 from wnwa.tenants.scoping import GlobalModel
+
+__all__ = ["Job", "JobRun", "job_lock", "lock_key", "lock_path", "registry", "run_due", "run_job"]
 
 log = logging.getLogger(__name__)
 
 RETRY_AFTER = timedelta(minutes=5)
-# Advisory lock keys are 64-bit; this namespace keeps ours apart from any other user's.
-_LOCK_NAMESPACE = b"wnwa-job:"
 
 
 @dataclass(frozen=True)
@@ -90,10 +83,10 @@ class Outcome:
 def registry() -> list[Job]:
     """Every capability's jobs (`due_jobs()` in its package), in capability order, then the
     mail queue, so mail those jobs queue goes out in the same run."""
-    from wnwa import _capabilities
+    from wnwa.capabilities import capability_packages
 
     found: list[Job] = []
-    for capability in _capabilities():
+    for capability in capability_packages():
         found.extend(getattr(capability, "due_jobs", list)())
     found.extend(_core_jobs())
     names = [job.name for job in found]
@@ -107,82 +100,6 @@ def _core_jobs() -> list[Job]:
     from wnwa import mail
 
     return [Job("mail", timedelta(0), mail.run_due)]
-
-
-# --- locks ----------------------------------------------------------------------------------
-
-
-def lock_key(name: str) -> int:
-    digest = hashlib.sha256(_LOCK_NAMESPACE + name.encode()).digest()
-    return int.from_bytes(digest[:8], "big", signed=True)
-
-
-def _lock_dir() -> Path:
-    configured = current_app.config.get("JOBS_LOCK_DIR")
-    if configured:
-        return Path(configured)
-    database = make_url(current_app.config["SQLALCHEMY_DATABASE_URI"]).database
-    if database and database != ":memory:":
-        return Path(database).resolve().parent
-    return Path(tempfile.gettempdir())
-
-
-def lock_path(name: str) -> Path:
-    """The SQLite lock file: beside the database, named by the database and the job."""
-    uri = current_app.config["SQLALCHEMY_DATABASE_URI"]
-    tag = hashlib.sha256(f"{uri}|{name}".encode()).hexdigest()[:16]
-    return _lock_dir() / f".wnwa-job-{tag}.lock"
-
-
-@contextmanager
-def job_lock(name: str) -> Iterator[bool]:
-    """Yield True holding the job's lock, or False at once if another process holds it."""
-    bind = db.engine
-    if bind.dialect.name == "postgresql":
-        with _advisory_lock(bind, lock_key(name)) as held:
-            yield held
-        return
-    path = lock_path(name)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
-    try:
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            yield False
-            return
-        try:
-            yield True
-        finally:
-            fcntl.flock(fd, fcntl.LOCK_UN)
-    finally:
-        os.close(fd)
-
-
-@contextmanager
-def _advisory_lock(bind, key: int) -> Iterator[bool]:
-    # A session-level lock on a connection of its own: the job's commits do not release it,
-    # and PostgreSQL releases it if this process dies. (Under the test suite `db.engine` is
-    # the test's held connection, which is used as it is.)
-    if isinstance(bind, Engine):
-        connection = bind.connect()
-        owned = True
-    else:
-        connection, owned = bind, False
-    try:
-        held = bool(connection.scalar(select(func.pg_try_advisory_lock(key))))
-        if owned:
-            connection.commit()
-        try:
-            yield held
-        finally:
-            if held:
-                connection.scalar(select(func.pg_advisory_unlock(key)))
-                if owned:
-                    connection.commit()
-    finally:
-        if owned:
-            connection.close()
 
 
 # --- running --------------------------------------------------------------------------------

@@ -333,7 +333,7 @@ mail_cli = AppGroup("mail", help="Outgoing mail.")
 @click.option("--interval", default=5.0, show_default=True, help="Seconds between polls.")
 def worker(once: bool, interval: float) -> None:
     """Deliver queued mail (SMTP, or the outbox folder in development)."""
-    from wnwa.jobs import job_lock
+    from wnwa.job_locks import job_lock
 
     while True:
         with job_lock("mail") as held:  # never beside another node's `jobs run-due`

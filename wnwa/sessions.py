@@ -1,4 +1,4 @@
-"""An encrypted, stateless session cookie (DESIGN.md 3.3).
+"""An encrypted, stateless session cookie (docs/RULES.md 2.3).
 
 Flask's default cookie is only signed: anyone at a shared squad-room PC could read the user id
 in it. Ours is AES-GCM encrypted with a key derived from SECRET_KEY, so it reads as random

@@ -24,8 +24,8 @@ from wnwa.billing import contracts, reports
 from wnwa.billing.chart import bar_chart
 from wnwa.billing.models import Contract
 from wnwa.billing.terms import add_years
+from wnwa.csvfiles import export_csv, is_formula
 from wnwa.extensions import db
-from wnwa.tenants.roster import export_csv, is_formula
 
 
 def _at(day: date) -> datetime:

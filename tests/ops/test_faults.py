@@ -53,8 +53,8 @@ def _people(department_id: int) -> list[tuple]:
 
 
 def _import(department_id: int, data: bytes):
+    from wnwa.roster.provisioning import import_roster
     from wnwa.tenants.models import Department
-    from wnwa.tenants.provisioning import import_roster
 
     db.session.remove()
     with tenant_context(department_id):

@@ -78,7 +78,7 @@ def test_a_session_signed_out_before_the_rotation_stays_signed_out(app, make):
 
 
 def test_recovery_codes_and_stored_keys_made_before_the_rotation_still_work(app):
-    from wnwa.auth.credentials import (
+    from wnwa.tenants.credentials import (
         Secrets,
         new_recovery_codes,
         recovery_digest,

@@ -11,8 +11,8 @@ from sqlalchemy import select
 
 from wnwa.extensions import db
 from wnwa.mail import MailJob
+from wnwa.roster.roster import TEMPLATE_HEADERS
 from wnwa.tenants.models import User
-from wnwa.tenants.roster import TEMPLATE_HEADERS
 from wnwa.tenants.scoping import tenant_context
 
 HEADER = list(TEMPLATE_HEADERS)

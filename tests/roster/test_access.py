@@ -126,7 +126,7 @@ def test_lists_exports_and_history_show_nothing_of_another_department(chief_clie
         other_dept, first_name="Stranger", last_name="Elsewhere", email="stranger@other.example"
     ).id
     with tenant_context(other_dept.id):
-        from wnwa.tenants import people
+        from wnwa.roster import people
 
         people.depart_person(other_dept, stranger_id, actor="test")
     pages = [
@@ -144,7 +144,7 @@ def test_lists_exports_and_history_show_nothing_of_another_department(chief_clie
 def test_another_departments_scim_token_cannot_be_revoked(chief_client, make):
     client, dept, _ = chief_client
     other_dept = make.department()
-    from wnwa.tenants import scim_tokens
+    from wnwa.roster import scim_tokens
 
     with tenant_context(other_dept.id):
         scim_tokens.create_token(other_dept, label="Their Okta", actor="test")

@@ -6,8 +6,8 @@ import pytest
 
 from tests.privacy.snapshots import snapshot
 from tests.roster.conftest import HEADER, person, roster_csv
-from wnwa.tenants.provisioning import RosterInvalid, import_roster
-from wnwa.tenants.roster import parse_roster
+from wnwa.roster.provisioning import RosterInvalid, import_roster
+from wnwa.roster.roster import parse_roster
 from wnwa.tenants.scoping import tenant_context
 
 

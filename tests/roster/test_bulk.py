@@ -6,13 +6,13 @@ from datetime import UTC, datetime, timedelta, timezone
 
 from sqlalchemy import select
 
-from wnwa.auth.credentials import Secrets, unseal
 from wnwa.extensions import db
 from wnwa.mail import MailJob
-from wnwa.tenants.bulk import bulk_insert
+from wnwa.roster.bulk import bulk_insert
+from wnwa.roster.provisioning import insert_people
+from wnwa.roster.roster import RosterRow
+from wnwa.tenants.credentials import Secrets, unseal
 from wnwa.tenants.models import User
-from wnwa.tenants.provisioning import insert_people
-from wnwa.tenants.roster import RosterRow
 from wnwa.tenants.scoping import tenant_context
 
 AWKWARD = ["O'Brien", 'Quote "Q" Back\\slash', "Zoë Ñúñez", "Tab\tand\nline", "😀 emoji", ""]
@@ -76,7 +76,7 @@ def test_times_are_stored_in_utc_and_nulls_stay_null(app):
 def test_fresh_credentials_made_in_one_batch_are_each_their_own(app):
     from argon2 import extract_parameters
 
-    from wnwa.auth.credentials import fresh_credentials, fresh_credentials_for
+    from wnwa.tenants.credentials import fresh_credentials, fresh_credentials_for
 
     with app.app_context():
         batch = fresh_credentials_for(50)

@@ -13,7 +13,7 @@ from tests.roster.conftest import people_of, person, roster_csv
 from wnwa.auth.services import account_for_token
 from wnwa.extensions import db
 from wnwa.mail import MailJob, drain
-from wnwa.tenants.provisioning import import_roster
+from wnwa.roster.provisioning import import_roster
 from wnwa.tenants.scoping import tenant_context
 
 

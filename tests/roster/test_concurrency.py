@@ -16,7 +16,7 @@ from tests.superuser import purge_audit
 from wnwa import create_app
 from wnwa.extensions import db
 from wnwa.mail import MailJob
-from wnwa.tenants import provisioning
+from wnwa.roster import provisioning
 from wnwa.tenants.models import Department, User
 from wnwa.tenants.scoping import tenant_context
 from wnwa.tenants.services import create_department

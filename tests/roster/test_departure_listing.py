@@ -12,8 +12,8 @@ from tests.roster.test_scim import PATCH, bearer, new_token
 from wnwa.directory.models import DirectoryEntry, SupporterProfile
 from wnwa.directory.services import ProfileInput, save_profile
 from wnwa.extensions import db
-from wnwa.tenants import people
-from wnwa.tenants.provisioning import import_roster
+from wnwa.roster import people
+from wnwa.roster.provisioning import import_roster
 from wnwa.tenants.scoping import tenant_context
 from wnwa.training.certification import add_certification
 

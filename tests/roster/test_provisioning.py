@@ -8,8 +8,8 @@ from tests.privacy.snapshots import snapshot
 from tests.roster.conftest import mail_to, people_of, person, roster_csv
 from wnwa.auth.services import account_for_token
 from wnwa.extensions import db
-from wnwa.tenants import provisioning
-from wnwa.tenants.provisioning import RosterInvalid, import_roster, preview_roster
+from wnwa.roster import provisioning
+from wnwa.roster.provisioning import RosterInvalid, import_roster, preview_roster
 from wnwa.tenants.scoping import tenant_context
 
 

@@ -8,7 +8,7 @@ from scim2_models import ScimProvider
 from scim2_tester import Status, check_server
 
 from tests.roster.conftest import fetch, mail_to, people_of
-from wnwa.tenants import scim_tokens
+from wnwa.roster import scim_tokens
 from wnwa.tenants.scoping import tenant_context
 
 BASE = "https://localhost/scim/v2"

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from tests.roster.conftest import fetch, person, roster_csv
-from wnwa.tenants import staging, uploads
+from wnwa.roster import staging, uploads
 from wnwa.tenants.scoping import tenant_context
 
 HOUR = staging.MAX_AGE
@@ -105,7 +105,7 @@ def test_staging_a_file_purges_old_uploads_by_the_same_rule(app, make, folder):
 def test_confirm_imports_the_kept_parse_without_reading_the_file_again(
     app, make, folder, monkeypatch
 ):
-    from wnwa.tenants import provisioning, roster
+    from wnwa.roster import provisioning, roster
 
     dept = make.department()
     chief_id, token, path = staged(make, folder, dept)

@@ -11,8 +11,8 @@ from sqlalchemy import select
 
 from tests.roster.conftest import fetch, mail_to, people_of
 from wnwa.audit import AuditEntry
-from wnwa.auth.credentials import fresh_credentials
 from wnwa.extensions import db
+from wnwa.tenants.credentials import fresh_credentials
 from wnwa.tenants.scoping import tenant_context
 
 HX = {"HX-Request": "true"}
@@ -176,7 +176,7 @@ def test_resend_invitation(chief_client, make):
 def _with_credentials(dept, user_id, activated: bool):
     """Give the person either an activated state (password and TOTP) or a never-used one."""
     from tests import factories
-    from wnwa.auth.credentials import Secrets, seal
+    from wnwa.tenants.credentials import Secrets, seal
 
     user = fetch(dept, user_id)
     with tenant_context(dept.id):
@@ -210,7 +210,7 @@ def _chief_views(client, dept, user_id) -> dict[str, bytes]:
 
 
 def test_chief_screens_are_identical_for_activated_and_never_activated_officers(chief_client, make):
-    """DESIGN.md section 3 item 5: the same bytes whether or not the officer ever activated."""
+    """docs/RULES.md 2.5: the same bytes whether or not the officer ever activated."""
     client, dept, _ = chief_client
     officer = make.officer(dept, first_name="Subject", last_name="Person")
     _with_credentials(dept, officer.id, activated=True)

@@ -31,9 +31,9 @@ from sqlalchemy import create_engine, delete, select
 
 from tests import factories
 from tests.conftest import free_port
-from wnwa.auth.credentials import session_identity
 from wnwa.database import configure_engine_events
 from wnwa.extensions import db
+from wnwa.tenants.credentials import session_identity
 from wnwa.tenants.models import Department, User
 from wnwa.tenants.scoping import tenant_context
 

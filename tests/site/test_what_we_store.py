@@ -63,7 +63,7 @@ def test_a_roster_import_audits_counts_not_everyone_it_touched(ctx, make):
     from sqlalchemy import select
 
     from wnwa.audit import AuditEntry
-    from wnwa.tenants.provisioning import import_roster
+    from wnwa.roster.provisioning import import_roster
     from wnwa.tenants.scoping import tenant_context
 
     dept = make.department()

@@ -1,4 +1,4 @@
-"""Unit tests for the pure roster CSV parser in wnwa.tenants.roster."""
+"""Unit tests for the pure roster CSV parser in wnwa.roster.roster."""
 
 from __future__ import annotations
 
@@ -10,7 +10,8 @@ from email_validator import EmailNotValidError, validate_email
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from wnwa.tenants.roster import (
+from wnwa.csvfiles import export_csv, is_formula
+from wnwa.roster.roster import (
     MAX_BYTES,
     MAX_ROWS,
     REQUIRED_FIELDS,
@@ -18,8 +19,6 @@ from wnwa.tenants.roster import (
     ParsedRoster,
     RosterIssue,
     RosterRow,
-    export_csv,
-    is_formula,
     parse_roster,
     template_csv,
 )

@@ -14,9 +14,9 @@ from sqlalchemy import select, update
 from tests import factories
 from tests.conftest import sign_in
 from tests.privacy.snapshots import diff, snapshot
-from wnwa.auth.credentials import Secrets, new_recovery_codes, seal
 from wnwa.auth.models import StaffAccount
 from wnwa.extensions import db
+from wnwa.tenants.credentials import Secrets, new_recovery_codes, seal
 from wnwa.tenants.models import User
 from wnwa.tenants.scoping import tenant_context
 

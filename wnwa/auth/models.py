@@ -7,9 +7,9 @@ from datetime import datetime
 from sqlalchemy import Boolean, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from wnwa.auth.credentials import CredentialsMixin
 from wnwa.dbtypes import UTCDateTime
 from wnwa.extensions import db, utcnow
+from wnwa.tenants.credentials import CredentialsMixin
 from wnwa.tenants.scoping import GlobalModel
 
 STAFF_ROLES = ("network_admin", "network_finance", "vetter")

@@ -7,17 +7,18 @@ different keyboards or devices is treated as the same password.
 
 from __future__ import annotations
 
-import base64
 import functools
 import re
-import secrets
 import string
 import unicodedata
 from collections.abc import Iterable
 from pathlib import Path
 
-from argon2 import PasswordHasher, Type, extract_parameters, profiles
+from argon2 import PasswordHasher, Type, extract_parameters
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
+
+# The account model owns the hash parameters and the cheap unusable hash (tenancy core).
+from wnwa.tenants.credentials import PASSWORD_PROFILE, unusable_password_hash
 
 __all__ = [
     "MAX_LENGTH",
@@ -70,7 +71,7 @@ MSG_CONTEXT = (
     'department names and words like "police" are the first things attackers try.'
 )
 
-_PROFILE = profiles.RFC_9106_LOW_MEMORY
+_PROFILE = PASSWORD_PROFILE
 _HASHER = PasswordHasher.from_parameters(_PROFILE)
 
 # Upper bounds on parameters accepted from a stored hash, so that a corrupted
@@ -229,38 +230,6 @@ def hash_password(password: str) -> str:
     if not isinstance(password, str):
         raise TypeError("password must be a str")
     return _HASHER.hash(_encode(password))
-
-
-def _b64(data: bytes) -> str:
-    return base64.b64encode(data).decode("ascii").rstrip("=")
-
-
-def unusable_password_hash() -> str:
-    """A well-formed Argon2id hash that no password matches, made without running Argon2.
-
-    Salt and hash bytes are random, so the string has the same shape, length and
-    parameters as :func:`hash_password` output while costing microseconds.
-    """
-    return (
-        f"$argon2id$v={_PROFILE.version}"
-        f"$m={_PROFILE.memory_cost},t={_PROFILE.time_cost},p={_PROFILE.parallelism}"
-        f"${_b64(secrets.token_bytes(_PROFILE.salt_len))}"
-        f"${_b64(secrets.token_bytes(_PROFILE.hash_len))}"
-    )
-
-
-def unusable_password_hashes(count: int) -> list[str]:
-    """`count` hashes as :func:`unusable_password_hash` makes them, the fixed part built once."""
-    head = (
-        f"$argon2id$v={_PROFILE.version}"
-        f"$m={_PROFILE.memory_cost},t={_PROFILE.time_cost},p={_PROFILE.parallelism}$"
-    )
-    salt_len, total = _PROFILE.salt_len, _PROFILE.salt_len + _PROFILE.hash_len
-    hashes = []
-    for _ in range(count):
-        raw = secrets.token_bytes(total)
-        hashes.append(f"{head}{_b64(raw[:salt_len])}${_b64(raw[salt_len:])}")
-    return hashes
 
 
 @functools.cache

@@ -1,5 +1,5 @@
 """Sign-in, second factor, activation. Reads nothing from the request; writes nothing at
-sign-in (DESIGN.md 3.1): no last-login, no counters, no rehash, no stored TOTP counters.
+sign-in (docs/RULES.md 2.1): no last-login, no counters, no rehash, no stored TOTP counters.
 
 Accounts are looked up across departments before any tenant is known, hence the unscoped
 queries here (the only capability besides network admin, webhooks and the directory read model
@@ -19,7 +19,12 @@ from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy import select
 
 from wnwa import shared_state
-from wnwa.auth.credentials import (
+from wnwa.auth.models import StaffAccount
+from wnwa.auth.passwords import check_password, dummy_verify, hash_password, verify_password
+from wnwa.crypto import signing_secrets
+from wnwa.errors import DomainError
+from wnwa.extensions import db
+from wnwa.tenants.credentials import (
     Secrets,
     fingerprint,
     fingerprint_matches,
@@ -28,11 +33,6 @@ from wnwa.auth.credentials import (
     seal,
     session_identity,
 )
-from wnwa.auth.models import StaffAccount
-from wnwa.auth.passwords import check_password, dummy_verify, hash_password, verify_password
-from wnwa.crypto import signing_secrets
-from wnwa.errors import DomainError
-from wnwa.extensions import db
 from wnwa.tenants.models import User
 from wnwa.tenants.scoping import bind_tenant
 

@@ -18,7 +18,7 @@ from wnwa.billing.notify import money
 from wnwa.billing.overview import invoice_status
 from wnwa.errors import NotFound
 from wnwa.extensions import db
-from wnwa.tenants.roster import export_csv
+from wnwa.roster.roster import export_csv
 
 DEJAVU = Path("/usr/share/fonts/truetype/dejavu")
 

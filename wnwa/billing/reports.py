@@ -17,10 +17,10 @@ from wnwa.billing.models import CONTRACT_STATUSES, Contract, Invoice
 from wnwa.billing.notify import money
 from wnwa.billing.overview import STATUS_LABELS, ContractView, contract_view
 from wnwa.billing.renewals import commitment_end_of
+from wnwa.csvfiles import export_csv
 from wnwa.errors import NotFound
 from wnwa.extensions import db
 from wnwa.tenants.models import Department
-from wnwa.tenants.roster import export_csv
 from wnwa.tenants.scoping import acting_for
 
 RENEWAL_WINDOW_DAYS = 90

@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
-# SQLite's FTS5 virtual tables, made by migration 0201, have no model. migrations/env.py keeps
-# autogenerate and `flask db check` from taking them (or, by name prefix, their shadow tables)
-# for tables to drop; the read model writes and rebuilds them.
-FTS_TABLES = ("directory_fts", "directory_now_fts")
+from wnwa.signals import listings_withdrawn
+
+
+@listings_withdrawn.connect
+def _unlist(_sender: object, *, user_ids: list[int]) -> int:
+    """People who left the roster or lost their certification leave the directory at once."""
+    from wnwa.directory.services import unlist_users
+
+    return unlist_users(user_ids)
 
 
 def blueprints():

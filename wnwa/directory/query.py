@@ -161,7 +161,7 @@ def _tier_sql(dialect: str, *, matching: bool, tier: str, own: bool, match: str)
         where = f"e.search @@ to_tsquery('simple'::regconfig, CAST(:{match} AS text)) AND {where}"
     else:
         source, order = "directory_entry e", "e.id"
-    return f"SELECT {rank} AS tier, {LIST_COLUMNS} FROM {source} WHERE {where} ORDER BY {order}"  # noqa: S608  # nosec B608
+    return f"SELECT {rank} AS tier, {LIST_COLUMNS} FROM {source} WHERE {where} ORDER BY {order}"  # noqa: S608
 
 
 def _statement(dialect: str, *, matching: bool, tier: str, own: bool) -> str:
@@ -174,7 +174,7 @@ def _first_page(dialect: str, *, matching: bool, own: bool) -> str:
     now = _tier_sql(dialect, matching=matching, tier="now", own=own, match="match")
     rest = _tier_sql(dialect, matching=matching, tier="rest", own=own, match="match")
     return (
-        f"WITH available AS MATERIALIZED ({now} LIMIT :limit) "  # noqa: S608  # nosec B608
+        f"WITH available AS MATERIALIZED ({now} LIMIT :limit) "  # noqa: S608
         "SELECT * FROM (SELECT * FROM available UNION ALL "
         f"SELECT * FROM ({rest} LIMIT :limit) AS others "
         "WHERE (SELECT count(*) FROM available) < :limit) AS page ORDER BY tier, id LIMIT :limit"
@@ -261,7 +261,7 @@ def search(filters: SearchFilters, *, viewer_department_id: int, now: datetime) 
 
 _COUNT = {
     (dialect, matching, tier, own): text(
-        f"SELECT count(*) FROM ({_tier_sql(dialect, matching=matching, tier=tier, own=own, match='match')} LIMIT :cap) AS n"  # noqa: S608, E501  # nosec B608
+        f"SELECT count(*) FROM ({_tier_sql(dialect, matching=matching, tier=tier, own=own, match='match')} LIMIT :cap) AS n"  # noqa: S608, E501
     )
     for dialect in ("sqlite", "postgresql")
     for matching in (False, True)
@@ -351,7 +351,7 @@ _SIMILAR = {
 
 def get_listing(entry_id: int, *, viewer_department_id: int, now: datetime) -> Listing | None:
     """One visible listing by its id (any department), or None."""
-    sql = f"SELECT {COLUMNS} FROM directory_entry e WHERE e.id = :id AND {VALID}"  # noqa: S608  # nosec B608
+    sql = f"SELECT {COLUMNS} FROM directory_entry e WHERE e.id = :id AND {VALID}"  # noqa: S608
     row = (
         db.session.connection()
         .execute(text(sql), {"id": entry_id, "today": now.date().toordinal()})

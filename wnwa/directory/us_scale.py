@@ -20,10 +20,10 @@ from datetime import date, datetime, timedelta
 
 from sqlalchemy import bindparam, func, insert, select, update
 
-from wnwa.auth.credentials import fresh_credentials
 from wnwa.directory import readmodel, vocab
 from wnwa.directory.models import DirectoryEntry, SupporterProfile
 from wnwa.extensions import db, utcnow
+from wnwa.tenants.credentials import fresh_credentials
 from wnwa.tenants.models import Department, User
 from wnwa.tenants.scoping import bind_tenant
 from wnwa.training.models import Certification

@@ -15,10 +15,10 @@ from wnwa import audit
 from wnwa.auth.services import find_account
 from wnwa.errors import Conflict, InvalidInput, NotFound
 from wnwa.extensions import db
-from wnwa.tenants.invitations import Invitee, queue_invitation
+from wnwa.roster.invitations import Invitee, queue_invitation
+from wnwa.roster.provisioning import insert_people
+from wnwa.roster.roster import clean_person
 from wnwa.tenants.models import Department, User
-from wnwa.tenants.provisioning import insert_people
-from wnwa.tenants.roster import clean_person
 from wnwa.tenants.scoping import acting_for, tenant_context
 from wnwa.tenants.services import (
     HistoryEntry,

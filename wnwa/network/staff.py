@@ -5,11 +5,11 @@ from __future__ import annotations
 from email_validator import EmailNotValidError, validate_email
 from sqlalchemy import select
 
-from wnwa.auth.credentials import fresh_credentials
 from wnwa.auth.models import STAFF_ROLES, StaffAccount
 from wnwa.auth.services import find_account, normalise_email
 from wnwa.errors import Conflict, InvalidInput
 from wnwa.extensions import db
+from wnwa.tenants.credentials import fresh_credentials
 
 
 def create_staff_account(*, role: str, email: str, name: str = "") -> StaffAccount:

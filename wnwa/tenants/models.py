@@ -1,6 +1,6 @@
 """The tenant (Department) and its people (User).
 
-A User row holds the minimum (DESIGN.md 3.8): department, name, work email, employee number,
+A User row holds the minimum (docs/RULES.md 2.8): department, name, work email, employee number,
 sworn/civilian, rank, role flags, active flag and credentials. Nothing on it records activity:
 no last-login, no counters, no updated_at.
 """
@@ -12,9 +12,9 @@ from datetime import date, datetime
 from sqlalchemy import Boolean, Date, ForeignKey, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from wnwa.auth.credentials import CredentialsMixin
 from wnwa.dbtypes import UTCDateTime
 from wnwa.extensions import db, utcnow
+from wnwa.tenants.credentials import CredentialsMixin
 from wnwa.tenants.scoping import GlobalModel, TenantScoped
 
 DEPARTMENT_STATUSES = ("onboarding", "active", "left")

@@ -1,4 +1,4 @@
-"""Tenant scoping that a view cannot forget (DESIGN.md section 2).
+"""Tenant scoping that a view cannot forget (docs/RULES.md 1).
 
 * `TenantScoped` marks a tenant-owned model: a non-null, indexed `department_id`.
 * `GlobalModel` marks a model shared by the whole network. Every model is one or the other.

@@ -1,6 +1,9 @@
 """Peer-support training: classes, seats, attendance, certifications (incl. external ones),
 and the peer-supporter quota pages and commands."""
 
+# Seats listen to classes (wnwa.signals.class_saved): connected whenever training is imported.
+from wnwa.training import seats as _seats  # noqa: F401
+
 
 def blueprints():
     from wnwa.site.navigation import NavItem, register_nav

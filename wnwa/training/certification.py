@@ -17,6 +17,7 @@ from sqlalchemy import ColumnElement, Select, and_, func, or_, select
 from wnwa import audit
 from wnwa.errors import Conflict, InvalidInput, NotFound
 from wnwa.extensions import db
+from wnwa.signals import withdraw_listings
 from wnwa.tenants.models import User
 from wnwa.training.models import CERTIFICATION_SOURCES, Certification
 
@@ -167,10 +168,8 @@ def revoke_certification(
 
 
 def unlist(user_ids: list[int]) -> int:
-    """Remove these people's directory listings (flush only)."""
-    from wnwa.directory.services import unlist_users
-
-    return unlist_users(user_ids) if user_ids else 0
+    """Remove these people's directory listings (flush only); the directory listens."""
+    return withdraw_listings("training", user_ids)
 
 
 def certification_or_404(certification_id: int) -> Certification:

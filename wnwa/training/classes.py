@@ -11,6 +11,7 @@ from sqlalchemy import Select, func, select, update
 from wnwa import audit
 from wnwa.errors import Conflict, InvalidInput, NotFound
 from wnwa.extensions import db
+from wnwa.signals import class_saved
 from wnwa.training.models import (
     PLACE_HOLDING_STATUSES,
     SEAT_RESERVED,
@@ -120,9 +121,7 @@ def create_class(data: ClassInput, *, actor: Any, on: date) -> TrainingClass:
     db.session.add(cls)
     db.session.flush()
     audit.record(actor, "training.class_created", subject=f"class {cls.id}", details=_facts(cls))
-    from wnwa.training.seats import offer_makeups
-
-    offer_makeups(on)
+    class_saved.send(cls, on=on, created=True)
     db.session.commit()
     return cls
 
@@ -153,9 +152,7 @@ def update_class(class_id: int, data: ClassInput, *, actor: Any, on: date) -> Tr
     cls.days = [kept.get(day) or ClassDay(day=day) for day in days]
     db.session.flush()
     audit.record(actor, "training.class_changed", subject=f"class {cls.id}", details=_facts(cls))
-    from wnwa.training.seats import promote_waitlist
-
-    promote_waitlist(cls, on=on)
+    class_saved.send(cls, on=on, created=False)
     db.session.commit()
     return cls
 

@@ -9,12 +9,12 @@ from datetime import date
 import click
 from flask.cli import AppGroup
 
+from wnwa.csvfiles import export_csv
 from wnwa.tenants.quota import band
-from wnwa.tenants.roster import export_csv
 from wnwa.training.quota_service import DepartmentQuota, QuotaSort, network_quota, send_reminders
 from wnwa.training.settings import quota_anchors
 
-quota_cli = AppGroup("quota", help="Peer-supporter quota (DESIGN.md 4.1).")
+quota_cli = AppGroup("quota", help="Peer-supporter quota (docs/RULES.md 3).")
 
 COLUMNS = (
     "department",

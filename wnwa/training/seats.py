@@ -18,6 +18,7 @@ from sqlalchemy.orm import aliased
 from wnwa import audit
 from wnwa.errors import Conflict, InvalidInput, NotFound
 from wnwa.extensions import db
+from wnwa.signals import class_saved
 from wnwa.tenants.models import Department, User
 from wnwa.tenants.scoping import acting_for
 from wnwa.training.certification import is_certified
@@ -524,3 +525,12 @@ def member_suggestions(typed: str, limit: int = MEMBER_SUGGESTIONS) -> list[User
             .limit(limit)
         )
     )
+
+
+@class_saved.connect
+def _fill_seats(cls: TrainingClass, *, on: date, created: bool) -> None:
+    """A new class offers make-up seats; a changed one (perhaps larger) promotes its waitlist."""
+    if created:
+        offer_makeups(on)
+    else:
+        promote_waitlist(cls, on=on)

@@ -9,19 +9,52 @@
 
 from __future__ import annotations
 
+import base64
 import json
 import secrets as pysecrets
 from dataclasses import dataclass, field
 
+from argon2 import profiles
 from sqlalchemy import LargeBinary, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from wnwa.auth.passwords import unusable_password_hash, unusable_password_hashes
 from wnwa.crypto import app_key, decrypt_any, encrypt, encrypter, keyed_digest, keyed_digests
 
 BLOB_PLAINTEXT_BYTES = 512
 RECOVERY_CODE_COUNT = 10
 _PURPOSE = "credentials-v1"
+
+# The Argon2id parameters of every password hash (wnwa.auth.passwords hashes with them).
+PASSWORD_PROFILE = profiles.RFC_9106_LOW_MEMORY
+
+
+def _b64(data: bytes) -> str:
+    return base64.b64encode(data).decode("ascii").rstrip("=")
+
+
+def unusable_password_hash() -> str:
+    """A well-formed Argon2id hash that no password matches, made without running Argon2.
+
+    Salt and hash bytes are random, so the string has the same shape, length and
+    parameters as wnwa.auth.passwords.hash_password output while costing microseconds.
+    """
+    p = PASSWORD_PROFILE
+    return (
+        f"$argon2id$v={p.version}$m={p.memory_cost},t={p.time_cost},p={p.parallelism}"
+        f"${_b64(pysecrets.token_bytes(p.salt_len))}${_b64(pysecrets.token_bytes(p.hash_len))}"
+    )
+
+
+def unusable_password_hashes(count: int) -> list[str]:
+    """`count` hashes as `unusable_password_hash` makes them, the fixed part built once."""
+    p = PASSWORD_PROFILE
+    head = f"$argon2id$v={p.version}$m={p.memory_cost},t={p.time_cost},p={p.parallelism}$"
+    salt_len, total = p.salt_len, p.salt_len + p.hash_len
+    hashes = []
+    for _ in range(count):
+        raw = pysecrets.token_bytes(total)
+        hashes.append(f"{head}{_b64(raw[:salt_len])}${_b64(raw[salt_len:])}")
+    return hashes
 
 
 @dataclass

@@ -7,8 +7,8 @@ written to Flask by scim2-flask's server class. This module supplies what is our
   as rank, active, externalId, and the enterprise extension's employeeNumber), so a client can
   rely on what it writes coming back; `displayName` and `userType` (Sworn/Civilian, set by the
   chief) are read-only;
-* a storage that calls the roster provisioning services (wnwa.tenants.sync, built on
-  wnwa.tenants.provisioning), so SCIM follows the same rules as the CSV import (same
+* a storage that calls the roster provisioning services (wnwa.roster.sync, built on
+  wnwa.roster.provisioning), so SCIM follows the same rules as the CSV import (same
   validation, same departure rule, same invitations, same lock, audited);
 * bearer-token authentication (in `scim_routes`): the tenant comes from the token only.
 
@@ -71,10 +71,10 @@ from werkzeug.exceptions import HTTPException
 
 from wnwa.errors import Conflict, DomainError, NotFound
 from wnwa.extensions import db
-from wnwa.tenants import provisioning, sync
+from wnwa.roster import provisioning, sync
+from wnwa.roster.scim_urls import URL_PREFIX
 from wnwa.tenants.models import Department, ScimIdentity
 from wnwa.tenants.models import User as Account
-from wnwa.tenants.scim_routes import URL_PREFIX
 
 MAX_RESULTS = 1000
 

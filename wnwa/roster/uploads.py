@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from wnwa.tenants import staging
+from wnwa.roster import staging
+from wnwa.roster.provisioning import RosterPlan, RosterResult, import_roster, preview_roster
+from wnwa.roster.roster import parse_roster
 from wnwa.tenants.models import Department, User
-from wnwa.tenants.provisioning import RosterPlan, RosterResult, import_roster, preview_roster
-from wnwa.tenants.roster import parse_roster
 
 
 @dataclass
@@ -60,8 +60,8 @@ def cancel_upload(department: Department, token: str, *, actor: User) -> None:
 
 def full_preview_csv(department: Department, token: str, *, actor: User) -> str:
     """Every line of the preview as CSV, for rosters too long to read on screen."""
-    from wnwa.tenants.provisioning import iter_lines
-    from wnwa.tenants.roster import export_csv
+    from wnwa.csvfiles import export_csv
+    from wnwa.roster.provisioning import iter_lines
 
     ticket = staging.open_ticket(token, department_id=department.id, user_id=actor.id)
     plan = preview_roster(

@@ -93,10 +93,10 @@ def _sqlite_insert(
     before = 0
     if returning:
         before = connection.exec_driver_sql(
-            f"SELECT coalesce(max(rowid), 0) FROM {target}"  # noqa: S608  # nosec B608
+            f"SELECT coalesce(max(rowid), 0) FROM {target}"  # noqa: S608
         ).scalar_one()
     statement = (
-        f"INSERT INTO {target} ({', '.join(quote(n) for n in names)}) "  # noqa: S608  # nosec B608
+        f"INSERT INTO {target} ({', '.join(quote(n) for n in names)}) "  # noqa: S608
         f"VALUES ({', '.join('?' for _ in names)})"
     )
     params = [tuple(row[n] for n in names) for row in rows]

@@ -10,10 +10,11 @@ from flask_login import current_user
 from wnwa.auth.guards import require_roles
 from wnwa.errors import DomainError
 from wnwa.htmx import invalid, redirect_to, render
-from wnwa.tenants import people, scim_tokens, services, uploads
-from wnwa.tenants.forms import PersonForm, RolesForm, TicketForm, TokenForm, UploadForm
-from wnwa.tenants.provisioning import RosterInvalid
-from wnwa.tenants.roster import template_csv
+from wnwa.roster import people, scim_tokens, uploads
+from wnwa.roster.forms import PersonForm, RolesForm, TicketForm, TokenForm, UploadForm
+from wnwa.roster.provisioning import RosterInvalid
+from wnwa.roster.roster import template_csv
+from wnwa.tenants import services
 from wnwa.training.overview import quota_card
 
 bp = Blueprint("tenants", __name__, url_prefix="/department")

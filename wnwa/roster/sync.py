@@ -1,6 +1,6 @@
 """One person at a time, as a department's identity provider (SCIM) pushes them.
 
-The same rules as the roster import (wnwa.tenants.provisioning), whose building blocks this
+The same rules as the roster import (wnwa.roster.provisioning), whose building blocks this
 uses: the CSV validation of every field, matching and uniqueness, fresh credentials, the
 departure rule (deactivate and unlist at once; nothing hard-deleted), invitations through the
 mail queue, the department lock, and an audit entry for every change.
@@ -15,9 +15,8 @@ from sqlalchemy import func, or_, select
 from wnwa import audit
 from wnwa.errors import Conflict, InvalidInput, NotFound
 from wnwa.extensions import db
-from wnwa.tenants.invitations import queue_invitations
-from wnwa.tenants.models import Department, ScimIdentity, User
-from wnwa.tenants.provisioning import (
+from wnwa.roster.invitations import queue_invitations
+from wnwa.roster.provisioning import (
     PERSON_FIELDS,
     check_person_free,
     depart_people,
@@ -26,7 +25,8 @@ from wnwa.tenants.provisioning import (
     reinstate_people,
     sworn_label,
 )
-from wnwa.tenants.roster import RosterRow, clean_person
+from wnwa.roster.roster import RosterRow, clean_person
+from wnwa.tenants.models import Department, ScimIdentity, User
 
 
 @dataclass(frozen=True)

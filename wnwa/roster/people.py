@@ -1,7 +1,7 @@
 """The chief's roster: list, edit one person, roles, departures, invitations, export.
 
 Everything here shows and changes roster facts only. Nothing reads or reveals whether a person
-has activated their account or used the portal (DESIGN.md section 3, items 5 and 7).
+has activated their account or used the portal (docs/RULES.md 2.5 and 2.7).
 """
 
 from __future__ import annotations
@@ -12,11 +12,11 @@ from dataclasses import dataclass, field
 from sqlalchemy import ColumnElement, func, or_, select
 
 from wnwa import audit
+from wnwa.csvfiles import export_csv
 from wnwa.errors import InvalidInput, NotFound
 from wnwa.extensions import db
-from wnwa.tenants.invitations import Invitee, queue_invitation
-from wnwa.tenants.models import Department, User
-from wnwa.tenants.provisioning import (
+from wnwa.roster.invitations import Invitee, queue_invitation
+from wnwa.roster.provisioning import (
     FIELD_LABELS,
     PERSON_FIELDS,
     check_person_free,
@@ -25,7 +25,8 @@ from wnwa.tenants.provisioning import (
     reinstate_people,
     sworn_label,
 )
-from wnwa.tenants.roster import TEMPLATE_HEADERS, clean_person, export_csv
+from wnwa.roster.roster import TEMPLATE_HEADERS, clean_person
+from wnwa.tenants.models import Department, User
 
 PER_PAGE = 50
 STATUSES = ("active", "departed", "all")

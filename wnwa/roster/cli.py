@@ -37,7 +37,7 @@ def _print_plan(plan) -> None:
 )
 def import_command(slug: str, file: Path, dry_run: bool, full_sync: bool) -> None:
     """Import a roster CSV into the department SLUG (one transaction, or nothing)."""
-    from wnwa.tenants.provisioning import RosterInvalid, import_roster, preview_roster
+    from wnwa.roster.provisioning import RosterInvalid, import_roster, preview_roster
     from wnwa.tenants.scoping import tenant_context
     from wnwa.tenants.services import department_by_slug
 
@@ -75,7 +75,7 @@ def purge_staged_command() -> None:
     Run it from a timer (hourly): without it, a file nobody confirms or cancels stays on disk
     until some chief stages the next one.
     """
-    from wnwa.tenants.staging import MAX_AGE, purge_expired
+    from wnwa.roster.staging import MAX_AGE, purge_expired
 
     removed = purge_expired()
     noun = "upload" if removed == 1 else "uploads"

@@ -1,8 +1,8 @@
-"""The roster's scheduled job (registered in wnwa/tenants/__init__.py, run by wnwa/jobs.py)."""
+"""The roster's scheduled job (registered in wnwa/roster/__init__.py, run by wnwa/jobs.py)."""
 
 from __future__ import annotations
 
-from wnwa.tenants.staging import purge_expired
+from wnwa.roster.staging import purge_expired
 
 
 def purge_staged_uploads() -> str:

@@ -1,4 +1,4 @@
-"""The /scim/v2 routes: bearer-token authentication, then the SCIM protocol (wnwa.tenants.scim,
+"""The /scim/v2 routes: bearer-token authentication, then the SCIM protocol (wnwa.roster.scim,
 loaded on the first request). Public to the session guard and exempt from CSRF: the bearer
 token is the authentication, and the tenant is bound from it alone."""
 
@@ -8,10 +8,10 @@ from flask import Blueprint, Response, g, request
 
 from wnwa.auth.guards import public
 from wnwa.extensions import csrf
-from wnwa.tenants.scim_tokens import department_for_secret
+from wnwa.roster.scim_tokens import department_for_secret
+from wnwa.roster.scim_urls import URL_PREFIX
 from wnwa.tenants.scoping import bind_tenant
 
-URL_PREFIX = "/scim/v2"
 METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE"]
 
 bp = Blueprint("scim", __name__, url_prefix=URL_PREFIX)
@@ -23,7 +23,7 @@ def authenticate() -> Response | None:
     scheme, _, secret = (request.headers.get("Authorization") or "").partition(" ")
     department = department_for_secret(secret.strip()) if scheme.lower() == "bearer" else None
     if department is None:
-        from wnwa.tenants.scim import SERVER
+        from wnwa.roster.scim import SERVER
 
         return SERVER.unauthorized()
     g.scim_department = department
@@ -37,6 +37,6 @@ def authenticate() -> Response | None:
 @public
 @csrf.exempt
 def endpoint(path: str) -> Response:
-    from wnwa.tenants.scim import SERVER
+    from wnwa.roster.scim import SERVER
 
     return SERVER.serve()

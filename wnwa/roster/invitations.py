@@ -22,7 +22,7 @@ from sqlalchemy import select
 from wnwa import mail
 from wnwa.auth.services import activation_token
 from wnwa.extensions import db, utcnow
-from wnwa.tenants.bulk import bulk_insert
+from wnwa.roster.bulk import bulk_insert
 from wnwa.tenants.models import Department, User
 from wnwa.tenants.scoping import acting_for
 

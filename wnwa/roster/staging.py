@@ -24,8 +24,8 @@ from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 
 from wnwa.crypto import signing_secrets
 from wnwa.errors import DomainError
+from wnwa.roster.roster import ParsedRoster, RosterRow
 from wnwa.storage import write_private
-from wnwa.tenants.roster import ParsedRoster, RosterRow
 
 MAX_AGE = 3600
 _SALT = "roster-upload-v2"

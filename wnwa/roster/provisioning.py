@@ -8,15 +8,14 @@ hard-deleted: a departure deactivates the account and removes any directory list
 
 Speed (13,000 rows, preview and commit, in about a second): the file is parsed once (the
 upload flow keeps the preview's parse for the confirm step), accounts get fresh credentials
-made in one batch (no password hashing), rows go in with bulk inserts (wnwa.tenants.bulk) and
+made in one batch (no password hashing), rows go in with bulk inserts (wnwa.roster.bulk) and
 updates by primary key, and each invitation is queued as a reference that the separate mail
-worker renders when it sends it (wnwa.tenants.invitations).
+worker renders when it sends it (wnwa.roster.invitations).
 """
 
 from __future__ import annotations
 
 import hashlib
-import importlib.util
 import json
 from collections.abc import Collection, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -26,14 +25,15 @@ from typing import Any
 from sqlalchemy import Row, bindparam, select, update
 
 from wnwa import audit
-from wnwa.auth.credentials import fresh_credentials_for
+from wnwa.auth.accounts import emails_in_use_elsewhere
 from wnwa.errors import Conflict, DomainError
 from wnwa.extensions import db
-from wnwa.network.accounts import emails_in_use_elsewhere
-from wnwa.tenants.bulk import bulk_insert
-from wnwa.tenants.invitations import Invitee, queue_invitations
+from wnwa.roster.bulk import bulk_insert
+from wnwa.roster.invitations import Invitee, queue_invitations
+from wnwa.roster.roster import ParsedRoster, RosterIssue, RosterRow, parse_roster
+from wnwa.signals import withdraw_listings
+from wnwa.tenants.credentials import fresh_credentials_for
 from wnwa.tenants.models import Department, User
-from wnwa.tenants.roster import ParsedRoster, RosterIssue, RosterRow, parse_roster
 
 CHUNK = 1000
 PERSON_FIELDS = ("employee_number", "first_name", "last_name", "email", "rank", "sworn")
@@ -439,17 +439,8 @@ def reinstate_people(user_ids: Collection[int]) -> None:
 
 
 def _unlist(user_ids: Sequence[int]) -> int:
-    """Remove directory listings of departing people at once (the directory capability's
-    service). With no directory models installed there is nothing to remove."""
-    if not user_ids:
-        return 0
-    try:
-        from wnwa.directory.services import unlist_users
-    except ModuleNotFoundError:
-        if importlib.util.find_spec("wnwa.directory.models") is not None:
-            raise
-        return 0
-    return unlist_users(user_ids)
+    """Remove directory listings of departing people at once (the directory listens)."""
+    return withdraw_listings("roster", list(user_ids))
 
 
 def apply_plan(department: Department, plan: RosterPlan) -> RosterResult:

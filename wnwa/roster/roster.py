@@ -1,8 +1,8 @@
 """Parse and produce police department roster CSV files.
 
 Pure functions only: no Flask, no database. ``parse_roster`` turns the bytes of an
-uploaded roster into validated rows plus human-readable problems; ``export_csv``
-writes spreadsheet-safe CSV text.
+uploaded roster into validated rows plus human-readable problems; ``template_csv`` is the
+blank roster (spreadsheet-safe CSV, via wnwa.csvfiles).
 """
 
 from __future__ import annotations
@@ -10,12 +10,13 @@ from __future__ import annotations
 import csv
 import io
 import re
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
-import defusedcsv.csv as safe_csv
 from email_validator import EmailNotValidError, validate_email
+
+from wnwa.csvfiles import FORMULA_STARTS, export_csv, is_formula
 
 MAX_ROWS = 50_000
 MAX_BYTES = 20 * 1024 * 1024
@@ -80,9 +81,6 @@ _FORMULA_MESSAGE = (
     "a tab or a carriage return). Remove the leading character."
 )
 
-_FORMULA_STARTS = frozenset("=+-@")
-_FORMULA_CONTROLS = frozenset("\t\r")
-_DEFUSEDCSV_ESCAPES = frozenset("=+-@|%")
 _NON_ALNUM = re.compile(r"[^a-z0-9]")
 _SEP_LINE = re.compile(r"sep=([,;])", re.IGNORECASE)
 _ASCII_EMAIL = re.compile(
@@ -138,39 +136,9 @@ class _FileProblem(Exception):
         return [RosterIssue(self.line, message) for message in self.messages]
 
 
-def is_formula(value: str) -> bool:
-    """True if a spreadsheet could run ``value`` as a formula.
-
-    That is a cell starting with =, +, - or @ (after optional whitespace), or starting
-    with a tab or a carriage return.
-    """
-    for char in value:
-        if char in _FORMULA_CONTROLS:
-            return True
-        if not char.isspace():
-            return char in _FORMULA_STARTS
-    return False
-
-
 def template_csv() -> str:
     """The roster template: the header line and one example row, CRLF line ends."""
     return export_csv(TEMPLATE_HEADERS, [_EXAMPLE_ROW])
-
-
-def export_csv(header: list[str], rows: Iterable[Sequence[object]]) -> str:
-    """CSV text (CRLF line ends) with every formula-like cell neutralised."""
-    buffer = io.StringIO(newline="")
-    writer = safe_csv.writer(buffer, lineterminator="\r\n")
-    writer.writerow([_neutralise(cell) for cell in header])
-    writer.writerows([_neutralise(cell) for cell in row] for row in rows)
-    return buffer.getvalue()
-
-
-def _neutralise(cell: object) -> object:
-    """Prefix an apostrophe to formula-like text that defusedcsv would let through."""
-    if isinstance(cell, str) and is_formula(cell) and cell[0] not in _DEFUSEDCSV_ESCAPES:
-        return "'" + cell
-    return cell
 
 
 def clean_person(values: dict[str, str], *, line: int = 0) -> tuple[RosterRow | None, list[str]]:
@@ -383,7 +351,7 @@ def _clean_fields(
         raw = cells[index] if index < count else ""
         first = raw[:1]
         try:
-            if first and not first.isspace() and first not in _FORMULA_STARTS:
+            if first and not first.isspace() and first not in FORMULA_STARTS:
                 value = raw.rstrip()
                 if len(value) <= _MAX_LENGTHS[field]:
                     if field == "email":
