@@ -56,3 +56,15 @@ def test_a_message_that_cannot_be_rendered_does_not_hold_up_the_queue(ctx, smtp_
     assert [m["To"] for m in smtp_server.messages] == ["fine@b.example"]
     [job] = db.session.query(mail.MailJob).all()
     assert (job.to, job.attempts) == ("broken@b.example", 1)
+
+
+def test_the_outbox_also_writes_each_message_decoded_so_links_copy_whole(ctx, app, tmp_path):
+    app.config.update(MAIL_OUTBOX=str(tmp_path))
+    link = "https://portal.example/activate/" + "x" * 120
+    mail.enqueue("a@b.example", "Decoded", f"Choose your password: {link}")
+    db.session.commit()
+    assert mail.drain() == 1
+    [eml] = list(tmp_path.glob("*.eml"))
+    decoded = eml.with_suffix(".txt").read_text(encoding="utf-8")
+    assert "To: a@b.example\nSubject: Decoded\n" in decoded
+    assert link in decoded  # whole, with no quoted-printable soft line break inside

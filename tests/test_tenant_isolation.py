@@ -42,6 +42,7 @@ OWNED = ("user_id", "contract_id", "invoice_id", "seat_id", "cert_id", "token_id
 SHARED = {
     "class_id": "training classes are network-wide; any department reserves seats in them",
     "entry_id": "the peer-supporter directory is read across departments by design",
+    "professional_id": "mental-health professionals are network-level listings, no department's",
     "slug": "resources and news are published to every officer of the network",
 }
 

@@ -17,6 +17,7 @@ CAPABILITIES = (
     "roster",
     "network",
     "directory",
+    "professionals",
     "training",
     "billing",
     "resources",

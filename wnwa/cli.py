@@ -86,9 +86,11 @@ def demo_seed(scale: str):
 
     if scale == "us":
         from wnwa.directory.us_scale import seed_us_scale
+        from wnwa.professionals.demo import seed_us_professionals
 
         seed_us_scale()
-        click.echo("US-scale network created.")
+        seed_us_professionals()
+        click.echo("US-scale network created (with 15,000 professionals).")
         return
     created = seed_demo(today=date.today())
     if created:

@@ -12,6 +12,7 @@ from wnwa.auth.models import StaffAccount
 from wnwa.auth.passwords import hash_password
 from wnwa.directory.demo import list_demo_peer, refresh_demo_availability, seed_demo_supporters
 from wnwa.extensions import db
+from wnwa.professionals.demo import seed_demo_professionals
 from wnwa.resources.demo import seed_resources
 from wnwa.site.demo import seed_requests
 from wnwa.tenants.credentials import Secrets, fresh_credentials, seal
@@ -190,6 +191,7 @@ def seed_demo(*, today: date | None = None, rng: random.Random | None = None) ->
     seed_waitlist(today, DEMO_DEPARTMENT)
     seed_external_submission(today, DEMO_DEPARTMENT)
     refresh_demo_availability(rng)
+    seed_demo_professionals(rng)
     seed_requests(today)
     seed_resources(today)
     return logins

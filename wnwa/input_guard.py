@@ -15,9 +15,13 @@ Uploaded files are not touched here; roster files are checked by the roster pars
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
+from typing import TypeVar
 
-from flask import Flask, abort, request
+from flask import Flask, abort, current_app, request
 from werkzeug.datastructures import ImmutableMultiDict
+
+F = TypeVar("F", bound=Callable)
 
 CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 FORM_TYPES = frozenset({"application/x-www-form-urlencoded", "multipart/form-data"})
@@ -35,6 +39,17 @@ def _cleaned(values: ImmutableMultiDict) -> ImmutableMultiDict | None:
     return type(values)([(clean_text(k), clean_text(v)) for k, v in values.items(multi=True)])
 
 
+def request_limit(max_bytes: int) -> Callable[[F], F]:
+    """Let one view accept a larger request body than MAX_CONTENT_LENGTH (set before the
+    guard below reads the form, so the limit holds from the first byte)."""
+
+    def mark(view: F) -> F:
+        view.wnwa_max_content_length = max_bytes  # type: ignore[attr-defined]
+        return view
+
+    return mark
+
+
 def register_input_guard(app: Flask) -> None:
     # Registered before the other guards so that nothing downstream sees the raw values.
     @app.before_request
@@ -43,6 +58,10 @@ def register_input_guard(app: Flask) -> None:
             isinstance(v, str) and CONTROL.search(v) for v in (request.view_args or {}).values()
         ):
             abort(404)
+        view = current_app.view_functions.get(request.endpoint or "")
+        limit = getattr(view, "wnwa_max_content_length", None)
+        if limit:
+            request.max_content_length = limit
         args = _cleaned(request.args)
         if args is not None:
             request.__dict__["args"] = args

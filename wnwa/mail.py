@@ -4,7 +4,8 @@ run-due` (or the `flask --app wsgi mail worker` loop; both take the same lock).
 Requests only enqueue (a flush inside the caller's transaction, so a failed use case sends
 nothing); the worker delivers through SMTP (production, and a loopback aiosmtpd in tests) or
 writes .eml files to an outbox folder (development). A delivered message is deleted from the
-queue: no history of mail is kept.
+queue: no history of mail is kept. Beside each .eml file the outbox writes the message decoded
+(NAME.txt: headers and the plain-text part), so a link in it can be copied as it is.
 
 A queued message is a reference, not a body: the name of a message (`template`) and a small
 JSON context. The worker renders it when it sends it, from a template pair under
@@ -191,8 +192,9 @@ class _Transport:
             return
         outbox = Path(current_app.config["MAIL_OUTBOX"])
         outbox.mkdir(parents=True, exist_ok=True)
-        name = f"{utcnow():%Y%m%dT%H%M%S}-{token_hex(4)}.eml"
-        (outbox / name).write_bytes(bytes(message))
+        stem = f"{utcnow():%Y%m%dT%H%M%S}-{token_hex(4)}"
+        (outbox / f"{stem}.eml").write_bytes(bytes(message))
+        (outbox / f"{stem}.txt").write_text(readable(message), encoding="utf-8")
 
     def __exit__(self, *exc) -> None:
         if self._smtp is not None:
@@ -200,6 +202,15 @@ class _Transport:
                 self._smtp.quit()
             except (OSError, smtplib.SMTPException):
                 self._smtp.close()
+
+
+def readable(message: EmailMessage) -> str:
+    """The development outbox's decoded copy of a message: headers and the plain-text part as
+    written (no quoted-printable soft breaks), so a link can be copied from it whole."""
+    body = message.get_body(("plain",))
+    text = body.get_content() if body is not None else ""
+    head = "".join(f"{name}: {message[name]}\n" for name in ("From", "To", "Subject"))
+    return f"{head}\n{text}"
 
 
 def _permanent(exc: smtplib.SMTPException) -> bool:

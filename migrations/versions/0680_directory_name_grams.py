@@ -8,7 +8,7 @@ there before row-level security is turned on for it (the owner writes every depa
 once); the two engine-specific indexes go.
 
 Revision ID: 0680_name_grams
-Revises: 0630_resources
+Revises: 0620_professionals
 Create Date: 2026-12-06 03:10:00
 
 """
@@ -22,7 +22,7 @@ from wnwa.tenants.rls import disable_tenant_rls, enable_tenant_rls
 
 # revision identifiers, used by Alembic.
 revision = '0680_name_grams'
-down_revision = '0630_resources'
+down_revision = '0620_professionals'
 branch_labels = None
 depends_on = None
 

@@ -132,6 +132,14 @@ def test_overdue_invoices_show_clearly_and_are_emailed_once(
     [invoice] = invoices_of(dept.id)
     due = invoice.due_date
     assert due == START.date() + timedelta(days=30)
+    assert mail.drain() == 2  # issued: to the finance user and the billing contact
+    [issued] = smtp_server.to(f"ap@{dept.slug}.example")
+    assert issued["Subject"].startswith("WeNeverWalkAlone: ") and "for Late PD" in issued["Subject"]
+    text = issued.get_body(("plain",)).get_content()
+    html = issued.get_body(("html",)).get_content()
+    assert "Late PD's membership invoice is ready." in text
+    assert f"Due: {due:%B} {due.day}, {due.year}" in text and "/billing/" in html
+    smtp_server.messages.clear()
     assert sync.notify_overdue(today=due) == 0
     late = due + timedelta(days=12)
     clock.moment = datetime(late.year, late.month, late.day, tzinfo=UTC)
@@ -141,6 +149,7 @@ def test_overdue_invoices_show_clearly_and_are_emailed_once(
     [message] = smtp_server.to(f"ap@{dept.slug}.example")
     assert message["Subject"] == "WeNeverWalkAlone: a membership invoice is overdue"
     assert "12 days overdue" in message.get_body(("plain",)).get_content()
+    assert "12 days overdue" in message.get_body(("html",)).get_content()
     page = client.get("/billing/").get_data(as_text=True)
     assert "Overdue by 12 days" in page
 

@@ -92,7 +92,7 @@ def test_a_redelivered_event_applies_once(ctx, make, fake, clock, client):
     for body, header in deliveries:
         assert _post(client, body, header).status_code == 200
     events, jobs = _events(), db.session.scalar(select(func.count(MailJob.id)))
-    assert jobs == 2  # the finance user and the billing contact, once each
+    assert jobs == 4  # issued and declined: the finance user and the billing contact, once each
     for body, header in failed * 3:
         response = _post(client, body, header)
         assert (response.status_code, response.get_data(as_text=True)) == (200, "duplicate")
@@ -105,9 +105,12 @@ def test_a_redelivered_event_applies_once(ctx, make, fake, clock, client):
 def test_a_declined_payment_is_shown_and_emailed(ctx, make, fake, clock, client, smtp_server):
     dept = _card_contract_that_fails(make, fake, clock, name="Emailed PD")
     assert set(deliver(client, fake)) == {200}
-    assert mail.drain() == 2
-    assert len(smtp_server.to("billing@dept.example")) == 1
-    [message] = smtp_server.to(f"finance@{dept.slug}.example")
+    assert mail.drain() == 4  # the invoice issued, then its payment declined; to both people
+    declined = "WeNeverWalkAlone: a membership payment was declined"
+    assert [m["Subject"] for m in smtp_server.to("billing@dept.example")].count(declined) == 1
+    [message] = [
+        m for m in smtp_server.to(f"finance@{dept.slug}.example") if m["Subject"] == declined
+    ]
     assert message["Subject"] == "WeNeverWalkAlone: a membership payment was declined"
     assert "$1,500.00" in message.get_body(("plain",)).get_content()
     assert contract_of(dept.id).subscription_status == "incomplete"

@@ -27,6 +27,7 @@ PUBLIC_WRITES_PREFIXES = (
     "billing_webhook",  # Stripe, signature-checked
     "billing_public",
     "training_public",
+    "professionals_public",  # the professional application and re-confirmation (signed link)
     "site.",  # contact, demo and member-list forms: CSRF, honeypot, throttled per address
 )
 

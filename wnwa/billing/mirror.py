@@ -13,6 +13,7 @@ from datetime import date, datetime
 
 from sqlalchemy import select
 
+from wnwa.billing import notify
 from wnwa.billing.gateway import GatewayInvoice, GatewaySubscription
 from wnwa.billing.models import Contract, Invoice
 from wnwa.extensions import db, utcnow
@@ -188,6 +189,7 @@ def apply_invoice(
     regress = row.status in TERMINAL_INVOICE_STATUSES and gw.status not in (
         TERMINAL_INVOICE_STATUSES
     )
+    issued = gw.status == "open" and (row.status != "open" or row.id is None) and not regress
     if not regress:
         row.status = gw.status
         row.amount_due_cents = gw.amount_due_cents
@@ -211,6 +213,8 @@ def apply_invoice(
         # assigned once, the moment the invoice is issued, and never changed afterwards.
         row.number = invoice_number(row)
         db.session.flush()
+    if issued:  # the one place an invoice becomes payable: tell the department's finance
+        notify.invoice_issued(contract, row)
     return row
 
 

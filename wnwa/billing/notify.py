@@ -46,6 +46,18 @@ def _send(contract: Contract, subject: str, lines: list[str]) -> int:
     return len(recipients)
 
 
+def _queue(contract: Contract, template: str, **context: object) -> int:
+    """Queue the message `template` (templates/mail/) to the department's finance people."""
+    recipients = finance_recipients(contract)
+    for address in recipients:
+        mail.queue(address, template, **context)
+    return len(recipients)
+
+
+def _when(day: date | None) -> str:
+    return f"{day:%B} {day.day}, {day.year}" if day else "on receipt"
+
+
 def _invoice_name(invoice: Invoice) -> str:
     return f"invoice {invoice.number}" if invoice.number else "your membership invoice"
 
@@ -64,18 +76,29 @@ def payment_failed(contract: Contract, invoice: Invoice) -> int:
     )
 
 
-def invoice_overdue(contract: Contract, invoice: Invoice, today: date) -> int:
-    due = invoice.due_date.isoformat() if invoice.due_date else "on receipt"
-    days = (today - invoice.due_date).days if invoice.due_date else 0
-    return _send(
+def invoice_issued(contract: Contract, invoice: Invoice) -> int:
+    """The department's finance people hear that an invoice is ready to pay."""
+    return _queue(
         contract,
-        "WeNeverWalkAlone: a membership invoice is overdue",
-        [
-            f"{_invoice_name(invoice).capitalize()} "
-            f"({money(invoice.amount_due_cents - invoice.amount_paid_cents, invoice.currency)} "
-            f"outstanding) was due {due} and is {days} days overdue.",
-            "If you have already paid, please send the remittance details to network finance.",
-        ],
+        "invoice_issued",
+        department_name=contract.department.name,
+        invoice_name=_invoice_name(invoice),
+        amount=money(invoice.amount_due_cents, invoice.currency),
+        period_start=_when(invoice.period_start),
+        period_end=_when(invoice.period_end),
+        due=_when(invoice.due_date),
+    )
+
+
+def invoice_overdue(contract: Contract, invoice: Invoice, today: date) -> int:
+    days = (today - invoice.due_date).days if invoice.due_date else 0
+    return _queue(
+        contract,
+        "invoice_overdue",
+        invoice_name=_invoice_name(invoice),
+        outstanding=money(invoice.amount_due_cents - invoice.amount_paid_cents, invoice.currency),
+        due=invoice.due_date.isoformat() if invoice.due_date else "on receipt",
+        days=days,
     )
 
 

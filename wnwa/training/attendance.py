@@ -28,7 +28,7 @@ from wnwa.training.models import (
     Seat,
     TrainingClass,
 )
-from wnwa.training.notify import tell_chiefs
+from wnwa.training.notify import tell_chiefs, tell_officer, when
 from wnwa.training.seats import offer_makeups
 from wnwa.training.settings import renewal_date
 
@@ -260,6 +260,13 @@ def complete_class(class_id: int, *, actor: Any, on: date) -> Completion:
                     on=cls.ends_on,
                     renews_on=renews_on,
                     actor=actor,
+                )
+                tell_officer(
+                    user,
+                    "certification_granted",
+                    course=cls.title,
+                    certified_on=when(cls.ends_on),
+                    renews_on=when(renews_on) if renews_on else "",
                 )
                 outcome["certified"].append(user.display_name)
                 certified += 1

@@ -27,7 +27,7 @@ from wnwa.training.models import (
     EXTERNAL_PENDING,
     ExternalCertificate,
 )
-from wnwa.training.notify import tell_admins, tell_chiefs
+from wnwa.training.notify import tell_admins, tell_chiefs, tell_officer, when
 from wnwa.training.seats import find_member
 from wnwa.training.settings import renewal_date
 
@@ -206,13 +206,21 @@ def accept_external(cert_id: int, *, actor: Any, on: date) -> ExternalCertificat
     with acting_for(cert.department_id):
         user = db.session.scalars(select(User).where(User.id == cert.user_id)).one()
         cert.status, cert.decided_on, cert.decision_reason = EXTERNAL_ACCEPTED, on, ""
+        renews_on = renewal_date(cert.ended_on)
         add_certification(
             user,
             source="external",
             course=f"{cert.course} ({cert.provider})"[:200],
             on=cert.ended_on,
-            renews_on=renewal_date(cert.ended_on),
+            renews_on=renews_on,
             actor=actor,
+        )
+        tell_officer(
+            user,
+            "external_accepted",
+            course=cert.course,
+            provider=cert.provider,
+            renews_on=when(renews_on) if renews_on else "",
         )
         audit.record(
             actor,
@@ -245,6 +253,9 @@ def decline_external(cert_id: int, *, reason: str, actor: Any, on: date) -> Exte
             department_id=cert.department_id,
             subject=f"external {cert.id}",
             details={"reason": reason[:300]},
+        )
+        tell_officer(
+            user, "external_declined", course=cert.course, provider=cert.provider, reason=reason
         )
         tell_chiefs(
             cert.department_id,

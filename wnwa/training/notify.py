@@ -1,6 +1,12 @@
-"""Who hears about training events, through the mail queue (flush only)."""
+"""Who hears about training events, through the mail queue (flush only).
+
+Chiefs get plain notices (`tell_chiefs`); the officer a seat or certification is about gets
+that event's own message (`tell_officer`, a template pair under templates/mail/)."""
 
 from __future__ import annotations
+
+from datetime import date
+from typing import Any
 
 from flask import current_app
 from sqlalchemy import select
@@ -51,3 +57,23 @@ def tell_admins(subject: str, body: str, path: str) -> int:
     for address in addresses:
         mail.enqueue(address, subject[:200], body + f"\n\n{link(path)}\n")
     return len(addresses)
+
+
+def when(day: date) -> str:
+    """A date as the messages write it: "January 12, 2027"."""
+    return f"{day:%B} {day.day}, {day.year}"
+
+
+def class_facts(cls: Any) -> dict[str, str]:
+    """What a message says about a class."""
+    return {
+        "class_title": cls.title,
+        "starts_on": when(cls.starts_on),
+        "ends_on": when(cls.ends_on),
+        "location": cls.location,
+    }
+
+
+def tell_officer(user: User, template: str, **context: Any) -> None:
+    """Queue the message `template` to the officer it is about (flush only)."""
+    mail.queue(user.email, template, first_name=user.first_name, **context)

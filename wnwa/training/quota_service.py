@@ -17,7 +17,6 @@ from dataclasses import dataclass
 from datetime import date
 from enum import StrEnum
 
-from flask import current_app
 from sqlalchemy import select
 
 from wnwa import mail
@@ -226,6 +225,7 @@ def network_quota(
 
 SHORTFALL = "shortfall"
 GRACE_OVER = "grace_over"
+COMPLIANT = "compliant"
 
 
 def _grace_kind(days: int) -> str:
@@ -283,39 +283,22 @@ class _Ledger:
             self.sent.add((department_id, kind, period))
 
 
-def _message(department: Department, result: QuotaStatus, kind: str) -> tuple[str, str]:
-    base = current_app.config["PUBLIC_BASE_URL"].rstrip("/")
-    facts = (
-        f"{department.name} counts {result.counted} listed, certified peer supporters; "
-        f"its minimum is {result.minimum} and its target {result.target} "
-        f"for {result.sworn} sworn officers."
-    )
-    if result.state is QuotaState.IN_GRACE:
-        when = (
-            f"The 12-month grace period ends on {result.grace_ends.isoformat()} "
-            f"({result.days_left} days left)."
-        )
-    else:
-        when = f"The grace period ended on {result.grace_ends.isoformat()}."
-    if kind == SHORTFALL:
-        subject = f"{department.name}: {result.shortfall} peer supporter(s) short of the minimum"
-    elif kind == GRACE_OVER:
-        subject = f"{department.name}: grace period over, {result.shortfall} supporter(s) short"
-    else:
-        subject = f"{department.name}: {result.days_left} days of quota grace left"
-    body = (
-        f"{facts}\n\nIt is {result.shortfall} short of the minimum. {when}\n\n"
-        "Reserve seats in a peer-support class, submit external training for review, or ask "
-        "certified officers to list themselves in the directory:\n"
-        f"{base}/department/peer-support\n"
-    )
-    return subject, body
-
-
 def _send(department: Department, result: QuotaStatus, kind: str, to: list[str]) -> None:
-    subject, body = _message(department, result, kind)
+    """The quota status message (templates/mail/quota_status.*) to each address."""
+    context = {
+        "kind": kind,
+        "department_name": department.name,
+        "state": result.state.value,
+        "counted": result.counted,
+        "minimum": result.minimum,
+        "target": result.target,
+        "sworn": result.sworn,
+        "shortfall": result.shortfall,
+        "grace_ends": result.grace_ends.isoformat(),
+        "days_left": result.days_left,
+    }
     for address in to:
-        mail.enqueue(address, subject, body)
+        mail.queue(address, "quota_status", **context)
 
 
 def _remind(ledger: _Ledger, department: Department, result: QuotaStatus, on: date) -> str | None:
@@ -324,9 +307,11 @@ def _remind(ledger: _Ledger, department: Department, result: QuotaStatus, on: da
     dept_id, period = department.id, result.grace_ends.isoformat()
     if result.shortfall == 0:
         episode = ledger.open.pop(dept_id, None)
-        if episode is not None:
-            episode.closed_on = on
-        return None
+        if episode is None:
+            return None
+        episode.closed_on = on
+        # the status changed back: say so once (not for a shortfall that began the same day)
+        return COMPLIANT if episode.sent_on < on else None
     pending = [
         days
         for days in GRACE_WARNINGS

@@ -34,7 +34,7 @@ from wnwa.training.models import (
     Seat,
     TrainingClass,
 )
-from wnwa.training.notify import tell_chiefs
+from wnwa.training.notify import class_facts, tell_chiefs, tell_officer
 
 BUSY = "Another reservation was being saved at the same moment. Please try again."
 LOCK_ATTEMPTS = 12
@@ -136,6 +136,12 @@ def _seat_for(user: User, cls: TrainingClass) -> Seat:
     return seat
 
 
+def _tell_placed(user: User, seat: Seat, cls: TrainingClass) -> None:
+    """Tell the officer where a reservation or an approved request put them."""
+    template = "seat_approved" if seat.status == SEAT_RESERVED else "seat_waitlisted"
+    tell_officer(user, template, requested=seat.requested_by_officer, **class_facts(cls))
+
+
 def _record(actor: Any, action: str, seat: Seat, cls: TrainingClass) -> None:
     audit.record(
         actor,
@@ -179,8 +185,10 @@ def reserve_seat(
 
     def use_case() -> Seat:
         cls = _lock_open_class(class_id, on)
-        seat = _place(_seat_for(find_member(officer), cls), cls)
+        member = find_member(officer)
+        seat = _place(_seat_for(member, cls), cls)
         _record(actor, "training.seat_reserved", seat, cls)
+        _tell_placed(member, seat, cls)
         db.session.commit()
         return seat
 
@@ -196,6 +204,7 @@ def approve_request(department: Department, seat_id: int, *, actor: Any, on: dat
         cls = _lock_open_class(seat.class_id, on)
         seat = _place(seat, cls)
         _record(actor, "training.request_approved", seat, cls)
+        _tell_placed(_member(seat.user_id), seat, cls)
         db.session.commit()
         return seat
 
@@ -209,6 +218,7 @@ def decline_request(department: Department, seat_id: int, *, actor: Any) -> Seat
     seat.status = SEAT_DECLINED
     db.session.flush()
     _record(actor, "training.request_declined", seat, seat.training_class)
+    tell_officer(_member(seat.user_id), "seat_declined", **class_facts(seat.training_class))
     db.session.commit()
     return seat
 
@@ -337,7 +347,9 @@ def promote_waitlist(cls: TrainingClass, *, on: date) -> list[Seat]:
         with acting_for(chosen.department_id):
             chosen.status, chosen.queue_no = SEAT_RESERVED, 0
             db.session.flush()
-            name = _member(chosen.user_id).display_name
+            member = _member(chosen.user_id)
+            name = member.display_name
+            tell_officer(member, "seat_promoted", **class_facts(cls))
             tell_chiefs(
                 chosen.department_id,
                 f"A seat opened: {cls.title} starting {cls.starts_on.isoformat()}",

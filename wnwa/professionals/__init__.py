@@ -1,0 +1,29 @@
+"""Mental-health professionals: the public application, vetting by consensus, the officers'
+nationwide directory, and keeping listings true (re-confirmation, reports, staff upkeep).
+
+Professionals are network-level data: no model here carries a department."""
+
+
+def blueprints():
+    from wnwa.professionals.views import admin_bp, bp, public_bp, staff_bp
+    from wnwa.site.navigation import NavItem, register_nav
+
+    register_nav("network_admin", NavItem("Professionals", "professionals_staff.overview"))
+    register_nav("vetter", NavItem("Professionals", "professionals_staff.overview"))
+    # The officers' "Professionals" tab appears by itself once professionals.search exists.
+    return [public_bp, bp, staff_bp, admin_bp]
+
+
+def cli_groups():
+    from wnwa.professionals.cli import professionals_cli
+
+    return [professionals_cli]
+
+
+def due_jobs():
+    from datetime import timedelta
+
+    from wnwa.jobs import Job
+    from wnwa.professionals.jobs import reconfirmation_job
+
+    return [Job("professionals-reconfirm", timedelta(hours=6), reconfirmation_job)]

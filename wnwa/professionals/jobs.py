@@ -1,0 +1,97 @@
+"""Scheduled work for professionals, as plain functions a jobs runner (or the CLI) calls.
+
+`run_reconfirmation(now)` emails each listed professional a signed re-confirmation link when
+their confirmation is due within `REMIND_DAYS` (once per cycle), and again when officers asked
+for a re-check; it reports how many listings are stale (confirmation overdue, flagged to
+officers and staff) and how many have dropped out of default results (overdue past the grace).
+Stale and dropped are worked out from the last confirmation date, so they are always current.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import func, or_, select
+
+from wnwa import mail
+from wnwa.extensions import db
+from wnwa.professionals import settings as settings_service
+from wnwa.professionals.listings import reconfirm_url
+from wnwa.professionals.models import LISTED, Professional
+
+REMIND_DAYS = 14
+
+
+@dataclass(frozen=True)
+class ReconfirmationReport:
+    reminders_sent: int
+    stale: int
+    dropped: int
+    rechecks_open: int
+
+    def __str__(self) -> str:
+        return (
+            f"{self.reminders_sent} re-confirmation emails sent; {self.stale} stale listings "
+            f"({self.dropped} past the grace period, hidden by default); "
+            f"{self.rechecks_open} re-checks asked for by officers."
+        )
+
+
+def run_reconfirmation(now: datetime) -> ReconfirmationReport:
+    current = settings_service.current()
+    due_before = now - timedelta(days=current.reconfirm_days - REMIND_DAYS)
+    stale_before = now - timedelta(days=current.reconfirm_days)
+    dropped_before = stale_before - timedelta(days=current.grace_days)
+    due = db.session.scalars(
+        select(Professional).where(
+            Professional.status == LISTED,
+            or_(
+                Professional.confirmed_at < due_before,
+                Professional.recheck_since.is_not(None),
+            ),
+            or_(
+                Professional.reminded_at.is_(None),
+                Professional.reminded_at < Professional.confirmed_at,
+            ),
+        )
+    ).all()
+    for p in due:
+        why = (
+            "Officers told us your listing did not work for them"
+            if p.recheck_since is not None
+            else f"It is time to re-confirm your listing (every {current.reconfirm_days} days)"
+        )
+        mail.enqueue(
+            p.email,
+            "Please re-confirm your WeNeverWalkAlone listing",
+            f"Dear {p.name},\n\n{why}. Please confirm that you still answer officers' calls as "
+            "listed and the insurance you accept, or correct them, here:\n"
+            f"{reconfirm_url(p)}\n\nListings not re-confirmed are marked as out of date for "
+            f"officers, and after {current.grace_days} more days they are no longer shown.\n",
+        )
+        p.reminded_at = now
+    db.session.flush()
+
+    def count(*conditions) -> int:
+        return db.session.scalar(
+            select(func.count())
+            .select_from(Professional)
+            .where(Professional.status == LISTED, *conditions)
+        )
+
+    report = ReconfirmationReport(
+        reminders_sent=len(due),
+        stale=count(Professional.confirmed_at < stale_before),
+        dropped=count(Professional.confirmed_at < dropped_before),
+        rechecks_open=count(Professional.recheck_since.is_not(None)),
+    )
+    db.session.commit()
+    return report
+
+
+def reconfirmation_job() -> str:
+    """The scheduled form (wnwa/jobs.py): one line of counts."""
+    from wnwa.extensions import utcnow
+
+    return str(run_reconfirmation(utcnow()))

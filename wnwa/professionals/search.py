@@ -1,0 +1,263 @@
+"""The officer's professional directory: one read-only query module.
+
+Filters are tag lookups (EXISTS on the (tag, professional_id) index) and plain columns. With a
+ZIP code the listings are narrowed by a latitude/longitude bounding box in SQL (the
+(status, lat, lon) index on both engines), then measured by haversine in Python, kept within
+the radius and ordered nearest first. Without one, listings come in name order off the
+(status, sort_name, id) index, a page at a time.
+
+Listings whose re-confirmation is overdue are flagged as stale; once the grace period has passed
+too they drop out of the default results (an officer may include them). Nothing here writes or
+logs: the ZIP code, state and filters exist only for the query.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+import phonenumbers
+from sqlalchemy import and_, exists, select
+
+from wnwa.errors import NotFound
+from wnwa.extensions import db
+from wnwa.professionals import geo, vocab
+from wnwa.professionals import settings as settings_service
+from wnwa.professionals.models import LISTED, Professional, Tag
+
+PAGE_SIZE = 25
+MAX_CANDIDATES = 20000
+
+
+@dataclass(frozen=True)
+class Filters:
+    specialty: str = ""
+    modality: str = ""
+    carrier: str = ""
+    plan: str = ""
+    licensed_in: str = ""
+    zip_code: str = ""
+    radius: int = 25
+    telehealth: bool = False
+    answers_24_7: bool = False
+    accepting: bool = False
+    include_stale: bool = False
+    page: int = 1
+
+
+@dataclass(frozen=True)
+class Card:
+    id: int
+    name: str
+    credentials: str
+    license_label: str
+    place: str
+    distance: str
+    phone_display: str
+    tel: str
+    guarantee: list[str]
+    specialties: list[str]
+    insurance: str
+    telehealth: bool
+    accepting_new: bool
+    stale: bool
+
+
+@dataclass
+class Results:
+    cards: list[Card] = field(default_factory=list)
+    page: int = 1
+    has_next: bool = False
+    zip_unknown: bool = False
+    origin: str = ""
+
+
+def display_phone(e164: str) -> str:
+    try:
+        number = phonenumbers.parse(e164, None)
+    except phonenumbers.NumberParseException:
+        return e164
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.NATIONAL)
+
+
+def guarantee(p) -> list[str]:
+    found = []
+    if p.answers_24_7:
+        found.append("Answers calls 24/7")
+    if p.within_24h:
+        found.append("Sees you within 24 hours")
+    return found
+
+
+def _cutoffs(now: datetime) -> tuple[datetime, datetime]:
+    """(stale before, dropped before): confirmed earlier than these is stale / dropped."""
+    current = settings_service.current()
+    stale = now - timedelta(days=current.reconfirm_days)
+    return stale, stale - timedelta(days=current.grace_days)
+
+
+def _has(tag: str):
+    return exists().where(and_(Tag.professional_id == Professional.id, Tag.tag == tag))
+
+
+def _conditions(filters: Filters, now: datetime) -> list:
+    conditions = [Professional.status == LISTED]
+    if not filters.include_stale:
+        conditions.append(Professional.confirmed_at >= _cutoffs(now)[1])
+    for prefix, code, vocabulary in (
+        ("sp", filters.specialty, vocab.SPECIALTIES),
+        ("md", filters.modality, vocab.MODALITIES),
+        ("ins", filters.carrier, vocab.CARRIERS),
+        ("plan", filters.plan, vocab.PLAN_TYPES),
+        ("lic", filters.licensed_in, vocab.US_STATES),
+    ):
+        if code in vocabulary:
+            conditions.append(_has(f"{prefix}:{code}"))
+    if filters.telehealth:
+        conditions.append(Professional.telehealth.is_(True))
+    if filters.answers_24_7:
+        conditions.append(Professional.answers_24_7.is_(True))
+    if filters.accepting:
+        conditions.append(Professional.accepting_new.is_(True))
+    return conditions
+
+
+CARD_COLUMNS = (
+    Professional.id,
+    Professional.name,
+    Professional.credentials,
+    Professional.license_type,
+    Professional.city,
+    Professional.state,
+    Professional.phone,
+    Professional.answers_24_7,
+    Professional.within_24h,
+    Professional.specialties,
+    Professional.carriers,
+    Professional.plan_types,
+    Professional.telehealth,
+    Professional.accepting_new,
+    Professional.confirmed_at,
+)
+
+
+def _card(row, stale_before: datetime, miles: float | None) -> Card:
+    insurance = vocab.labels(row.carriers, vocab.CARRIERS) + vocab.labels(
+        row.plan_types, vocab.PLAN_TYPES
+    )
+    return Card(
+        id=row.id,
+        name=row.name,
+        credentials=row.credentials,
+        license_label=vocab.LICENSE_TYPES.get(row.license_type, ""),
+        place=f"{row.city}, {row.state}",
+        distance="" if miles is None else f"{miles:.1f} mi",
+        phone_display=display_phone(row.phone),
+        tel=f"tel:{row.phone}",
+        guarantee=guarantee(row),
+        specialties=vocab.labels(row.specialties, vocab.SPECIALTIES)[:4],
+        insurance=", ".join(insurance[:6]),
+        telehealth=row.telehealth,
+        accepting_new=row.accepting_new,
+        stale=row.confirmed_at is None or row.confirmed_at < stale_before,
+    )
+
+
+def search(filters: Filters, *, now: datetime) -> Results:
+    page = max(1, min(filters.page, 400))
+    stale_before = _cutoffs(now)[0]
+    conditions = _conditions(filters, now)
+    zip_code = geo.normalize_zip(filters.zip_code) if filters.zip_code else None
+    if filters.zip_code:
+        center = geo.centroid(zip_code) if zip_code else None
+        if center is None:
+            return Results(zip_unknown=True)
+        radius = filters.radius if filters.radius in vocab.RADII else 25
+        box = geo.bounding_box(center, radius)
+        candidates = db.session.execute(
+            select(Professional.id, Professional.lat, Professional.lon)
+            .where(
+                *conditions,
+                Professional.lat.between(box.min_lat, box.max_lat),
+                Professional.lon.between(box.min_lon, box.max_lon),
+            )
+            .limit(MAX_CANDIDATES)
+        ).all()
+        near = sorted(
+            (d, pid)
+            for pid, lat, lon in candidates
+            if (d := geo.haversine_miles(center, geo.Point(lat, lon))) <= radius
+        )
+        window = near[(page - 1) * PAGE_SIZE : page * PAGE_SIZE]
+        rows = {
+            r.id: r
+            for r in db.session.execute(
+                select(*CARD_COLUMNS).where(Professional.id.in_([pid for _, pid in window]))
+            )
+        }
+        city = geo.place(zip_code)
+        return Results(
+            cards=[_card(rows[pid], stale_before, d) for d, pid in window if pid in rows],
+            page=page,
+            has_next=len(near) > page * PAGE_SIZE,
+            origin=f"{zip_code} ({city[0]}, {city[1]})" if city else zip_code,
+        )
+    rows = db.session.execute(
+        select(*CARD_COLUMNS)
+        .where(*conditions)
+        .order_by(Professional.sort_name, Professional.id)
+        .offset((page - 1) * PAGE_SIZE)
+        .limit(PAGE_SIZE + 1)
+    ).all()
+    return Results(
+        cards=[_card(r, stale_before, None) for r in rows[:PAGE_SIZE]],
+        page=page,
+        has_next=len(rows) > PAGE_SIZE,
+    )
+
+
+@dataclass(frozen=True)
+class Profile:
+    card: Card
+    about: str
+    licenses: list[str]
+    modalities: list[str]
+    specialties: list[str]
+    carriers: list[str]
+    plan_types: list[str]
+    officer_years: int
+    officer_experience: str
+    practice: str
+    address: str
+    website: str
+    email: str
+    confirmed_on: str
+
+
+def profile(professional_id: int, *, now: datetime) -> Profile:
+    p = db.session.get(Professional, professional_id)
+    if p is None or p.status != LISTED:
+        raise NotFound("That listing is not in the directory.")
+    card = _card(p, _cutoffs(now)[0], None)
+    return Profile(
+        card=card,
+        about=p.about,
+        licenses=[
+            f"{vocab.US_STATES.get(x['state'], x['state'])} ({x['number']})" for x in p.licenses
+        ],
+        modalities=vocab.labels(p.modalities, vocab.MODALITIES),
+        specialties=vocab.labels(p.specialties, vocab.SPECIALTIES),
+        carriers=vocab.labels(p.carriers, vocab.CARRIERS),
+        plan_types=vocab.labels(p.plan_types, vocab.PLAN_TYPES),
+        officer_years=p.officer_years,
+        officer_experience=p.officer_experience,
+        practice=p.practice_name,
+        address=f"{p.street}, {p.city}, {p.state} {p.zip_code}",
+        website=p.website,
+        email=p.email,
+        confirmed_on=(
+            f"{p.confirmed_at:%B} {p.confirmed_at.day}, {p.confirmed_at.year}"
+            if p.confirmed_at
+            else "not yet"
+        ),
+    )

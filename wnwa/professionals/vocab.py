@@ -1,0 +1,99 @@
+"""The professional directory's fixed vocabularies: code -> label, in display order.
+
+Codes are what the database and the search filters hold; labels are what people read.
+"""
+
+from __future__ import annotations
+
+LICENSE_TYPES = {
+    "psychologist": "Psychologist (PhD/PsyD)",
+    "psychiatrist": "Psychiatrist (MD/DO)",
+    "lcsw": "Licensed clinical social worker (LCSW)",
+    "lcpc": "Licensed clinical professional counselor (LCPC/LPC)",
+    "lmft": "Licensed marriage and family therapist (LMFT)",
+    "pmhnp": "Psychiatric nurse practitioner (PMHNP)",
+    "ladc": "Licensed addiction counselor (LADC/CADC)",
+}
+
+SPECIALTIES = {
+    "ptsd": "PTSD and trauma",
+    "critical": "Critical incidents",
+    "substance": "Substance use",
+    "couples": "Couples and family",
+    "grief": "Grief and loss",
+    "anxiety": "Anxiety and depression",
+    "sleep": "Sleep",
+    "moral": "Moral injury",
+    "anger": "Anger and stress",
+    "suicide": "Suicidal thoughts",
+}
+
+MODALITIES = {
+    "emdr": "EMDR",
+    "cbt": "CBT",
+    "cpt": "Cognitive processing therapy (CPT)",
+    "pe": "Prolonged exposure (PE)",
+    "dbt": "DBT",
+    "act": "Acceptance and commitment therapy (ACT)",
+    "cbti": "CBT for insomnia (CBT-I)",
+    "medication": "Medication management",
+}
+
+CARRIERS = {
+    "bcbs": "Blue Cross Blue Shield",
+    "aetna": "Aetna",
+    "cigna": "Cigna",
+    "uhc": "UnitedHealthcare",
+    "humana": "Humana",
+    "kaiser": "Kaiser Permanente",
+    "tricare": "TRICARE",
+    "medicare": "Medicare",
+    "medicaid": "Medicaid",
+    "magellan": "Magellan",
+}
+
+PLAN_TYPES = {
+    "ppo": "PPO",
+    "hmo": "HMO",
+    "epo": "EPO",
+    "pos": "POS",
+    "eap": "EAP",
+    "self_pay": "Self-pay",
+    "sliding": "Sliding scale",
+}
+
+DOCUMENT_KINDS = {
+    "license": "License",
+    "cv": "CV",
+    "malpractice": "Malpractice insurance",
+    "reference": "Reference",
+}
+
+US_STATES = {
+    "AL": "Alabama", "AK": "Alaska", "AZ": "Arizona", "AR": "Arkansas", "CA": "California",
+    "CO": "Colorado", "CT": "Connecticut", "DE": "Delaware", "DC": "District of Columbia",
+    "FL": "Florida", "GA": "Georgia", "HI": "Hawaii", "ID": "Idaho", "IL": "Illinois",
+    "IN": "Indiana", "IA": "Iowa", "KS": "Kansas", "KY": "Kentucky", "LA": "Louisiana",
+    "ME": "Maine", "MD": "Maryland", "MA": "Massachusetts", "MI": "Michigan", "MN": "Minnesota",
+    "MS": "Mississippi", "MO": "Missouri", "MT": "Montana", "NE": "Nebraska", "NV": "Nevada",
+    "NH": "New Hampshire", "NJ": "New Jersey", "NM": "New Mexico", "NY": "New York",
+    "NC": "North Carolina", "ND": "North Dakota", "OH": "Ohio", "OK": "Oklahoma",
+    "OR": "Oregon", "PA": "Pennsylvania", "RI": "Rhode Island", "SC": "South Carolina",
+    "SD": "South Dakota", "TN": "Tennessee", "TX": "Texas", "UT": "Utah", "VT": "Vermont",
+    "VA": "Virginia", "WA": "Washington", "WV": "West Virginia", "WI": "Wisconsin",
+    "WY": "Wyoming", "PR": "Puerto Rico",
+}  # fmt: skip
+
+RADII = (10, 25, 50, 100)
+
+# Search tags: one prefix per multi-valued field (professional_tag rows).
+TAG_FIELDS = {
+    "sp": SPECIALTIES,
+    "md": MODALITIES,
+    "ins": CARRIERS,
+    "plan": PLAN_TYPES,
+}
+
+
+def labels(codes: list[str], vocabulary: dict[str, str]) -> list[str]:
+    return [vocabulary[c] for c in codes if c in vocabulary]
