@@ -129,3 +129,20 @@ def test_another_departments_ids_are_404_on_every_route(app, client, login, make
         "training.external_file",
     } <= set(checked)
     assert {"billing.contract", "billing.invoice", "billing.pay_invoice"} <= set(checked)
+
+
+def test_the_seat_pickers_suggestions_never_name_another_departments_people(
+    app, client, login, make, other_department
+):
+    """A route that finds people by what is typed (no id in the path): only the own roster."""
+    a = make.department("Alpha PD", sworn=10)
+    login(make.officer(a, chief=True, finance=True))
+    before = snapshot()
+    for typed in ("zed", "zed other", "other", "o", "00", "@"):
+        for headers in ({}, {"HX-Request": "true"}):
+            response = client.get(
+                "/department/peer-support/members", query_string={"officer": typed}, headers=headers
+            )
+            assert response.status_code == 200
+            assert "Zed" not in response.get_data(as_text=True)
+    assert diff(before, snapshot()) == {}

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 import logging
+import re
 from dataclasses import dataclass
 from datetime import date, timedelta
 
@@ -744,3 +745,70 @@ def test_quota_card_partial_renders_on_its_own_for_the_dashboard(app, make, tr):
     assert 'id="quota-card"' in html and "Compliant" in html
     assert '<progress id="quota-progress-min" value="6" max="6">' in html
     assert "Reach your target: 2 more supporters needed. No class is open" in html
+
+
+# --- the seat picker's type-ahead -----------------------------------------------------------------
+
+
+def test_seat_picker_suggests_a_handful_of_members_as_the_chief_types(
+    client, login, make, chief_setup
+):
+    dept, chief, pat, _ = chief_setup
+    number = pat.employee_number
+    for n in range(12):
+        make.officer(dept, first_name=f"Sam{n:02d}", last_name="Smith")
+    make.officer(dept, first_name="Gone", last_name="Smithers", active=False)
+    other = make.department("Skokie PD")
+    make.officer(other, first_name="Sue", last_name="Smith")
+    login(chief)
+
+    page = client.get("/department/peer-support/").get_data(as_text=True)
+    assert '<datalist id="members-list"></datalist>' in page  # no roster in the page
+    assert 'hx-get="/department/peer-support/members"' in page
+
+    htmx = {"HX-Request": "true"}
+    response = client.get("/department/peer-support/members?officer=smi", headers=htmx)
+    assert response.status_code == 200
+    body = response.get_data(as_text=True)
+    assert body.startswith('<datalist id="members-list">') and "<html" not in body
+    assert body.count("<option") == 8  # a handful, whatever the department's size
+    assert "Sue" not in body and "Gone" not in body  # own department, active only
+    assert f'value="{number}"' in client.get(
+        "/department/peer-support/members?officer=pat+al", headers=htmx
+    ).get_data(as_text=True)
+    assert "<option" not in client.get(
+        "/department/peer-support/members?officer=s", headers=htmx
+    ).get_data(as_text=True)  # one letter suggests nothing
+    assert "<option" not in client.get(
+        "/department/peer-support/members?officer=%25", headers=htmx
+    ).get_data(as_text=True)  # a wildcard is a letter like any other
+
+    plain = client.get("/department/peer-support/members?officer=alpha")
+    assert plain.status_code == 200
+    html = plain.get_data(as_text=True)
+    assert "<h1>Find a member</h1>" in html and "Pat Alpha" in html
+    assert number in html
+
+
+def test_seat_picker_is_for_chiefs_only(client, login, make):
+    dept = make.department()
+    login(make.officer(dept))
+    assert client.get("/department/peer-support/members?officer=ab").status_code == 403
+
+
+def test_certified_members_come_a_page_at_a_time(client, login, make, tr):
+    dept = make.department("Naperville PD", sworn=400, joined=TODAY - timedelta(days=300))
+    chief = make.officer(dept, chief=True, first_name="Carla", last_name="Chief")
+    for n in range(27):
+        tr.supporter(dept, TODAY, first_name=f"Cert{n:02d}", last_name="Member")
+    attach(chief)
+    login(chief)
+    first = client.get("/department/peer-support/").get_data(as_text=True)
+    assert len(re.findall(r"Cert\d\d Member", first)) == 25 and "Cert00 Member" in first
+    assert "/department/peer-support/?certified_page=2#supporters-heading" in first
+    second = client.get("/department/peer-support/?certified_page=2").get_data(as_text=True)
+    assert "Cert25 Member" in second and "Cert26 Member" in second and "Cert00" not in second
+    assert "certified_page=1" in second and "certified_page=3" not in second
+    beyond = client.get("/department/peer-support/?certified_page=99")
+    assert beyond.status_code == 200 and "No more certified members" in beyond.get_data(True)
+    assert client.get("/department/peer-support/?certified_page=x").status_code == 200

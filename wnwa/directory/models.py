@@ -96,12 +96,6 @@ class DirectoryEntry(GlobalModel, db.Model):
             postgresql_where=text("status = 'now'"),
             sqlite_where=text("status = 'now'"),
         ),
-        Index(
-            "ix_directory_entry_name_trgm",
-            "display_name",
-            postgresql_using="gin",
-            postgresql_ops={"display_name": "gin_trgm_ops"},
-        ),
     )
 
     id: Mapped[int] = mapped_column(
@@ -163,6 +157,7 @@ class DirectoryEntry(GlobalModel, db.Model):
         Integer, nullable=False, doc="When your certification must be renewed."
     )
     # PostgreSQL's full-text vector; SQLite keeps its index in the FTS5 table directory_fts.
+    # Close spellings of names are found through DirectoryNameGram on both engines.
     search: Mapped[str | None] = mapped_column(
         TSVECTOR().with_variant(Text(), "sqlite"),
         nullable=True,
@@ -170,4 +165,29 @@ class DirectoryEntry(GlobalModel, db.Model):
     )
 
 
-__all__ = ["DirectoryEntry", "SupporterProfile"]
+class DirectoryNameGram(GlobalModel, db.Model):
+    """The trigrams of a listing's name, one row each: close spellings ("jonhson", "garcai") are
+    found by counting shared trigrams with the same SQL on both engines, so an officer's
+    results never depend on the database the network runs."""
+
+    __tablename__ = "directory_name_gram"
+    __officer_data__ = "The letters of your directory name (while listed: for close spellings)"
+    __table_args__ = (Index("ix_directory_name_gram_gram", "gram", "entry_id"),)
+
+    entry_id: Mapped[int] = mapped_column(
+        BigInteger().with_variant(Integer(), "sqlite"),
+        ForeignKey("directory_entry.id", ondelete="CASCADE"),
+        primary_key=True,
+        doc="The listing whose name it is.",
+    )
+    gram: Mapped[str] = mapped_column(
+        String(12), primary_key=True, doc="Three letters of the listed name."
+    )
+    department_id: Mapped[int] = mapped_column(
+        ForeignKey("department.id", ondelete="CASCADE"),
+        nullable=False,
+        doc="The listing's department (only it writes these rows).",
+    )
+
+
+__all__ = ["DirectoryEntry", "DirectoryNameGram", "SupporterProfile"]

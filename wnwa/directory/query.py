@@ -1,7 +1,8 @@
 """The one directory query module: search and read the cross-department read model.
 
 Reads only `directory_entry` (directory-safe columns) and its full-text index: SQLite FTS5
-(`directory_fts`, `directory_names`) or PostgreSQL tsvector with GIN (plus pg_trgm for names).
+(`directory_fts`, `directory_now_fts`) or PostgreSQL tsvector with GIN; close spellings of names
+through the name trigrams (`directory_name_gram`), the same table and SQL on both engines.
 It writes nothing. Search terms travel only as bound parameters, never in SQL text, and are
 cut down to letters and digits before they reach either engine's query syntax.
 
@@ -18,10 +19,17 @@ from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
 import phonenumbers
-from sqlalchemy import text
+from sqlalchemy import bindparam, text
 
 from wnwa.directory import vocab
-from wnwa.directory.readmodel import PG_PREFIX_MARK, PG_TAG_MARK, PREFIX, fold, tag_word
+from wnwa.directory.readmodel import (
+    PG_PREFIX_MARK,
+    PG_TAG_MARK,
+    PREFIX,
+    fold,
+    name_grams,
+    tag_word,
+)
 from wnwa.extensions import db
 
 PAGE_SIZE = 25
@@ -186,9 +194,11 @@ _FIRST_PAGE = {
     for matching in (False, True)
     for own in (False, True)
 }
+# How many are available now, counted no further than the pages before the one asked for: a
+# later page never counts the whole directory.
 _COUNT_NOW = {
     (dialect, matching, own): text(
-        f"SELECT count(*) FROM ({_tier_sql(dialect, matching=matching, tier='now', own=own, match='match')}) AS n"  # noqa: S608, E501
+        f"SELECT count(*) FROM ({_tier_sql(dialect, matching=matching, tier='now', own=own, match='match')} LIMIT :limit) AS n"  # noqa: S608, E501  # nosec B608
     )
     for dialect in ("sqlite", "postgresql")
     for matching in (False, True)
@@ -230,15 +240,17 @@ def search(filters: SearchFilters, *, viewer_department_id: int, now: datetime) 
             {**params, "limit": PAGE_SIZE + 1},
         ).all()
     else:  # a later page: each group read from its own offset, never the pages before it
-        available = None  # how many are available now; not needed when only they are asked for
-        if not filters.available_now:
-            key = (dialect, bool(match), filters.include_own)
-            available = connection.execute(_COUNT_NOW[key], params).scalar_one()
-        rows = (
-            fetch("now", PAGE_SIZE + 1, offset) if available is None or offset < available else []
-        )
-        if available is not None and len(rows) <= PAGE_SIZE:
-            rows += fetch("rest", PAGE_SIZE + 1 - len(rows), max(0, offset - available))
+        rows = fetch("now", PAGE_SIZE + 1, offset)
+        if not filters.available_now and len(rows) <= PAGE_SIZE:
+            # The page reaches past those available now: how many they are is `offset` plus
+            # those read, or (none read) a count that stops at `offset`.
+            available = offset + len(rows)
+            if not rows:
+                key = (dialect, bool(match), filters.include_own)
+                available = connection.execute(
+                    _COUNT_NOW[key], {**params, "limit": offset}
+                ).scalar_one()
+            rows += fetch("rest", PAGE_SIZE + 1 - len(rows), offset + len(rows) - available)
     listings = [to_listing(r, viewer_department_id, now, full=False) for r in rows[:PAGE_SIZE]]
     result = SearchPage(listings, page, has_next=len(rows) > PAGE_SIZE)
     if not result.listings and page == 1 and terms:
@@ -287,47 +299,54 @@ def count(
 def similar_names(
     terms: list[str], filters: SearchFilters, viewer_department_id: int, now: datetime
 ) -> list[Listing]:
-    """Close spellings of a name (trigrams), when the words themselves found nobody."""
+    """Close spellings of a name, when the words themselves found nobody: the listings whose
+    names share at least a third of the phrase's trigrams, most shared first, then the shorter
+    name, then the shuffled order. One statement, the same on both engines (integers only), so
+    both find the same people in the same order. The search's filters apply."""
     phrase = " ".join(terms)
     if len(phrase) < 3:
         return []
+    grams = name_grams(phrase)
     connection = db.session.connection()
-    own = "" if filters.include_own else OTHER_DEPARTMENTS
+    dialect = connection.dialect.name
+    groups = _tag_groups(filters)
     params = {
         "today": now.date().toordinal(),
+        "now": int(now.timestamp()),
         "own": viewer_department_id,
-        "phrase": phrase,
+        "grams": grams,
+        "needed": len(grams),
         "limit": SIMILAR_NAMES,
     }
-    if connection.dialect.name == "postgresql":
-        sql = (
-            f"SELECT {COLUMNS} FROM directory_entry e "  # noqa: S608
-            f"WHERE CAST(:phrase AS text) <% e.display_name AND {VALID}{own} "
-            "ORDER BY word_similarity(CAST(:phrase AS text), e.display_name) DESC, e.id "
-            "LIMIT :limit"
-        )
-        rows = connection.execute(text(sql), params).all()
-    else:
-        grams = sorted({w[i : i + 3] for w in terms for i in range(len(w) - 2)})
-        if not grams:
-            return []
-        params["match"] = " OR ".join(f'"{g}"' for g in grams)
-        params["candidates"] = SIMILAR_NAMES * 5
-        sql = (
-            f"SELECT {COLUMNS} FROM (SELECT rowid AS id, rank FROM directory_names "  # noqa: S608
-            "WHERE directory_names MATCH :match ORDER BY rank LIMIT :candidates) n "
-            f"JOIN directory_entry e ON e.id = n.id WHERE {VALID}{own} ORDER BY n.rank"
-        )
-        rows = [
-            r
-            for r in connection.execute(text(sql), params).all()
-            if _shared_grams(grams, fold(r.display_name)) * 2 >= len(grams)
-        ][:SIMILAR_NAMES]
+    if groups:
+        params["match"] = fts5_match([], groups) if dialect == "sqlite" else pg_tsquery([], groups)
+    key = (dialect, bool(groups), filters.include_own, filters.available_now)
+    rows = connection.execute(_SIMILAR[key], params).all()
     return [to_listing(r, viewer_department_id, now, full=True) for r in rows]
 
 
-def _shared_grams(grams: list[str], name: str) -> int:
-    return sum(1 for g in grams if g in name)
+def _similar_statement(dialect: str, tags: bool, own: bool, now_only: bool):
+    where = VALID + ("" if own else OTHER_DEPARTMENTS) + (f" AND {NOW}" if now_only else "")
+    if tags and dialect == "sqlite":
+        where += " AND e.id IN (SELECT rowid FROM directory_fts WHERE directory_fts MATCH :match)"
+    elif tags:
+        where += " AND e.search @@ to_tsquery('simple'::regconfig, CAST(:match AS text))"
+    sql = (
+        f"SELECT {COLUMNS} FROM (SELECT g.entry_id, count(*) AS shared "  # noqa: S608  # nosec B608
+        "FROM directory_name_gram g WHERE g.gram IN :grams GROUP BY g.entry_id "
+        "HAVING 3 * count(*) >= :needed) m JOIN directory_entry e ON e.id = m.entry_id "
+        f"WHERE {where} ORDER BY m.shared DESC, length(e.display_name), e.id LIMIT :limit"
+    )
+    return text(sql).bindparams(bindparam("grams", expanding=True))
+
+
+_SIMILAR = {
+    (dialect, tags, own, now_only): _similar_statement(dialect, tags, own, now_only)
+    for dialect in ("sqlite", "postgresql")
+    for tags in (False, True)
+    for own in (False, True)
+    for now_only in (False, True)
+}
 
 
 def get_listing(entry_id: int, *, viewer_department_id: int, now: datetime) -> Listing | None:

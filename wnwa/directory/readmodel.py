@@ -24,7 +24,7 @@ from sqlalchemy import delete, event, insert, inspect, select, text, update
 from sqlalchemy.orm import Session
 
 from wnwa.directory import vocab
-from wnwa.directory.models import DirectoryEntry, SupporterProfile
+from wnwa.directory.models import DirectoryEntry, DirectoryNameGram, SupporterProfile
 from wnwa.extensions import db, utcnow
 from wnwa.tenants.models import Department, User
 from wnwa.tenants.scoping import writing_as
@@ -33,7 +33,7 @@ from wnwa.training.models import Certification
 # SQLite's FTS5 virtual tables, made by migration 0201, have no model. migrations/env.py keeps
 # autogenerate and `flask db check` from taking them (or, by name prefix, their shadow tables)
 # for tables to drop; the read model writes and rebuilds them.
-FTS_TABLES = ("directory_fts", "directory_now_fts", "directory_names")
+FTS_TABLES = ("directory_fts", "directory_now_fts")
 
 FAR_FUTURE = date(9999, 12, 31).toordinal()
 _PENDING = "wnwa.directory.pending"
@@ -60,6 +60,16 @@ def word_prefixes(value: str) -> list[str]:
         for size in range(2, PREFIX + 1)
         if len(word) >= size
     }
+    return sorted(found)
+
+
+def name_grams(value: str) -> list[str]:
+    """The trigrams of each word of a name, padded as pg_trgm pads them ("  j", " jo", "jon",
+    ..., "on "): the same set for a listing's name and for a search phrase, on both engines."""
+    found = set()
+    for word in re.findall(r"[^\W_]+", fold(value)):
+        padded = f"  {word} "
+        found.update(padded[i : i + 3] for i in range(len(padded) - 2))
     return sorted(found)
 
 
@@ -287,7 +297,7 @@ def _upsert(connection, values: dict, window: tuple[int, int], entry_id: int | N
         connection.execute(insert(table).values(id=entry_id, profile_id=values["id"], **row))
     else:
         connection.execute(update(table).where(table.c.id == entry_id).values(**row))
-    write_index(connection, entry_id, document(values))
+    write_index(connection, entry_id, values["department_id"], document(values))
 
 
 def new_entry_id(connection) -> int:
@@ -298,18 +308,93 @@ def new_entry_id(connection) -> int:
             return candidate
 
 
-def write_index(connection, entry_id: int, doc: Document) -> None:
+def write_index(connection, entry_id: int, department_id: int, doc: Document) -> None:
+    """Replace one listing's index rows (the app's own writes)."""
+    _delete_index_rows(connection, [entry_id])
+    write_index_rows(connection, [(entry_id, department_id, doc)])
+
+
+def write_index_rows(connection, docs: list[tuple[int, int, Document]]) -> None:
+    """Index new listings (entry id, department id, document), many at once: the one place that
+    decides which index gets which row; every writer, the seeds included, goes through it.
+    Both engines: the name trigrams. SQLite: the main index takes every listing, the
+    available-now index those whose document is marked available now. PostgreSQL: the vector
+    column carries it all (its partial index follows `status`)."""
+    if not docs:
+        return
+    connection.execute(
+        insert(DirectoryNameGram.__table__),
+        [
+            {"entry_id": entry_id, "department_id": department_id, "gram": gram}
+            for entry_id, department_id, doc in docs
+            for gram in name_grams(doc.name)
+        ],
+    )
     if connection.dialect.name == "postgresql":
         connection.execute(
-            text(f"UPDATE directory_entry SET search = {PG_VECTOR} WHERE id = :id"),  # noqa: S608
-            {"id": entry_id, **pg_vector_params(doc)},
+            text(f"UPDATE directory_entry SET search = {PG_VECTOR} WHERE id = :id"),  # noqa: S608  # nosec B608
+            [{"id": entry_id, **pg_vector_params(doc)} for entry_id, _, doc in docs],
         )
         return
-    _delete_index_rows(connection, entry_id)
-    connection.execute(text(FTS_INSERT), {"id": entry_id, **doc.__dict__})
-    connection.execute(text(NAMES_INSERT), {"id": entry_id, "name": doc.name})
-    if doc.available_now:
-        connection.execute(text(NOW_FTS_INSERT), {"id": entry_id, **doc.__dict__})
+    connection.execute(text(FTS_INSERT), [{"id": i, **doc.__dict__} for i, _, doc in docs])
+    now = [{"id": i, **doc.__dict__} for i, _, doc in docs if doc.available_now]
+    if now:
+        connection.execute(text(NOW_FTS_INSERT), now)
+
+
+def rebuild_now_index(connection) -> int:
+    """SQLite: refill the available-now index from the main index and the listings' status
+    (for databases written before every writer kept it). Returns how many rows it holds."""
+    if connection.dialect.name != "sqlite":
+        return 0
+    connection.execute(text("DELETE FROM directory_now_fts"))
+    connection.execute(
+        text(
+            "INSERT INTO directory_now_fts (rowid, name, department, place, bio, topics, tags) "
+            "SELECT f.rowid, f.name, f.department, f.place, f.bio, f.topics, f.tags "
+            "FROM directory_fts f JOIN directory_entry e ON e.id = f.rowid WHERE e.status = 'now'"
+        )
+    )
+    return connection.execute(text("SELECT count(*) FROM directory_now_fts")).scalar_one()
+
+
+def index_disagreements(connection) -> dict[str, int]:
+    """How many listings each index has wrong (all zero when the indexes and the table agree).
+    Read-only; used by tests and the benchmark."""
+    if connection.dialect.name == "postgresql":
+        checks = {
+            "listings without a search vector": (
+                "SELECT count(*) FROM directory_entry WHERE search IS NULL"
+            ),
+            "available-now mark differs from status": (
+                "SELECT count(*) FROM directory_entry WHERE search IS NOT NULL AND "
+                "(status = 'now') <> (search @@ CAST('qzxznow' AS tsquery))"  # PG_TAG_MARK
+            ),
+        }
+    else:
+        checks = {
+            "listings missing from directory_fts": (
+                "SELECT count(*) FROM directory_entry e WHERE NOT EXISTS "
+                "(SELECT 1 FROM directory_fts f WHERE f.rowid = e.id)"
+            ),
+            "directory_fts rows without a listing": (
+                "SELECT count(*) FROM directory_fts f WHERE NOT EXISTS "
+                "(SELECT 1 FROM directory_entry e WHERE e.id = f.rowid)"
+            ),
+            "available now missing from directory_now_fts": (
+                "SELECT count(*) FROM directory_entry e WHERE e.status = 'now' AND NOT EXISTS "
+                "(SELECT 1 FROM directory_now_fts f WHERE f.rowid = e.id)"
+            ),
+            "directory_now_fts rows not available now": (
+                "SELECT count(*) FROM directory_now_fts f WHERE NOT EXISTS (SELECT 1 FROM "
+                "directory_entry e WHERE e.id = f.rowid AND e.status = 'now')"
+            ),
+        }
+    checks["listings without name trigrams"] = (
+        "SELECT count(*) FROM directory_entry e WHERE NOT EXISTS "
+        "(SELECT 1 FROM directory_name_gram g WHERE g.entry_id = e.id)"
+    )
+    return {what: connection.execute(text(sql)).scalar_one() for what, sql in checks.items()}
 
 
 _FTS_COLUMNS = "(rowid, name, department, place, bio, topics, tags) "
@@ -318,7 +403,6 @@ FTS_INSERT = "INSERT INTO directory_fts " + _FTS_COLUMNS + _FTS_VALUES
 # The listings marked "available now" again, in a small index of their own: the first group
 # of every search reads it instead of intersecting the large lists of the main index.
 NOW_FTS_INSERT = "INSERT INTO directory_now_fts " + _FTS_COLUMNS + _FTS_VALUES
-NAMES_INSERT = "INSERT INTO directory_names (rowid, name) VALUES (:id, :name)"
 
 
 def pg_vector_params(doc: Document) -> dict[str, str]:
@@ -340,18 +424,21 @@ def _remove(session: Session, profile_ids: list[int]) -> None:
     for department_id, entry_ids in by_department.items():
         # Removed as the listing's own department (row-level security on writes).
         with writing_as(connection, department_id, session):
+            _delete_index_rows(connection, entry_ids)
             connection.execute(delete(table).where(table.c.id.in_(entry_ids)))
-        if connection.dialect.name == "sqlite":
-            for entry_id in entry_ids:
-                _delete_index_rows(connection, entry_id)
 
 
-def _delete_index_rows(connection, entry_id: int) -> None:
+def _delete_index_rows(connection, entry_ids: list[int]) -> None:
+    grams = DirectoryNameGram.__table__
+    connection.execute(delete(grams).where(grams.c.entry_id.in_(entry_ids)))
+    if connection.dialect.name != "sqlite":
+        return
     for table in FTS_TABLES:
-        connection.execute(
-            text(f"DELETE FROM {table} WHERE rowid = :id"),  # fixed table names  # noqa: S608
-            {"id": entry_id},
-        )
+        for entry_id in entry_ids:
+            connection.execute(
+                text(f"DELETE FROM {table} WHERE rowid = :id"),  # fixed table names  # noqa: S608  # nosec B608
+                {"id": entry_id},
+            )
 
 
 # --- session events --------------------------------------------------------------------------

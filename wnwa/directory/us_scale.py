@@ -1,5 +1,7 @@
 """US-scale synthetic network for benchmarks: about 18,000 departments, 800,000 officers and
-40,000 listed peer supporters, written with Core bulk inserts in a few minutes.
+40,000 listed peer supporters, written with Core bulk inserts in a few minutes. Department
+sizes follow the published US distribution (SIZE_BANDS): about half under 10 sworn, a few
+dozen over 1,000, the largest about 36,000.
 
 Each account gets its own fresh credentials (random unusable hash, empty sealed blob), as real
 provisioning does. On PostgreSQL the rows of each department are written with that department
@@ -16,7 +18,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import insert, select, text, update
+from sqlalchemy import bindparam, func, insert, select, update
 
 from wnwa.directory import readmodel, vocab
 from wnwa.directory.models import DirectoryEntry, SupporterProfile
@@ -84,6 +86,22 @@ STATE_WEIGHTS = {
     "ND": 4, "AK": 2, "DC": 1, "VT": 3, "WY": 3,
 }  # fmt: skip
 DEPARTMENT_CHUNK = 400  # departments per transaction
+# Local police departments and sheriffs' offices by sworn officers, after the shares the Bureau
+# of Justice Statistics publishes (censuses of state and local law enforcement agencies): about
+# half have fewer than 10, a few dozen have 1,000 or more. (share, fewest, most)
+SIZE_BANDS = (
+    (0.099, 1, 1),
+    (0.204, 2, 4),
+    (0.211, 5, 9),
+    (0.247, 10, 24),
+    (0.121, 25, 49),
+    (0.066, 50, 99),
+    (0.033, 100, 249),
+    (0.010, 250, 499),
+    (0.005, 500, 999),
+    (0.004, 1_000, 13_000),
+)
+LARGEST = 36_000  # the largest US agency has about 34,000-36,000 sworn officers
 
 
 @dataclass
@@ -99,17 +117,23 @@ def _place_name(rng: random.Random) -> str:
     return (stem + rng.choice(SUFFIXES)).title().replace("  ", " ")
 
 
-def _sizes(rng: random.Random, departments: int, officers: int) -> list[int]:
-    """Department sizes with a long tail (a few very large, most under 50), summing exactly."""
-    raw = [rng.paretovariate(1.1) for _ in range(departments)]
-    total = sum(raw)
-    sizes = [max(1, int(officers * r / total)) for r in raw]
-    largest = max(range(departments), key=sizes.__getitem__)
-    sizes[largest] += officers - sum(sizes)
-    while sizes[largest] < 1:  # never happens at real scale; keeps the sum exact on toy runs
-        smallest = max(range(departments), key=sizes.__getitem__)
-        sizes[smallest] -= 1
-        sizes[largest] += 1
+def _sizes(rng: random.Random, departments: int, officers: int, largest: int) -> list[int]:
+    """Department sizes drawn from SIZE_BANDS (log-uniform inside a band), the biggest set to
+    `largest`; departments of 25 or more are then scaled together so the total is about
+    `officers`, leaving the small ones (most departments) as drawn."""
+    bands = rng.choices(SIZE_BANDS, [share for share, *_ in SIZE_BANDS], k=departments)
+    sizes = [
+        min(most, int(math.exp(rng.uniform(math.log(fewest), math.log(most + 1)))))
+        for _, fewest, most in bands
+    ]
+    biggest = max(range(departments), key=sizes.__getitem__)
+    sizes[biggest] = largest
+    large = [i for i in range(departments) if i != biggest and sizes[i] >= 25]
+    small = sum(sizes) - largest - sum(sizes[i] for i in large)
+    if large:
+        factor = max(0.0, officers - largest - small) / sum(sizes[i] for i in large)
+        for i in large:
+            sizes[i] = max(1, min(largest, round(sizes[i] * factor)))
     return sizes
 
 
@@ -187,6 +211,7 @@ def seed_us_scale(
     departments: int = 18_000,
     officers: int = 800_000,
     supporters: int = 40_000,
+    largest: int | None = None,
     seed: int = 2026,
     today: date | None = None,
 ) -> SeedSummary:
@@ -197,7 +222,8 @@ def seed_us_scale(
     session = db.session()
     if session.scalar(select(Department.id).limit(1)) is not None:
         raise RuntimeError("The database already has departments: seed an empty one.")
-    sizes = _sizes(rng, departments, officers)
+    largest = largest or min(LARGEST, max(1, officers // 5))
+    sizes = _sizes(rng, departments, officers, largest)
     quota = _supporter_quota(sizes, supporters)
     states = rng.choices(list(STATE_WEIGHTS), list(STATE_WEIGHTS.values()), k=departments)
     counties = {s: [_place_name(rng) for _ in range(40)] for s in STATE_WEIGHTS}
@@ -310,55 +336,45 @@ def _write_entries(connection, rng, dept_id, dept, profiles, profile_ids, certif
         entries.append(
             {"id": entry_id, "profile_id": profile_id, **readmodel.entry_values(values, window)}
         )
-        docs.append((entry_id, readmodel.document(values)))
+        docs.append((entry_id, dept_id, readmodel.document(values)))
     if not entries:
         return
     connection.execute(insert(DirectoryEntry.__table__), entries)
-    if connection.dialect.name == "postgresql":
-        connection.execute(
-            text(f"UPDATE directory_entry SET search = {readmodel.PG_VECTOR} WHERE id = :id"),  # noqa: S608
-            [{"id": entry_id, **readmodel.pg_vector_params(doc)} for entry_id, doc in docs],
-        )
-    else:
-        connection.execute(
-            text(readmodel.FTS_INSERT), [{"id": entry_id, **doc.__dict__} for entry_id, doc in docs]
-        )
-        connection.execute(
-            text(readmodel.NAMES_INSERT),
-            [{"id": entry_id, "name": doc.name} for entry_id, doc in docs],
-        )
+    readmodel.write_index_rows(connection, docs)
 
 
 def restamp_availability(now: datetime | None = None) -> int:
-    """Move the seeded availability windows to start at `now` (a cached benchmark database made
-    days ago would otherwise have every "available now" expired). SQLite benchmark files only:
-    it writes every department's profiles at once, which row-level security forbids."""
+    """Move the seeded availability windows forward by the time since the seed (a cached
+    benchmark database made days ago would otherwise have every "available now" expired): the
+    same windows, relative to now, as a fresh seed has, so both engines hold the same data.
+    SQLite benchmark files only: it writes every department's profiles at once, which
+    row-level security forbids."""
     now = now or utcnow()
     session = db.session()
-    if session.connection().dialect.name != "sqlite":
+    connection = session.connection()
+    if connection.dialect.name != "sqlite":
         raise RuntimeError("restamp_availability is for the cached SQLite benchmark database")
-    table = DirectoryEntry.__table__
-    rows = (
-        session.connection()
-        .execute(select(table.c.id, table.c.profile_id, table.c.status).where(table.c.status != ""))
-        .all()
-    )
-    rng = random.Random(7)  # synthetic data  # noqa: S311  # nosec B311
+    seeded = session.scalar(select(func.min(Department.created_at)))
+    shift = now - seeded if seeded else timedelta(0)
     ptable = SupporterProfile.__table__
-    for entry_id, profile_id, status in rows:
-        _, until = _status_like(rng, status, now)
-        session.connection().execute(
-            update(table).where(table.c.id == entry_id).values(status_until=int(until.timestamp()))
+    rows = connection.execute(
+        select(ptable.c.id, ptable.c.status_until).where(ptable.c.status_until.is_not(None))
+    ).all()
+    if rows:
+        connection.execute(
+            update(ptable)
+            .where(ptable.c.id == bindparam("pid"))
+            .values(status_until=bindparam("until")),
+            [{"pid": pid, "until": until + shift} for pid, until in rows],
         )
-        session.connection().execute(
-            update(ptable).where(ptable.c.id == profile_id).values(status_until=until)
-        )
+    table = DirectoryEntry.__table__
+    connection.execute(
+        update(table)
+        .where(table.c.status_until > 0)
+        .values(status_until=table.c.status_until + int(shift.total_seconds()))
+    )
+    # The available-now index is refilled all the same, so a file written before the seed
+    # kept that index answers like a fresh one.
+    readmodel.rebuild_now_index(connection)
     session.commit()
     return len(rows)
-
-
-def _status_like(rng: random.Random, status: str, now: datetime) -> tuple[str, datetime]:
-    while True:
-        candidate, until = _status(rng, now)
-        if candidate == status and until is not None:
-            return candidate, until

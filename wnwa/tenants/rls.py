@@ -36,6 +36,7 @@ POLICY_NAMES = ("tenant_select", "tenant_insert", "tenant_update", "tenant_delet
 # Tables with their own rule; every other table with a department_id is `tenant`.
 POLICIES = {
     "directory_entry": "directory",
+    "directory_name_gram": "directory",
     "audit_entry": "append_only",
 }
 WHY = {

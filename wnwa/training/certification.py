@@ -90,9 +90,11 @@ class CertifiedMember:
     renews_on: date | None
 
 
-def certified_members(on: date) -> list[CertifiedMember]:
+def certified_members(
+    on: date, *, limit: int | None = None, offset: int = 0
+) -> list[CertifiedMember]:
     """Active members of the bound department with a valid certification on `on` (the latest
-    valid certification of each)."""
+    valid certification of each), by name; `limit`/`offset` for one page of them."""
     latest = (
         select(Certification.user_id, func.max(Certification.id).label("cid"))
         .where(valid_on(on))
@@ -104,7 +106,9 @@ def certified_members(on: date) -> list[CertifiedMember]:
         .join(latest, latest.c.cid == Certification.id)
         .join(User, User.id == Certification.user_id)
         .where(User.active.is_(True))
-        .order_by(User.last_name, User.first_name)
+        .order_by(User.last_name, User.first_name, User.id)
+        .limit(limit)
+        .offset(offset)
     ).all()
     return [
         CertifiedMember(

@@ -32,7 +32,6 @@ from wnwa.training.quota_service import STATE_LABELS, STATE_TONES, department_qu
 from wnwa.training.seats import (
     SeatView,
     department_seats,
-    eligible_members,
     officer_seats,
     pipeline_count,
 )
@@ -145,10 +144,22 @@ class ChiefOverview:
     seats: list[SeatView]
     requests: list[SeatView]
     supporters: list[CertifiedMember]
-    members: list[User] | None
+    supporters_page: int = 1
+    more_supporters: bool = False
 
 
-def chief_overview(department: Department, on: date) -> ChiefOverview:
+SUPPORTERS_PER_PAGE = 25
+
+
+def chief_overview(department: Department, on: date, supporters_page: int = 1) -> ChiefOverview:
+    """The chief's peer-support page; certified members a page at a time, so the page stays
+    the same size whatever the department's."""
+    supporters_page = max(1, supporters_page)
+    supporters = certified_members(
+        on,
+        limit=SUPPORTERS_PER_PAGE + 1,
+        offset=(supporters_page - 1) * SUPPORTERS_PER_PAGE,
+    )
     seats = department_seats(on)
     classes = for_department(open_classes(on))
     return ChiefOverview(
@@ -156,8 +167,9 @@ def chief_overview(department: Department, on: date) -> ChiefOverview:
         classes=classes,
         seats=[s for s in seats if s.status != "requested"],
         requests=[s for s in seats if s.status == "requested"],
-        supporters=certified_members(on),
-        members=eligible_members(),
+        supporters=supporters[:SUPPORTERS_PER_PAGE],
+        supporters_page=supporters_page,
+        more_supporters=len(supporters) > SUPPORTERS_PER_PAGE,
     )
 
 

@@ -513,16 +513,30 @@ def pipeline_count(on: date) -> int:
     )
 
 
-def eligible_members(limit: int = 300) -> list[User] | None:
-    """Active members of the bound department for the seat picker (None when there are too
-    many to list: the chief then types an employee number or email)."""
-    users = db.session.scalars(
-        select(User)
-        .where(User.active.is_(True))
-        .order_by(User.last_name, User.first_name)
-        .limit(limit + 1)
-    ).all()
-    return None if len(users) > limit else list(users)
+MEMBER_SUGGESTIONS = 8
+
+
+def member_suggestions(typed: str, limit: int = MEMBER_SUGGESTIONS) -> list[User]:
+    """The seat picker's type-ahead: at most `limit` active members of the bound department
+    whose employee number, work email, first or last name starts with what the chief typed
+    (two characters at least). The page stays the same size whatever the department's."""
+    typed = " ".join(typed.split()).lower()[:100]
+    if len(typed) < 2:
+        return []
+    escaped = typed.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+    columns = (User.employee_number, User.email, User.first_name, User.last_name)
+    matches = [func.lower(column).like(escaped, escape="\\") for column in columns]
+    if " " in typed:
+        full_name = func.lower(User.first_name + " " + User.last_name)
+        matches.append(full_name.like(escaped, escape="\\"))
+    return list(
+        db.session.scalars(
+            select(User)
+            .where(User.active.is_(True), or_(*matches))
+            .order_by(User.last_name, User.first_name, User.id)
+            .limit(limit)
+        )
+    )
 
 
 @class_saved.connect

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from flask import Blueprint, flash, send_file, url_for
+from flask import Blueprint, flash, request, send_file, url_for
 from flask_login import current_user
 
 from wnwa.auth.guards import require_roles
@@ -22,7 +22,8 @@ require_roles(officer_bp, "officer")
 
 
 def _chief_page(http_status: int = 200, **extra):
-    data = overview.chief_overview(current_user.department, date.today())
+    page = min(10_000, max(1, request.args.get("certified_page", 1, type=int) or 1))
+    data = overview.chief_overview(current_user.department, date.today(), page)
     ctx = {"overview": data, "form": ReserveForm(formdata=None), "action": ActionForm()}
     ctx.update(extra)
     summary = next((c for c in data.classes if c.cls.id == extra.get("error_class_id")), None)
@@ -33,6 +34,18 @@ def _chief_page(http_status: int = 200, **extra):
 @bp.route("/")
 def chief_overview():
     return _chief_page()
+
+
+@bp.get("/members")
+def members():
+    """The seat picker's suggestions: the datalist for htmx, a plain results page without it."""
+    typed = request.args.get("officer", "")
+    return render(
+        "training/members.html",
+        "training/_member_options.html",
+        typed=typed,
+        found=seats.member_suggestions(typed),
+    )
 
 
 @bp.post("/classes/<int:class_id>/seats")
