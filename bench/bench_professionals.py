@@ -60,8 +60,8 @@ def paths() -> list[str]:
 def prepare(engine: str, app_url: str, owner_url: str) -> dict:
     from flask_migrate import upgrade
     from sqlalchemy import func, select, text
-
     from wnwa.auth.credentials import Secrets, seal
+
     from wnwa.auth.passwords import hash_password
     from wnwa.extensions import db
     from wnwa.professionals.demo import seed_us_professionals
