@@ -142,6 +142,7 @@ def test_apply_vet_list_and_find(page, browser, live_server):
         expect(results).to_contain_text(" mi")
         assert officer_page.evaluate("window.__sameDocument") is True
         call = results.locator("a.call").first
+        expect(call).to_be_visible()  # the htmx swap may still be settling
         assert call.get_attribute("href") == "tel:+13125550177"
         box = call.bounding_box()
         assert box["height"] >= 44

@@ -135,7 +135,14 @@ def test_make_run_serves_on_the_given_ports_prints_logins_and_stops_on_ctrl_c(tm
         "VENV": str(VENV_BIN.parent),
         "WNWA_CONFIG": "development",
     }
-    for name in ("REDIS_URL", "PUBLIC_BASE_URL", "SECRET_KEY", "STRIPE_API_BASE"):
+    for name in (
+        "REDIS_URL",
+        "PUBLIC_BASE_URL",
+        "SECRET_KEY",
+        "STRIPE_API_BASE",
+        "MIGRATION_DATABASE_URL",  # set by scripts/with_postgres.sh: make run migrates DATABASE_URL
+        "WNWA_TEST_DATABASE_URL",
+    ):
         env.pop(name, None)
     log = tmp_path / "run.log"
     with log.open("w") as out:
