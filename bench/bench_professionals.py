@@ -60,12 +60,12 @@ def paths() -> list[str]:
 def prepare(engine: str, app_url: str, owner_url: str) -> dict:
     from flask_migrate import upgrade
     from sqlalchemy import func, select, text
-    from wnwa.auth.credentials import Secrets, seal
 
     from wnwa.auth.passwords import hash_password
     from wnwa.extensions import db
     from wnwa.professionals.demo import seed_us_professionals
     from wnwa.professionals.models import Professional
+    from wnwa.tenants.credentials import Secrets, seal
     from wnwa.tenants.models import Department, User
     from wnwa.tenants.scoping import tenant_context
 
