@@ -1,4 +1,4 @@
-# Cases for `semgrep --test .semgrep`: each `ruleid:` line must be found, each `ok:` not.
+# Cases for `semgrep --test semgrep` (make static): each `ruleid:` line must be found, each `ok:` not.
 import logging
 
 import flask
