@@ -3,7 +3,6 @@ call links write nothing, and no search term, address or user agent reaches any 
 
 from __future__ import annotations
 
-import logging
 import os
 import re
 from pathlib import Path
@@ -13,10 +12,10 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.pool import NullPool
 
 from tests.directory.conftest import fresh, make_supporter
+from tests.privacy.logs import every_log
 from tests.privacy.snapshots import diff, snapshot
 from wnwa.directory import query
 from wnwa.extensions import db, utcnow
-from wnwa.security import QUIET_LOGGERS
 
 CANARY_TERM = "zzcanaryterm"
 CANARY_AGENT = "CanaryAgent/7.1 (zzcanaryagent)"
@@ -85,27 +84,12 @@ def test_searching_and_profiles_write_nothing(client, login, scene):
 
 
 def test_no_canary_reaches_any_log(client, login, scene, caplog):
-    root = logging.getLogger()
-    loud = [root] + [logging.getLogger(name) for name in QUIET_LOGGERS]
-    previous = [logger.level for logger in loud]
-    for logger in loud:
-        logger.setLevel(logging.DEBUG)
-    caplog.set_level(logging.DEBUG)
-    logging.getLogger("wnwa.tests").debug("control record")
-    pg_log = os.environ.get("WNWA_PG_LOG")
-    pg_before = Path(pg_log).stat().st_size if pg_log else 0
-    try:
+    with every_log(caplog) as logs:
         login(scene)
         _browse(client, scene)
-    finally:
-        for logger, level in zip(loud, previous, strict=True):
-            logger.setLevel(level)
-    captured = "\n".join(r.getMessage() for r in caplog.records) + caplog.text
-    assert "control record" in captured, "logging was not captured at DEBUG"
     for canary in (CANARY_TERM, "zzcanaryagent", CANARY_IP, scene.email):
-        assert canary not in captured
-    if pg_log:
-        assert CANARY_TERM not in Path(pg_log).read_text(errors="replace")[pg_before:]
+        assert canary not in logs.app
+    assert CANARY_TERM not in logs.server
 
 
 def test_a_failing_search_statement_leaves_no_term_in_the_database_log(ctx, engine_name, make):

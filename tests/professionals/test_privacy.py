@@ -4,17 +4,14 @@ user agent reaches any log (on PostgreSQL, the server's log too)."""
 
 from __future__ import annotations
 
-import logging
-import os
 import re
-from pathlib import Path
 
 import pytest
 
+from tests.privacy.logs import every_log
 from tests.privacy.snapshots import diff, snapshot
 from tests.professionals.conftest import list_professional
 from wnwa.extensions import db
-from wnwa.security import QUIET_LOGGERS
 
 CANARY_ZIP = "59263"  # Scobey, MT: in the ZIP data, in no listing, in no log line by chance
 CANARY_AGENT = "CanaryAgent/8.2 (zzprofcanary)"
@@ -67,26 +64,10 @@ def test_searching_and_profiles_write_nothing(client, login, scene):
 
 
 def test_no_zip_state_filter_or_address_reaches_any_log(client, login, scene, caplog):
-    root = logging.getLogger()
-    loud = [root] + [logging.getLogger(name) for name in QUIET_LOGGERS]
-    previous = [logger.level for logger in loud]
-    for logger in loud:
-        logger.setLevel(logging.DEBUG)
-    caplog.set_level(logging.DEBUG)
-    logging.getLogger("wnwa.tests").debug("control record")
-    pg_log = os.environ.get("WNWA_PG_LOG")
-    pg_before = Path(pg_log).stat().st_size if pg_log else 0
-    try:
+    with every_log(caplog) as logs:
         login(scene)
         _browse(client)
-    finally:
-        for logger, level in zip(loud, previous, strict=True):
-            logger.setLevel(level)
-    captured = "\n".join(r.getMessage() for r in caplog.records) + caplog.text
-    assert "control record" in captured, "logging was not captured at DEBUG"
     for canary in (CANARY_ZIP, "zzprofterm", "zzprofcanary", CANARY_IP, scene.email, "'VT'"):
-        assert canary not in captured, canary
-    if pg_log:
-        server_log = Path(pg_log).read_text(errors="replace")[pg_before:]
-        for canary in (CANARY_ZIP, "zzprofterm", "zzprofofficer"):
-            assert canary not in server_log
+        assert canary not in logs.app, canary
+    for canary in (CANARY_ZIP, "zzprofterm", "zzprofofficer"):
+        assert canary not in logs.server

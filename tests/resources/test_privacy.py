@@ -3,17 +3,14 @@ writes nothing to the database, and no search term, address or user agent reache
 
 from __future__ import annotations
 
-import logging
-import os
 import re
-from pathlib import Path
 
 import pytest
 
+from tests.privacy.logs import every_log
 from tests.privacy.snapshots import diff, snapshot
 from tests.resources.conftest import add_post, add_resource
 from wnwa.extensions import db
-from wnwa.security import QUIET_LOGGERS
 
 CANARY_TERM = "zzcanaryresource"
 HEADERS = {"User-Agent": "CanaryAgent/3.1 (zzcanaryagent)", "X-Forwarded-For": "198.51.100.77"}
@@ -63,24 +60,9 @@ def test_reading_resources_and_news_writes_nothing(client, login, reader):
 
 
 def test_no_canary_reaches_any_log(client, login, reader, caplog):
-    root = logging.getLogger()
-    loud = [root] + [logging.getLogger(name) for name in QUIET_LOGGERS]
-    previous = [logger.level for logger in loud]
-    for logger in loud:
-        logger.setLevel(logging.DEBUG)
-    caplog.set_level(logging.DEBUG)
-    logging.getLogger("wnwa.tests").debug("control record")
-    pg_log = os.environ.get("WNWA_PG_LOG")
-    pg_before = Path(pg_log).stat().st_size if pg_log else 0
-    try:
+    with every_log(caplog) as logs:
         login(reader)
         _read_everything(client)
-    finally:
-        for logger, level in zip(loud, previous, strict=True):
-            logger.setLevel(level)
-    captured = "\n".join(r.getMessage() for r in caplog.records) + caplog.text
-    assert "control record" in captured
     for canary in (CANARY_TERM, "zzcanaryagent", "198.51.100.77", "zzcanary.reader"):
-        assert canary not in captured
-    if pg_log:
-        assert CANARY_TERM not in Path(pg_log).read_text(errors="replace")[pg_before:]
+        assert canary not in logs.app
+    assert CANARY_TERM not in logs.server
