@@ -280,9 +280,9 @@ def report(results: list[dict]) -> str:
         )
     lines += [
         "",
-        "Each request: the ZIP code's centroid from memory, one bounding-box query on the "
-        "(status, lat, lon) index with EXISTS lookups on the tag index, haversine in Python for "
-        "the candidates, then one query for the page's 25 rows.",
+        "Each request: the ZIP code's centroid from memory, one bounding-box query read off the "
+        "(status, lat, lon, confirmed_at) index with EXISTS lookups on the tag index, haversine "
+        "in Python for the candidates, then one query for the page's 25 rows.",
         "",
     ]
     for r in results:

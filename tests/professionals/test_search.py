@@ -169,6 +169,19 @@ def test_suspended_and_unlisted_applications_are_not_found(listings):
     assert names(Filters()) == ["Blake Aurora", "Casey Brew", "Drew Mile"]
 
 
+def test_a_licence_state_keeps_every_other_rule(listings):
+    """The licence-state search starts from that state's tags: the listing rules still hold."""
+    from wnwa.professionals import listings as upkeep
+
+    confirmed_days_ago(listings["aurora"], 211)
+    assert names(Filters(licensed_in="IL")) == ["Avery Loop", "Drew Mile"]
+    assert names(Filters(licensed_in="IL", include_stale=True))[0] == "Blake Aurora"
+    upkeep.suspend(listings["loop"].id, "Licence lapsed.", actor="tests")
+    assert names(Filters(licensed_in="IL")) == ["Drew Mile"]
+    assert names(Filters(licensed_in="IL", carrier="tricare", telehealth=True)) == ["Drew Mile"]
+    assert names(Filters(licensed_in="IL", carrier="aetna")) == []
+
+
 def test_the_page_works_without_javascript_and_as_an_htmx_partial(client, login, make, listings):
     officer = make.officer(make.department())
     login(officer)
@@ -181,6 +194,7 @@ def test_the_page_works_without_javascript_and_as_an_htmx_partial(client, login,
     partial = client.get("/professionals/?zip=60601&radius=50", headers={"HX-Request": "true"})
     text = partial.get_data(True)
     assert partial.status_code == 200 and "<html" not in text and "Avery Loop" in text
+    assert f'href="/professionals/{listings["loop"].id}"' in text
     profile = client.get(f"/professionals/{listings['aurora'].id}")
     body = profile.get_data(True)
     assert profile.status_code == 200
@@ -197,3 +211,5 @@ def test_pages_of_25(ctx, vetters):
     assert len(second.cards) == 2 and not second.has_next
     near = search(Filters(zip_code="60601", radius=10, page=2), now=utcnow())
     assert len(near.cards) == 2 and not near.has_next
+    in_state = search(Filters(licensed_in="IL", page=2), now=utcnow())
+    assert [c.name for c in in_state.cards] == [c.name for c in second.cards]

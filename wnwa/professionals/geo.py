@@ -3,7 +3,8 @@
 ZIP centroids come from the `zipcodes` package (its bundled data; nothing is downloaded at
 run time), read once per process into a dict. Distances are great-circle (haversine) miles.
 A search first narrows listings with a latitude/longitude bounding box, which both engines
-answer from the (status, lat, lon) index, then keeps those within the radius by haversine.
+answer from the (status, lat, lon, confirmed_at) index, then keeps those within the radius by
+haversine.
 """
 
 from __future__ import annotations

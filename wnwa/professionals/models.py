@@ -47,7 +47,7 @@ VIDEO = "video"
 class Professional(GlobalModel, db.Model):
     __tablename__ = "professional"
     __table_args__ = (
-        Index("ix_professional_search_geo", "status", "lat", "lon"),
+        Index("ix_professional_search_geo", "status", "lat", "lon", "confirmed_at"),
         Index("ix_professional_search_name", "status", "sort_name", "id"),
     )
 

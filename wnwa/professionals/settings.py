@@ -53,10 +53,17 @@ def _row() -> ProfessionalSettings | None:
 
 
 def current() -> Settings:
-    row = _row()
-    if row is None:
-        return Settings()
-    return Settings(row.rule, row.min_votes, row.reconfirm_days, row.grace_days)
+    row = db.session.execute(
+        select(
+            ProfessionalSettings.rule,
+            ProfessionalSettings.min_votes,
+            ProfessionalSettings.reconfirm_days,
+            ProfessionalSettings.grace_days,
+        )
+        .order_by(ProfessionalSettings.id)
+        .limit(1)
+    ).first()
+    return Settings() if row is None else Settings(*row)
 
 
 def update(
