@@ -49,6 +49,9 @@ def register_extensions(app: Flask) -> None:
     migrate.init_app(app, db, directory=str(app.root_path + "/../migrations"))
     csrf.init_app(app)
     limiter.init_app(app)
+    # No limit applies to every request (no default limits): each limited view checks its own
+    # through its decorator, so the limiter's per-request hook would only look and find nothing.
+    app.before_request_funcs[None].remove(limiter._check_request_limit)
     shared_state.init_app(app)
     login_manager.init_app(app)
     install_listeners(Session)
