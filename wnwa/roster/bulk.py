@@ -1,31 +1,35 @@
-"""Insert thousands of rows in one round trip (flush only, inside the caller's transaction).
+"""Insert thousands of rows in few round trips (flush only, inside the caller's transaction).
 
-PostgreSQL: one `INSERT ... SELECT ... FROM json_to_recordset(:rows)` per chunk, the rows
-sent as one JSON text parameter: the statement text stays small however many rows there are (a
-multi-row VALUES list of 13,000 rows costs psycopg more to prepare than the server needs to
-insert it), and one JSON text is cheaper for the driver to send than one array per column.
-COPY is not an option for tenant tables: PostgreSQL refuses COPY FROM on tables with
-row-level security. SQLite: the driver's own executemany of one prepared INSERT (values
-bind-processed by their column types first), which skips building and compiling a statement
-per chunk; the `returning` columns are then read back in one SELECT of the rows whose rowid
-is above the largest before the insert (the transaction holds SQLite's only write lock from
-the insert on, and a snapshot that went stale before it cannot write at all, so those rows
-are exactly the new ones).
+PostgreSQL, from COPY_ROWS rows on: binary COPY into a temporary table made for the call
+(`CREATE TEMPORARY TABLE ... ON COMMIT DROP AS SELECT <columns> FROM <table> WITH NO DATA`:
+the target's column types, none of its constraints), then one `INSERT INTO <table> SELECT ...
+FROM` it, and the temporary table is dropped. PostgreSQL refuses COPY FROM into a table with
+row-level security, so COPY only fills the session's own temporary table; the INSERT is
+checked by the target's policies, constraints and indexes like any other. COPY sends each value
+in its binary form (no text or JSON to build and parse: an account's secrets blob travels as
+its bytes), and the statement text stays small however many rows there are. Fewer rows go in
+with the usual multi-row INSERT. SQLite: the driver's own executemany of one prepared INSERT,
+which skips building and compiling a statement per chunk; the `returning` columns are then read
+back in one SELECT of the rows whose rowid is above the largest before the insert (the
+transaction holds SQLite's only write lock from the insert on, and a snapshot that went stale
+before it cannot write at all, so those rows are exactly the new ones).
+
+Both engines send each value after its column type's bind processing (so UTCDateTime stores
+UTC); booleans and bytes go to the driver as they are.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
-from datetime import date, datetime
+from collections.abc import Collection, Sequence
+from operator import itemgetter
 from typing import Any
 
 from sqlalchemy import (
     JSON,
     Boolean,
+    ColumnElement,
     LargeBinary,
-    Row,
-    Select,
     Table,
     Text,
     bindparam,
@@ -36,16 +40,19 @@ from sqlalchemy import (
     literal_column,
     select,
 )
+from sqlalchemy import (
+    table as table_clause,
+)
 
 from wnwa.extensions import db
 
-PG_CHUNK = 5000
-CHUNK = 1000
+COPY_ROWS = 100
+STAGING = "wnwa_bulk_rows"
 
 
 def bulk_insert(
     table: Table, rows: Sequence[dict[str, Any]], *, returning: Sequence[str] = ()
-) -> list[Row]:
+) -> list[tuple]:
     """Insert `rows` (dicts with the same keys); return the `returning` columns of each row.
 
     Returned rows are in no particular order: match them on a unique column.
@@ -56,57 +63,29 @@ def bulk_insert(
     dialect = db.session.connection().dialect.name
     if dialect == "sqlite":
         return _sqlite_insert(table, names, rows, returning)
-    postgres = dialect == "postgresql"
-    size = PG_CHUNK if postgres else CHUNK
-    out: list[Row] = []
-    for start in range(0, len(rows), size):
-        chunk = rows[start : start + size]
-        if postgres:
-            statement = insert(table).from_select(names, _json_rows(table, names, chunk))
-            if returning:
-                statement = statement.returning(*(table.c[n] for n in returning))
-            result = db.session.execute(statement)
-        else:
-            statement = insert(table)
-            if returning:
-                statement = statement.returning(*(table.c[n] for n in returning))
-            result = db.session.execute(statement, list(chunk))
-        if returning:
-            out.extend(result.all())
-    return out
+    if dialect == "postgresql" and len(rows) >= COPY_ROWS:
+        return _postgres_copy(table, names, rows, returning)
+    statement = insert(table)
+    if returning:
+        statement = statement.returning(*(table.c[n] for n in returning))
+    result = db.session.execute(statement, list(rows))
+    return [tuple(row) for row in result] if returning else []
 
 
-def _sqlite_insert(
-    table: Table, names: list[str], rows: Sequence[dict[str, Any]], returning: Sequence[str]
-) -> list[Row]:
-    connection = db.session.connection()
-    dialect = connection.dialect
-    quote = dialect.identifier_preparer.quote
-    target = dialect.identifier_preparer.format_table(table)
-    # sqlite3 stores Python bools and bytes as they are; other types convert if they need to.
+def _values(table: Table, names: list[str], rows: Sequence[dict[str, Any]]) -> list[tuple]:
+    """Each row's values in the order of `names`, bind-processed by their column types."""
+    dialect = db.session.connection().dialect
     convert = [
         (index, process)
         for index, n in enumerate(names)
         if not isinstance(table.c[n].type, Boolean | LargeBinary)
         and (process := table.c[n].type.bind_processor(dialect)) is not None
     ]
-    before = 0
-    if returning:
-        before = connection.exec_driver_sql(
-            f"SELECT coalesce(max(rowid), 0) FROM {target}"  # noqa: S608
-        ).scalar_one()
-    statement = (
-        f"INSERT INTO {target} ({', '.join(quote(n) for n in names)}) "  # noqa: S608
-        f"VALUES ({', '.join('?' for _ in names)})"
-    )
-    params = [tuple(row[n] for n in names) for row in rows]
+    pick = itemgetter(*names)
+    values = [pick(row) for row in rows] if len(names) > 1 else [(row[names[0]],) for row in rows]
     if convert:
-        params = [_converted(values, convert) for values in params]
-    connection.exec_driver_sql(statement, params)
-    if not returning:
-        return []
-    new = select(*(table.c[n] for n in returning)).where(literal_column("rowid") > before)
-    return list(connection.execute(new))
+        values = [_converted(row, convert) for row in values]
+    return values
 
 
 def _converted(values: tuple, convert: list[tuple[int, Any]]) -> tuple:
@@ -116,35 +95,63 @@ def _converted(values: tuple, convert: list[tuple[int, Any]]) -> tuple:
     return tuple(out)
 
 
-def _json_rows(table: Table, names: list[str], chunk: Sequence[dict[str, Any]]) -> Select:
-    """The rows of one JSON parameter as a typed derived table. Each value goes through its
-    column type's bind processing first (so UTCDateTime stores UTC); bytes travel as hex."""
-    dialect = db.session.connection().dialect
-    binary = {n for n in names if isinstance(table.c[n].type, LargeBinary)}
-    encoders = {n: _hex for n in binary}
-    for n in names:
-        if n not in binary and (process := table.c[n].type.bind_processor(dialect)) is not None:
-            encoders[n] = process
-    # Only the values that need it are converted; the rest go to json.dumps as they are.
-    converted = (
-        [{**row, **{n: encode(row[n]) for n, encode in encoders.items()}} for row in chunk]
-        if encoders
-        else chunk
+def _postgres_copy(
+    table: Table, names: list[str], rows: Sequence[dict[str, Any]], returning: Sequence[str]
+) -> list[tuple]:
+    connection = db.session.connection()
+    preparer = connection.dialect.identifier_preparer
+    columns = ", ".join(preparer.quote(n) for n in names)
+    values = _values(table, names, rows)
+    connection.exec_driver_sql(
+        f"CREATE TEMPORARY TABLE {STAGING} ON COMMIT DROP AS "  # noqa: S608 - names from the model
+        f"SELECT {columns} FROM {preparer.format_table(table)} WITH NO DATA"
     )
-    payload = json.dumps(converted, default=_json_value)
-    source = (
-        func.json_to_recordset(cast(bindparam("rows", payload, type_=Text), JSON))
-        .table_valued(*(column(n, Text if n in binary else table.c[n].type) for n in names))
-        .render_derived(with_types=True)
+    with connection.connection.driver_connection.cursor() as cursor:
+        cursor.execute(f"SELECT {columns} FROM {STAGING} LIMIT 0")  # noqa: S608
+        types = [described.type_code for described in cursor.description]
+        with cursor.copy(f"COPY {STAGING} ({columns}) FROM STDIN (FORMAT BINARY)") as copy:
+            copy.set_types(types)
+            for row in values:
+                copy.write_row(row)
+    staged = table_clause(STAGING, *(column(n) for n in names))
+    statement = insert(table).from_select(names, select(*staged.c))
+    if returning:
+        statement = statement.returning(*(table.c[n] for n in returning))
+    result = connection.execute(statement)
+    out = [tuple(row) for row in result] if returning else []
+    connection.exec_driver_sql(f"DROP TABLE {STAGING}")
+    return out
+
+
+def _sqlite_insert(
+    table: Table, names: list[str], rows: Sequence[dict[str, Any]], returning: Sequence[str]
+) -> list[tuple]:
+    connection = db.session.connection()
+    preparer = connection.dialect.identifier_preparer
+    target = preparer.format_table(table)
+    before = 0
+    if returning:
+        before = connection.exec_driver_sql(
+            f"SELECT coalesce(max(rowid), 0) FROM {target}"  # noqa: S608
+        ).scalar_one()
+    statement = (
+        f"INSERT INTO {target} ({', '.join(preparer.quote(n) for n in names)}) "  # noqa: S608
+        f"VALUES ({', '.join('?' for _ in names)})"
     )
-    return select(*(func.decode(source.c[n], "hex") if n in binary else source.c[n] for n in names))
+    connection.exec_driver_sql(statement, _values(table, names, rows))
+    if not returning:
+        return []
+    new = select(*(table.c[n] for n in returning)).where(literal_column("rowid") > before)
+    return [tuple(row) for row in connection.execute(new)]
 
 
-def _hex(value: bytes | None) -> str | None:
-    return None if value is None else value.hex()
-
-
-def _json_value(value: object) -> str:
-    if isinstance(value, date | datetime):
-        return value.isoformat()
-    raise TypeError(f"cannot send {type(value).__name__} in a bulk insert")
+def one_of(column: ColumnElement, values: Collection[Any]) -> ColumnElement[bool]:
+    """`column` is one of `values` (strings or integers), sent as ONE JSON parameter read by
+    the database (`json_array_elements_text` on PostgreSQL, `json_each` on SQLite): thousands
+    of separate parameters, or a driver-built array, cost more to send than the lookup."""
+    payload = bindparam("wanted", json.dumps(list(values)), type_=Text, unique=True)
+    if db.session.connection().dialect.name == "postgresql":
+        wanted = func.json_array_elements_text(cast(payload, JSON)).table_valued("value")
+        return column.in_(select(cast(wanted.c.value, column.type)))
+    wanted = func.json_each(payload).table_valued("value")
+    return column.in_(select(wanted.c.value))

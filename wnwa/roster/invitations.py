@@ -12,17 +12,17 @@ someone who has left the roster by then is not sent.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from flask import current_app
-from sqlalchemy import select
+from sqlalchemy import String, bindparam, cast, insert, literal, select
 
 from wnwa import mail
 from wnwa.auth.services import activation_token
 from wnwa.extensions import db, utcnow
-from wnwa.roster.bulk import bulk_insert
+from wnwa.roster.bulk import one_of
 from wnwa.tenants.models import Department, User
 from wnwa.tenants.scoping import acting_for
 
@@ -54,23 +54,33 @@ def queue_invitation(invitee: Invitee, department_id: int) -> None:
     mail.queue(invitee.email, TEMPLATE, **_reference(invitee, department_id))
 
 
-def queue_invitations(invitees: Iterable[Invitee], department_id: int) -> int:
-    """Queue many invitations with one multi-row insert (flush only)."""
-    now = utcnow()
-    # the context text as mail.encode_context writes it, built without json per row
-    prefix = f'{{"department_id":{int(department_id)},"user_id":'
-    jobs = [
-        {
-            "to": invitee.email,
-            "template": TEMPLATE,
-            "context": f"{prefix}{int(invitee.id)}}}",
-            "attempts": 0,
-            "not_before": now,
-        }
-        for invitee in invitees
-    ]
-    bulk_insert(mail.MailJob.__table__, jobs)
-    return len(jobs)
+def queue_invitations(invitees: Sequence[Invitee], department_id: int) -> int:
+    """Queue an invitation to each of these new accounts of the bound department with one
+    INSERT ... SELECT from the accounts themselves (flush only): the context is the text
+    mail.encode_context writes, built by the database, so no row is built or sent per
+    invitation."""
+    if not invitees:
+        return 0
+    jobs = mail.MailJob.__table__
+    context = (
+        literal(f'{{"department_id":{int(department_id)},"user_id":')
+        + cast(User.id, String)
+        + literal("}")
+    )
+    accounts = select(
+        User.email,
+        literal(TEMPLATE),
+        context,
+        literal(0),
+        bindparam("now", utcnow(), type_=jobs.c.not_before.type),
+    ).where(
+        User.department_id == department_id,
+        one_of(User.id, [invitee.id for invitee in invitees]),
+    )
+    db.session.execute(
+        insert(jobs).from_select(["to", "template", "context", "attempts", "not_before"], accounts)
+    )
+    return len(invitees)
 
 
 @mail.loader(TEMPLATE)
