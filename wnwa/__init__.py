@@ -70,6 +70,9 @@ def register_sessions(app: Flask) -> None:
     login_manager.login_view = "auth.login"
     login_manager.login_message = None
     login_manager.user_loader(load_by_identity)
+    # Nobody is remembered beyond the browser session (login_user(remember=False)), so the
+    # hook that refreshes a remember-me cookie after each request has nothing to do.
+    app.after_request_funcs[None].remove(login_manager._update_remember_cookie)
 
 
 def register_logging(app: Flask) -> None:

@@ -54,18 +54,22 @@ def register_input_guard(app: Flask) -> None:
     # Registered before the other guards so that nothing downstream sees the raw values.
     @app.before_request
     def strip_control_characters():
-        if any(
-            isinstance(v, str) and CONTROL.search(v) for v in (request.view_args or {}).values()
+        if request.view_args and any(
+            isinstance(v, str) and CONTROL.search(v) for v in request.view_args.values()
         ):
             abort(404)
+        environ = request.environ
+        if environ.get("QUERY_STRING"):
+            args = _cleaned(request.args)
+            if args is not None:
+                request.__dict__["args"] = args
+                request.__dict__.pop("values", None)
+        if not environ.get("CONTENT_TYPE"):
+            return  # no body to read: nothing more to check
         view = current_app.view_functions.get(request.endpoint or "")
         limit = getattr(view, "wnwa_max_content_length", None)
         if limit:
             request.max_content_length = limit
-        args = _cleaned(request.args)
-        if args is not None:
-            request.__dict__["args"] = args
-            request.__dict__.pop("values", None)
         if request.mimetype in FORM_TYPES:
             form = _cleaned(request.form)
             if form is not None:

@@ -25,6 +25,29 @@ def assert_privacy_headers(response, *, static: bool = False):
     assert "Server" not in headers or "/" not in headers["Server"]
 
 
+def test_each_header_once(client, make, login):
+    login(make.officer(make.department()))
+    response = client.get("/me")
+    for name in ("Content-Security-Policy", "X-Frame-Options", "Cache-Control", "Vary"):
+        assert len(response.headers.getlist(name)) == 1, name
+    assert {v.strip() for v in response.headers["Vary"].split(",")} >= {"Cookie", "HX-Request"}
+
+
+def test_a_view_cannot_weaken_the_headers():
+    from wnwa.auth.guards import public
+
+    app = create_app(TestingConfig)
+
+    @app.get("/weak")
+    def weak():
+        return "x", 200, {"X-Frame-Options": "ALLOWALL", "Cache-Control": "public, max-age=60"}
+
+    app.view_functions["weak"] = public(app.view_functions["weak"])
+    response = app.test_client().get("/weak")
+    assert_privacy_headers(response)
+    assert response.headers.getlist("X-Frame-Options") == ["DENY"]
+
+
 def test_csp_constant_is_the_documented_policy():
     assert CSP == EXPECTED_CSP
 
@@ -41,7 +64,9 @@ def test_headers_on_every_route_anonymous_and_signed_in(app, client, make, login
 
 
 def test_headers_on_static_files_and_404(client):
-    assert_privacy_headers(client.get("/static/app.css"), static=True)
+    static = client.get("/static/app.css")
+    assert_privacy_headers(static, static=True)
+    assert "no-store" not in static.headers.get("Cache-Control", "")  # files may be cached
     response = client.get("/definitely/not/here")
     assert response.status_code == 404
     assert_privacy_headers(response)

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TypeVar
 
-from flask import Blueprint, Flask, abort, current_app, redirect, request, url_for
+from flask import Blueprint, Flask, abort, current_app, redirect, request, session, url_for
 from flask_login import current_user
 
 from wnwa.htmx import hx_redirect
@@ -58,6 +58,8 @@ def register_guards(app: Flask) -> None:
     def _authenticate_and_bind():
         if request.endpoint == "static":
             return None
+        if "_user_id" not in session and is_public_endpoint(current_app, request.endpoint):
+            return None  # an anonymous visit to an open page: no account to load, no tenant
         if current_user.is_authenticated and current_user.department_id is not None:
             bind_tenant(current_user.department_id)
         if is_public_endpoint(current_app, request.endpoint):
