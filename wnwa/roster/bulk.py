@@ -20,22 +20,15 @@ UTC); booleans and bytes go to the driver as they are.
 
 from __future__ import annotations
 
-import json
-from collections.abc import Collection, Sequence
+from collections.abc import Sequence
 from operator import itemgetter
 from typing import Any
 
 from sqlalchemy import (
-    JSON,
     Boolean,
-    ColumnElement,
     LargeBinary,
     Table,
-    Text,
-    bindparam,
-    cast,
     column,
-    func,
     insert,
     literal_column,
     select,
@@ -143,15 +136,3 @@ def _sqlite_insert(
         return []
     new = select(*(table.c[n] for n in returning)).where(literal_column("rowid") > before)
     return [tuple(row) for row in connection.execute(new)]
-
-
-def one_of(column: ColumnElement, values: Collection[Any]) -> ColumnElement[bool]:
-    """`column` is one of `values` (strings or integers), sent as ONE JSON parameter read by
-    the database (`json_array_elements_text` on PostgreSQL, `json_each` on SQLite): thousands
-    of separate parameters, or a driver-built array, cost more to send than the lookup."""
-    payload = bindparam("wanted", json.dumps(list(values)), type_=Text, unique=True)
-    if db.session.connection().dialect.name == "postgresql":
-        wanted = func.json_array_elements_text(cast(payload, JSON)).table_valued("value")
-        return column.in_(select(cast(wanted.c.value, column.type)))
-    wanted = func.json_each(payload).table_valued("value")
-    return column.in_(select(wanted.c.value))

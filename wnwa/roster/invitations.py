@@ -21,8 +21,8 @@ from sqlalchemy import String, bindparam, cast, insert, literal, select
 
 from wnwa import mail
 from wnwa.auth.services import activation_token
+from wnwa.database import one_of
 from wnwa.extensions import db, utcnow
-from wnwa.roster.bulk import one_of
 from wnwa.tenants.models import Department, User
 from wnwa.tenants.scoping import acting_for
 
@@ -73,10 +73,7 @@ def queue_invitations(invitees: Sequence[Invitee], department_id: int) -> int:
         context,
         literal(0),
         bindparam("now", utcnow(), type_=jobs.c.not_before.type),
-    ).where(
-        User.department_id == department_id,
-        one_of(User.id, [invitee.id for invitee in invitees]),
-    )
+    ).where(one_of(User.id, [invitee.id for invitee in invitees]))
     db.session.execute(
         insert(jobs).from_select(["to", "template", "context", "attempts", "not_before"], accounts)
     )
