@@ -95,6 +95,6 @@ bench-report:
 # Everything the Makefile, the app and the tests generate; the sources stay.
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache .hypothesis *.egg-info build dist
-	rm -rf instance/wnwa.sqlite3* instance/outbox instance/uploads instance/bench instance/.wnwa-job-*.lock
+	rm -rf instance/wnwa.sqlite3* instance/outbox instance/uploads instance/bench instance/.wnwa-job-*.lock instance/zip-centroids-*.tsv
 	rmdir instance 2>/dev/null || true
 	find . -path ./.git -prune -o -type d -name __pycache__ -prune -exec rm -rf {} +

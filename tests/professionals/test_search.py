@@ -40,6 +40,25 @@ def test_zip_codes_are_read_offline_and_strictly():
     assert geo.place("60601") == ("Chicago", "IL")
 
 
+def test_the_zip_table_is_derived_in_a_child_process(tmp_path, monkeypatch):
+    """The package's full list (about 150 MB of Python objects) never lives in a web worker:
+    a child process writes the few columns used, and this process reads only those."""
+    import sys
+
+    monkeypatch.setattr(geo, "_table_path", lambda: tmp_path / "zips.tsv")
+    geo._centroids.cache_clear()
+    try:
+        assert geo.centroid("60601") == geo.Point(41.8858, -87.6181)
+        assert geo.area_code("60601") == "312" and geo.place("10001") == ("New York", "NY")
+        assert (tmp_path / "zips.tsv").exists()
+        zipcodes = sys.modules.get("zipcodes")
+        assert zipcodes is None or zipcodes._zips_cache is None
+        codes = [z for z, _, _ in geo.all_zip_codes()]
+        assert codes == sorted(codes) and len(codes) > 40000
+    finally:
+        geo._centroids.cache_clear()
+
+
 def test_the_bounding_box_never_cuts_the_circle():
     rng = random.Random(7)
     for _ in range(2000):

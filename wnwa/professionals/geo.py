@@ -1,7 +1,12 @@
 """Distance from a ZIP code, offline.
 
 ZIP centroids come from the `zipcodes` package (its bundled data; nothing is downloaded at
-run time), read once per process into a dict. Distances are great-circle (haversine) miles.
+run time). Held as Python dicts, the package's full list costs a process about 150 MB, which
+it keeps even after letting go of the list; so a child process reads it once and writes the
+columns used here to a small file in the instance folder (named by the package's version),
+and each process loads that file into compact arrays (a few MB), searched by
+bisection. Distances are great-circle (haversine) miles.
+
 A search first narrows listings with a latitude/longitude bounding box, which both engines
 answer from the (status, lat, lon, confirmed_at) index, then keeps those within the radius by
 haversine.
@@ -10,9 +15,16 @@ haversine.
 from __future__ import annotations
 
 import math
+import os
 import re
+import subprocess  # nosec B404 - runs this module with the same interpreter, no shell
+import sys
+import tempfile
+from array import array
+from bisect import bisect_left
 from dataclasses import dataclass
 from functools import lru_cache
+from pathlib import Path
 
 EARTH_RADIUS_MILES = 3958.8
 MILES_PER_DEGREE_LAT = 69.05  # a little over the true 69.0, so the box never cuts the circle
@@ -32,12 +44,28 @@ class Box:
     max_lon: float
 
 
-@lru_cache(maxsize=1)
-def _centroids() -> dict[str, tuple[float, float, str, str, str]]:
-    """ZIP code -> (latitude, longitude, city, state, first area code)."""
+@dataclass(frozen=True)
+class Centroids:
+    """Every ZIP code with a centroid, in ZIP order, column by column."""
+
+    zips: list[str]
+    lats: array
+    lons: array
+    cities: list[str]
+    states: list[str]
+    area_codes: list[str]
+
+    def index(self, zip_code: str) -> int | None:
+        i = bisect_left(self.zips, zip_code)
+        return i if i < len(self.zips) and self.zips[i] == zip_code else None
+
+
+def write_table(path: Path) -> None:
+    """Write (zip, lat, lon, city, state, first area code) for every ZIP code with a centroid,
+    tab-separated and in ZIP order, from the package's data (run in a child process)."""
     import zipcodes
 
-    table = {}
+    lines = []
     for row in zipcodes.list_all():
         try:
             lat, lon = float(row["lat"]), float(row["long"])
@@ -45,15 +73,44 @@ def _centroids() -> dict[str, tuple[float, float, str, str, str]]:
             continue
         if lat == 0 and lon == 0:
             continue
-        areas = row.get("area_codes") or [""]
-        table[row["zip_code"]] = (
-            lat,
-            lon,
-            row.get("city", "").title(),
-            row.get("state", ""),
-            areas[0],
+        area = (row.get("area_codes") or [""])[0]
+        city = (row.get("city") or "").title().replace("\t", " ")
+        lines.append(f"{row['zip_code']}\t{lat}\t{lon}\t{city}\t{row.get('state', '')}\t{area}")
+    lines.sort()
+    temporary = path.with_name(f"{path.name}.{os.getpid()}")
+    temporary.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    os.replace(temporary, path)  # whole or not at all, whichever process gets there first
+
+
+def _table_path() -> Path:
+    """In the app's instance folder (the temporary folder outside an app, e.g. a script)."""
+    from importlib.metadata import version
+
+    from flask import current_app, has_app_context
+
+    folder = current_app.instance_path if has_app_context() else tempfile.gettempdir()
+    os.makedirs(folder, exist_ok=True)
+    return Path(folder) / f"zip-centroids-{version('zipcodes')}.tsv"
+
+
+@lru_cache(maxsize=1)
+def _centroids() -> Centroids:
+    path = _table_path()
+    if not path.exists():
+        subprocess.run(  # noqa: S603  # nosec B603 - this interpreter, this module, our path
+            [sys.executable, "-m", "wnwa.professionals.geo", str(path)], check=True, timeout=120
         )
-    return table
+    zips, cities, states, areas = [], [], [], []
+    lats, lons = array("d"), array("d")
+    for line in path.read_text(encoding="utf-8").splitlines():
+        zip_code, lat, lon, city, state, area = line.split("\t")
+        zips.append(zip_code)
+        lats.append(float(lat))
+        lons.append(float(lon))
+        cities.append(sys.intern(city))
+        states.append(sys.intern(state))
+        areas.append(sys.intern(area))
+    return Centroids(zips, lats, lons, cities, states, areas)
 
 
 def normalize_zip(value: str) -> str | None:
@@ -63,24 +120,28 @@ def normalize_zip(value: str) -> str | None:
 
 
 def centroid(zip_code: str) -> Point | None:
-    found = _centroids().get(zip_code)
-    return Point(found[0], found[1]) if found else None
+    table = _centroids()
+    i = table.index(zip_code)
+    return None if i is None else Point(table.lats[i], table.lons[i])
 
 
 def place(zip_code: str) -> tuple[str, str] | None:
     """(city, state) of a ZIP code, if known."""
-    found = _centroids().get(zip_code)
-    return (found[2], found[3]) if found else None
+    table = _centroids()
+    i = table.index(zip_code)
+    return None if i is None else (table.cities[i], table.states[i])
 
 
 def area_code(zip_code: str) -> str:
-    found = _centroids().get(zip_code)
-    return found[4] if found and found[4] else "312"
+    table = _centroids()
+    i = table.index(zip_code)
+    return table.area_codes[i] if i is not None and table.area_codes[i] else "312"
 
 
 def all_zip_codes() -> list[tuple[str, str, str]]:
     """(zip code, city, state) of every ZIP code with a centroid, in ZIP order."""
-    return [(z, v[2], v[3]) for z, v in sorted(_centroids().items())]
+    table = _centroids()
+    return list(zip(table.zips, table.cities, table.states, strict=True))
 
 
 def haversine_miles(a: Point, b: Point) -> float:
@@ -98,3 +159,7 @@ def bounding_box(center: Point, miles: float) -> Box:
     widest = min(89.0, max(abs(center.lat - dlat), abs(center.lat + dlat)))
     dlon = miles / (MILES_PER_DEGREE_LAT * math.cos(math.radians(widest)))
     return Box(center.lat - dlat, center.lat + dlat, center.lon - dlon, center.lon + dlon)
+
+
+if __name__ == "__main__":
+    write_table(Path(sys.argv[1]))
