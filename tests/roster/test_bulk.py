@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
@@ -13,7 +14,7 @@ from wnwa.roster import bulk
 from wnwa.roster.bulk import bulk_insert
 from wnwa.roster.invitations import queue_invitations
 from wnwa.roster.provisioning import insert_people
-from wnwa.roster.roster import RosterRow
+from wnwa.roster.roster import RosterRow, cycle_collection_paused
 from wnwa.tenants.credentials import Secrets, unseal
 from wnwa.tenants.models import User
 from wnwa.tenants.scoping import tenant_context
@@ -136,3 +137,14 @@ def test_invitations_are_queued_as_the_mail_module_writes_references(make):
     )
     assert [(j.to, j.context) for j in jobs] == expected
     assert {(j.template, j.attempts) for j in jobs} == {("invitation", 0)}
+
+
+def test_the_cycle_collector_resumes_after_a_paused_block_even_when_it_fails():
+    assert gc.isenabled()
+    with pytest.raises(RuntimeError), cycle_collection_paused():
+        assert not gc.isenabled()
+        with cycle_collection_paused():
+            assert not gc.isenabled()
+        assert not gc.isenabled()
+        raise RuntimeError("disk full")
+    assert gc.isenabled()

@@ -8,9 +8,11 @@ blank roster (spreadsheet-safe CSV, via wnwa.csvfiles).
 from __future__ import annotations
 
 import csv
+import gc
 import io
 import re
 from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -163,6 +165,27 @@ def clean_person(values: dict[str, str], *, line: int = 0) -> tuple[RosterRow | 
     return _build_row(line, cleaned), []
 
 
+@contextmanager
+def cycle_collection_paused() -> Iterator[None]:
+    """Run a block (or, as a decorator, a function) without Python's cyclic garbage collector.
+
+    A 13,000-row roster makes tens of thousands of small objects that live through the parse,
+    the plan and the import and hold no reference cycles: reference counting frees them. Left
+    on, the collector walks them again and again, and they set off a full collection, which
+    walks every object of the process (about 0.1 s each time). Collection resumes after the
+    block; a block inside another one leaves it to the outer one.
+    """
+    if not gc.isenabled():
+        yield
+        return
+    gc.disable()
+    try:
+        yield
+    finally:
+        gc.enable()
+
+
+@cycle_collection_paused()
 def parse_roster(data: bytes, *, max_rows: int = MAX_ROWS) -> ParsedRoster:
     """Parse and validate an uploaded roster CSV (UTF-8, comma or semicolon separated)."""
     try:

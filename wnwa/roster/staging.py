@@ -24,7 +24,7 @@ from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 
 from wnwa.crypto import signing_secrets
 from wnwa.errors import DomainError
-from wnwa.roster.roster import ParsedRoster, RosterRow
+from wnwa.roster.roster import ParsedRoster, RosterRow, cycle_collection_paused
 from wnwa.storage import write_private
 
 MAX_AGE = 3600
@@ -76,6 +76,7 @@ def purge_expired(now: float | None = None) -> int:
     return removed
 
 
+@cycle_collection_paused()
 def stage(
     parsed: ParsedRoster, *, department_id: int, user_id: int, full_sync: bool, digest: str
 ) -> str:
@@ -119,6 +120,7 @@ def open_ticket(token: str, *, department_id: int, user_id: int) -> Ticket:
     return ticket
 
 
+@cycle_collection_paused()
 def read(ticket: Ticket) -> ParsedRoster:
     """The parse kept by `stage` (the rows were checked then; the plan is made afresh)."""
     try:
