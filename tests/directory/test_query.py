@@ -90,6 +90,21 @@ def test_search_uses_the_full_text_index_and_no_like(ctx, make, statements, engi
     assert "LIMIT" in counts[0]
 
 
+def test_the_total_is_one_capped_statement(ctx, make, statements):
+    home, other = make.department(), make.department(state="TX", county="Travis")
+    for n in range(4):
+        make_supporter(other, display_name=f"Counted Person{n}", topics="grief")
+    now = datetime.now(UTC)
+    statements.clear()
+    filters = query.SearchFilters(topics=("grief",))
+    assert query.count(filters, viewer_department_id=home.id, now=now) == (4, 0)
+    counts = [s for s in statements if "directory_entry" in s]
+    assert len(counts) == 1 and counts[0].count("count(*)") == 2  # both groups, one trip
+    assert query.count(filters, viewer_department_id=home.id, now=now, cap=2) == (3, 0)
+    now_only = query.SearchFilters(topics=("grief",), available_now=True)
+    assert query.count(now_only, viewer_department_id=home.id, now=now) == (0, 0)
+
+
 def test_sqlite_plan_reads_the_fts_index_then_rows_by_key(ctx, engine_name, make):
     if engine_name != "sqlite":
         plan = db.session.execute(

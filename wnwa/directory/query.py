@@ -44,7 +44,7 @@ LIST_COLUMNS = (
     "e.accepts_texts, e.contact_email, e.topics, e.languages, e.status, e.status_until"
 )
 COLUMNS = LIST_COLUMNS + ", e.years_of_service, e.assignments, e.gender, e.career, e.bio"
-COUNT_CAP = 1000  # a count stops here: "1,000+" says enough and keeps the count cheap
+COUNT_CAP = 200  # a count stops here: "more than 200" says enough and keeps the count cheap
 VALID = "e.cert_from <= :today AND e.cert_until > :today"
 OTHER_DEPARTMENTS = " AND e.department_id <> :own"
 NOW = "e.status = 'now' AND e.status_until > :now"
@@ -259,14 +259,22 @@ def search(filters: SearchFilters, *, viewer_department_id: int, now: datetime) 
     return result
 
 
-_COUNT = {
-    (dialect, matching, tier, own): text(
-        f"SELECT count(*) FROM ({_tier_sql(dialect, matching=matching, tier=tier, own=own, match='match')} LIMIT :cap) AS n"  # noqa: S608, E501
-    )
+def _counts(dialect: str, *, matching: bool, own: bool, rest: bool) -> str:
+    """Both groups counted in one statement (one round trip), each no further than :cap."""
+    parts = [
+        _tier_sql(dialect, matching=matching, tier=tier, own=own, match="match")
+        for tier in (("now", "rest") if rest else ("now",))
+    ]
+    counts = [f"(SELECT count(*) FROM ({sql} LIMIT :cap) AS n{i})" for i, sql in enumerate(parts)]  # noqa: S608, E501  # nosec B608 - our own fragments
+    return "SELECT " + ", ".join(counts)
+
+
+_COUNTS = {
+    (dialect, matching, own, rest): text(_counts(dialect, matching=matching, own=own, rest=rest))
     for dialect in ("sqlite", "postgresql")
     for matching in (False, True)
-    for tier in TIER
     for own in (False, True)
+    for rest in (False, True)
 }
 
 
@@ -286,13 +294,9 @@ def count(
         "match": match,
         "cap": cap + 1,
     }
-
-    def tier_count(tier: str) -> int:
-        key = (dialect, bool(match), tier, filters.include_own)
-        return connection.execute(_COUNT[key], params).scalar_one()
-
-    available = tier_count("now")
-    others = 0 if filters.available_now else tier_count("rest")
+    key = (dialect, bool(match), filters.include_own, not filters.available_now)
+    available, *rest = connection.execute(_COUNTS[key], params).one()
+    others = rest[0] if rest else 0
     return min(available + others, cap + 1), min(available, cap + 1)
 
 
