@@ -8,7 +8,8 @@ For each engine: the US-scale network of bench/bench_directory.py (the SQLite fi
 under instance/bench/ and copied, so the run does not change it; PostgreSQL on a throwaway
 cluster from scripts/with_postgres.sh), gunicorn with gunicorn.conf.py (2 sync workers, a
 RAM-only Redis) on 127.0.0.1, and bench/locustfile.py for a bounded time: 14 officers
-searching the directory, opening profiles and the crisis-lines page, one chief importing
+searching the directory and the mental-health professionals (15,000 listed, seeded as
+`demo seed --scale us` does), opening profiles and the crisis-lines page, one chief importing
 13,000 officers (preview, then confirm) a few seconds in, one finance user opening the invoice
 list. Writes req/s, p50/p95/p99, errors, officer p95 during the import and each worker's
 resident memory after the run to docs/bench/load.md (assembled into docs/BENCHMARKS.md).
@@ -35,6 +36,7 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
 import bench_directory as base  # noqa: E402
+import bench_professionals  # noqa: E402
 
 REPORT = ROOT / "docs" / "bench" / "load.md"
 ROWS = 13_000
@@ -157,6 +159,7 @@ def pct(values: list[float], q: float) -> float:
 
 def run_engine(engine: str, app_url: str, owner_url: str, args) -> dict:
     facts = base.prepare(engine, app_url, owner_url)
+    bench_professionals.prepare(engine, app_url, owner_url)  # 15,000 listed professionals
     accounts = add_staff_accounts(app_url, facts["email"])
     work = Path(tempfile.mkdtemp(prefix="wnwa-load-"))
     roster = work / "roster.csv"
@@ -169,7 +172,10 @@ def run_engine(engine: str, app_url: str, owner_url: str, args) -> dict:
         officer = base.sign_in(port, facts["email"])
         chief = sign_in_with_code(port, accounts["chief"])
         finance = sign_in_with_code(port, accounts["finance"])
-        _, _, page = base.request(port, "/department/roster/import", headers={"Cookie": chief})
+        _, headers, page = base.request(
+            port, "/department/roster/import", headers={"Cookie": chief}
+        )
+        chief = base.cookie_from(headers) or chief  # the form's token lives in the session
         chief_csrf = _csrf(page)
         profiles = set()
         for query in base.QUERIES:
@@ -190,6 +196,7 @@ def run_engine(engine: str, app_url: str, owner_url: str, args) -> dict:
             "LOAD_ROSTER_FILE": str(roster),
             "LOAD_RECORD_FILE": str(record),
             "LOAD_QUERIES": json.dumps(base.QUERIES),
+            "LOAD_PROFESSIONAL_PATHS": json.dumps(bench_professionals.paths()),
             "LOAD_PROFILES": json.dumps(sorted(profiles)[:200]),
         }
         subprocess.run(
@@ -271,7 +278,8 @@ def report(results: list[dict], command: str) -> str:
         f"Machine: {base.machine()}, shared with other work while measured.",
         "Server: gunicorn, 2 sync workers (gunicorn.conf.py), production config, a RAM-only "
         "Redis, 127.0.0.1. Load: locust headless, no wait between an officer's requests: "
-        "directory search (htmx partial) 60%, a supporter's profile 30%, crisis lines 10%; "
+        "directory search (htmx partial) 50%, professionals near a ZIP code (htmx partial) 20%, "
+        "a supporter's profile 20%, crisis lines 10% (locust FastHttpUser); "
         "one chief imports 13,000 new officers (preview, then confirm) from the 5th second; "
         "one finance user opens the billing overview every 2-4 s.",
         "",

@@ -1,10 +1,15 @@
 """Mixed traffic for `make load` (bench/load.py runs it: locust headless, loopback only).
 
-* officers (most users): directory search (htmx partial), a peer supporter's profile, the
-  crisis-lines page; one shared signed-in session (sign-in itself is not what is measured);
+* officers (most users): directory search (htmx partial), mental-health professionals near a
+  ZIP code (htmx partial), a peer supporter's profile, the crisis-lines page; one shared
+  signed-in session (sign-in itself is not what is measured);
 * one chief: a 13,000-row roster import (upload and preview, then confirm), once, a few
   seconds in, while the officers keep going;
 * one finance user: the billing overview (contract and invoice list), every few seconds.
+
+Officers and finance use locust's FastHttpUser (geventhttpclient): the load generator runs on
+the same two cores as the server, and the `requests`-based client would spend several times
+more of them per request. The chief's upload needs multipart, which only HttpUser sends.
 
 Cookies and the roster file come from bench/load.py through the environment. Each response is
 recorded with its time, so the driver can take officer latencies during the import apart.
@@ -17,8 +22,9 @@ import os
 import random
 import re
 import time
+from urllib.parse import urlencode
 
-from locust import HttpUser, between, constant, events, task
+from locust import FastHttpUser, HttpUser, between, constant, events, task
 
 OFFICER = os.environ["LOAD_OFFICER_COOKIE"]
 CHIEF = os.environ["LOAD_CHIEF_COOKIE"]
@@ -27,6 +33,7 @@ CHIEF_CSRF = os.environ["LOAD_CHIEF_CSRF"]
 ROSTER = os.environ["LOAD_ROSTER_FILE"]
 RECORD = os.environ["LOAD_RECORD_FILE"]
 QUERIES = json.loads(os.environ["LOAD_QUERIES"])
+PROFESSIONAL_PATHS = json.loads(os.environ["LOAD_PROFESSIONAL_PATHS"])
 PROFILES = json.loads(os.environ["LOAD_PROFILES"])
 HX = {"HX-Request": "true"}
 # Each user sends its session cookie ("name=value") itself: the production cookie is
@@ -48,20 +55,27 @@ def _write(environment, **kw):
         json.dump({"records": _records, "import": _import_window}, handle)
 
 
-class Officer(HttpUser):
+class Officer(FastHttpUser):
     weight = 14
     wait_time = constant(0)
 
     headers = {"Cookie": OFFICER}
 
-    @task(6)
+    @task(5)
     def search(self):
         query = random.choice(QUERIES)  # noqa: S311 - load mix, not security
         self.client.get(
-            "/directory/", params=query, headers={**HX, **self.headers}, name="officer: search"
+            "/directory/?" + urlencode(query, doseq=True),
+            headers={**HX, **self.headers},
+            name="officer: search",
         )
 
-    @task(3)
+    @task(2)
+    def professionals(self):
+        path = random.choice(PROFESSIONAL_PATHS)  # noqa: S311
+        self.client.get(path, headers={**HX, **self.headers}, name="officer: professionals search")
+
+    @task(2)
     def profile(self):
         entry = random.choice(PROFILES)  # noqa: S311
         self.client.get(f"/directory/{entry}", headers=self.headers, name="officer: profile")
@@ -107,7 +121,7 @@ class Chief(HttpUser):
         _import_window[:] = [started, time.time()]
 
 
-class Finance(HttpUser):
+class Finance(FastHttpUser):
     fixed_count = 1
     wait_time = between(2, 4)
 
