@@ -11,7 +11,6 @@ from __future__ import annotations
 import hashlib
 import hmac
 import os
-from collections.abc import Callable
 
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives import hashes
@@ -66,15 +65,16 @@ def encrypt(key: bytes, plaintext: bytes, associated: bytes = b"") -> bytes:
     return nonce + AESGCM(key).encrypt(nonce, plaintext, associated)
 
 
-def encrypter(key: bytes) -> Callable[[bytes], bytes]:
-    """`encrypt` with one key for many messages (the cipher is set up once)."""
+def encrypt_copies(key: bytes, plaintext: bytes, count: int) -> list[bytes]:
+    """`count` encryptions of one plaintext as `encrypt` makes them, each under its own random
+    nonce; the cipher is set up once and the nonces are read from the OS in one call."""
     aead = AESGCM(key)
-
-    def encrypt_one(plaintext: bytes, associated: bytes = b"") -> bytes:
-        nonce = os.urandom(NONCE_BYTES)
-        return nonce + aead.encrypt(nonce, plaintext, associated)
-
-    return encrypt_one
+    nonces = os.urandom(NONCE_BYTES * count)
+    return [
+        nonces[start : start + NONCE_BYTES]
+        + aead.encrypt(nonces[start : start + NONCE_BYTES], plaintext, b"")
+        for start in range(0, NONCE_BYTES * count, NONCE_BYTES)
+    ]
 
 
 def decrypt(key: bytes, blob: bytes, associated: bytes = b"") -> bytes:

@@ -18,7 +18,14 @@ from argon2 import profiles
 from sqlalchemy import LargeBinary, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from wnwa.crypto import app_key, decrypt_any, encrypt, encrypter, keyed_digest, keyed_digests
+from wnwa.crypto import (
+    app_key,
+    decrypt_any,
+    encrypt,
+    encrypt_copies,
+    keyed_digest,
+    keyed_digests,
+)
 
 BLOB_PLAINTEXT_BYTES = 512
 RECOVERY_CODE_COUNT = 10
@@ -50,11 +57,11 @@ def unusable_password_hashes(count: int) -> list[str]:
     p = PASSWORD_PROFILE
     head = f"$argon2id$v={p.version}$m={p.memory_cost},t={p.time_cost},p={p.parallelism}$"
     salt_len, total = p.salt_len, p.salt_len + p.hash_len
-    hashes = []
-    for _ in range(count):
-        raw = pysecrets.token_bytes(total)
-        hashes.append(f"{head}{_b64(raw[:salt_len])}${_b64(raw[salt_len:])}")
-    return hashes
+    raw = pysecrets.token_bytes(total * count)  # one read from the OS for every hash
+    return [
+        f"{head}{_b64(raw[start : start + salt_len])}${_b64(raw[start + salt_len : start + total])}"
+        for start in range(0, total * count, total)
+    ]
 
 
 @dataclass
@@ -89,9 +96,8 @@ def fresh_credentials_for(count: int) -> list[tuple[str, bytes]]:
     """`count` fresh credentials, as `fresh_credentials` makes them (each blob with its own
     random nonce), sharing one cipher and one padded plaintext: a roster import makes
     thousands at once."""
-    encrypt_one = encrypter(app_key(_PURPOSE))
-    empty = _padded(Secrets())
-    return [(hashed, encrypt_one(empty)) for hashed in unusable_password_hashes(count)]
+    blobs = encrypt_copies(app_key(_PURPOSE), _padded(Secrets()), count)
+    return list(zip(unusable_password_hashes(count), blobs, strict=True))
 
 
 def new_recovery_codes() -> tuple[list[str], list[str]]:
