@@ -10,6 +10,8 @@
 
 import os
 
+os.environ["WNWA_SERVER"] = "gunicorn"  # the app leaves out what only the command line uses
+
 from config import check_shared_state
 from wnwa.server_hardening import harden_gunicorn
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import importlib
 import importlib.util
+import os
 from typing import Any
 
 from flask import Flask
@@ -33,7 +34,10 @@ def create_app(
     register_guards_and_headers(app)
     register_errors(app)
     register_templates(app)
-    register_cli(app)
+    if os.environ.get("WNWA_SERVER") != "gunicorn":
+        # A gunicorn worker never runs a command: it leaves out the command-line modules and
+        # Flask-Migrate with Alembic (about 10 MB per worker). gunicorn.conf.py says it serves.
+        register_cli(app)
     return app
 
 
@@ -42,11 +46,10 @@ def register_extensions(app: Flask) -> None:
 
     from wnwa import shared_state
     from wnwa.database import configure_engine_events, install_read_only_requests
-    from wnwa.extensions import csrf, db, limiter, login_manager, migrate
+    from wnwa.extensions import csrf, db, limiter, login_manager
     from wnwa.tenants.scoping import install_listeners
 
     db.init_app(app)
-    migrate.init_app(app, db, directory=str(app.root_path + "/../migrations"))
     csrf.init_app(app)
     limiter.init_app(app)
     # No limit applies to every request (no default limits): each limited view checks its own
@@ -129,8 +132,12 @@ def register_templates(app: Flask) -> None:
 
 
 def register_cli(app: Flask) -> None:
-    from wnwa.cli import register_commands
+    from flask_migrate import Migrate
 
+    from wnwa.cli import register_commands
+    from wnwa.extensions import db
+
+    Migrate(app, db, directory=str(app.root_path + "/../migrations"))  # `flask db ...`
     register_commands(app)
     for capability in capability_packages():
         for group in getattr(capability, "cli_groups", list)():

@@ -21,7 +21,6 @@ from collections.abc import Collection
 from typing import Any
 
 from flask import Flask, has_request_context, request
-from psycopg.pq import TransactionStatus
 from sqlalchemy import JSON, ColumnElement, Text, any_, bindparam, cast, event, func, select
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
@@ -29,6 +28,16 @@ from sqlalchemy.orm import Session
 from wnwa.extensions import db
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
+def _status():
+    """psycopg's transaction states, imported only where PostgreSQL is in use: a SQLite
+    deployment never loads the driver (about 10 MB per worker)."""
+    from psycopg.pq import TransactionStatus
+
+    return TransactionStatus
+
+
 # session.info keys: the driver connection made read-only / read-only inside an enclosing one
 _READ_ONLY_DRIVER = "wnwa.read_only_driver"
 _READ_ONLY_JOINED = "wnwa.read_only_joined"
@@ -69,7 +78,7 @@ def _postgres_connect(dbapi_connection, connection_record) -> None:
 def _postgres_checkin(dbapi_connection, connection_record) -> None:
     """A connection goes back to the pool ready for writes again."""
     if dbapi_connection is not None and dbapi_connection.read_only:
-        if dbapi_connection.info.transaction_status == TransactionStatus.IDLE:
+        if dbapi_connection.info.transaction_status == _status().IDLE:
             dbapi_connection.read_only = None
         else:  # not reset cleanly: never hand it out again
             connection_record.invalidate()
@@ -89,7 +98,7 @@ def install_read_only_requests(app: Flask, scoped_session, session_class: type[S
         elif (
             exc is None
             and driver is not None
-            and driver.info.transaction_status == TransactionStatus.INTRANS
+            and driver.info.transaction_status == _status().INTRANS
             and not (session.new or session.dirty or session.deleted)
         ):
             session.commit()
@@ -105,7 +114,7 @@ def _begin_read_only(session: Session, transaction, connection) -> None:
     if request.method not in SAFE_METHODS:
         return
     driver = connection.connection.driver_connection
-    if driver.info.transaction_status == TransactionStatus.IDLE:
+    if driver.info.transaction_status == _status().IDLE:
         driver.read_only = True  # the driver's own BEGIN becomes BEGIN READ ONLY
         session.info[_READ_ONLY_DRIVER] = driver
     else:  # joined to an enclosing transaction (the test suite's): read-only until it ends

@@ -265,8 +265,11 @@ def _counts(dialect: str, *, matching: bool, own: bool, rest: bool) -> str:
         _tier_sql(dialect, matching=matching, tier=tier, own=own, match="match")
         for tier in (("now", "rest") if rest else ("now",))
     ]
-    counts = [f"(SELECT count(*) FROM ({sql} LIMIT :cap) AS n{i})" for i, sql in enumerate(parts)]  # noqa: S608, E501  # nosec B608 - our own fragments
-    return "SELECT " + ", ".join(counts)
+    counts = ", ".join(
+        f"(SELECT count(*) FROM ({part} LIMIT :cap) AS n{i})"  # noqa: S608 - our fragments
+        for i, part in enumerate(parts)
+    )
+    return f"SELECT {counts}"  # noqa: S608
 
 
 _COUNTS = {

@@ -17,7 +17,7 @@ from __future__ import annotations
 import math
 import os
 import re
-import subprocess  # nosec B404 - runs this module with the same interpreter, no shell
+import subprocess  # this module with the same interpreter, no shell  # nosec B404
 import sys
 import tempfile
 from array import array
@@ -97,7 +97,7 @@ def _table_path() -> Path:
 def _centroids() -> Centroids:
     path = _table_path()
     if not path.exists():
-        subprocess.run(  # noqa: S603  # nosec B603 - this interpreter, this module, our path
+        subprocess.run(  # this interpreter, this module, our path  # noqa: S603  # nosec B603
             [sys.executable, "-m", "wnwa.professionals.geo", str(path)], check=True, timeout=120
         )
     zips, cities, states, areas = [], [], [], []
