@@ -6,7 +6,8 @@
 
 For each engine: the US-scale network of bench/bench_directory.py (the SQLite file cached
 under instance/bench/ and copied, so the run does not change it; PostgreSQL on a throwaway
-cluster from scripts/with_postgres.sh), gunicorn with gunicorn.conf.py (2 sync workers, a
+cluster from scripts/with_postgres.sh), gunicorn with gunicorn.conf.py (2 sync workers per
+core, as docs/DEPLOY.md advises: while one waits on the database another computes; a
 RAM-only Redis) on 127.0.0.1, and bench/locustfile.py for a bounded time: 14 officers
 searching the directory and the mental-health professionals (15,000 listed, seeded as
 `demo seed --scale us` does), opening profiles and the crisis-lines page, one chief importing
@@ -40,6 +41,7 @@ import bench_professionals  # noqa: E402
 
 REPORT = ROOT / "docs" / "bench" / "load.md"
 ROWS = 13_000
+WORKERS = 2 * (os.cpu_count() or 1)
 TOTP = "KRSXG5CTMVRXEZLUKRSXG5CTMVRXEZLU"
 TARGETS = {
     "sqlite": {"rps": 450, "p99": 100, "import_p95": 150, "rss_mb": 100},
@@ -276,7 +278,8 @@ def report(results: list[dict], command: str) -> str:
         "",
         f"Command: `{command}` (`make load`; not part of `make bench` or `make test`).",
         f"Machine: {base.machine()}, shared with other work while measured.",
-        "Server: gunicorn, 2 sync workers (gunicorn.conf.py), production config, a RAM-only "
+        f"Server: gunicorn, {WORKERS} sync workers (2 per core, gunicorn.conf.py), production "
+        "config, a RAM-only "
         "Redis, 127.0.0.1. Load: locust headless, no wait between an officer's requests: "
         "directory search (htmx partial) 50%, professionals near a ZIP code (htmx partial) 20%, "
         "a supporter's profile 20%, crisis lines 10% (locust FastHttpUser); "
@@ -310,6 +313,7 @@ def report(results: list[dict], command: str) -> str:
 
 
 def main() -> int:
+    os.environ["WEB_CONCURRENCY"] = str(WORKERS)
     parser = argparse.ArgumentParser()
     parser.add_argument("--engine", choices=["sqlite", "postgresql", "both"], default="both")
     parser.add_argument("--seconds", type=int, default=60)

@@ -37,6 +37,8 @@ def test_zip_codes_are_read_offline_and_strictly():
     for bad in ("6060", "606011", "abcde", "", "60601'--"):
         assert geo.normalize_zip(bad) is None
     assert geo.centroid("00000") is None
+    for bad in ("", "6060", "606011", "6060a", "٦٠٦٠١"):
+        assert geo.centroid(bad) is None and geo.place(bad) is None
     assert geo.place("60601") == ("Chicago", "IL")
 
 

@@ -46,9 +46,9 @@ class Box:
 
 @dataclass(frozen=True)
 class Centroids:
-    """Every ZIP code with a centroid, in ZIP order, column by column."""
+    """Every ZIP code with a centroid, in ZIP order, column by column (names interned)."""
 
-    zips: list[str]
+    zips: array  # the five digits as a number
     lats: array
     lons: array
     cities: list[str]
@@ -56,8 +56,11 @@ class Centroids:
     area_codes: list[str]
 
     def index(self, zip_code: str) -> int | None:
-        i = bisect_left(self.zips, zip_code)
-        return i if i < len(self.zips) and self.zips[i] == zip_code else None
+        if len(zip_code) != 5 or not zip_code.isascii() or not zip_code.isdigit():
+            return None
+        number = int(zip_code)
+        i = bisect_left(self.zips, number)
+        return i if i < len(self.zips) and self.zips[i] == number else None
 
 
 def write_table(path: Path) -> None:
@@ -100,16 +103,17 @@ def _centroids() -> Centroids:
         subprocess.run(  # this interpreter, this module, our path  # noqa: S603  # nosec B603
             [sys.executable, "-m", "wnwa.professionals.geo", str(path)], check=True, timeout=120
         )
-    zips, cities, states, areas = [], [], [], []
-    lats, lons = array("d"), array("d")
-    for line in path.read_text(encoding="utf-8").splitlines():
-        zip_code, lat, lon, city, state, area = line.split("\t")
-        zips.append(zip_code)
-        lats.append(float(lat))
-        lons.append(float(lon))
-        cities.append(sys.intern(city))
-        states.append(sys.intern(state))
-        areas.append(sys.intern(area))
+    zips, lats, lons = array("i"), array("d"), array("d")
+    cities, states, areas = [], [], []
+    with path.open(encoding="utf-8") as lines:
+        for line in lines:
+            zip_code, lat, lon, city, state, area = line.rstrip("\n").split("\t")
+            zips.append(int(zip_code))
+            lats.append(float(lat))
+            lons.append(float(lon))
+            cities.append(sys.intern(city))
+            states.append(sys.intern(state))
+            areas.append(sys.intern(area))
     return Centroids(zips, lats, lons, cities, states, areas)
 
 
@@ -141,7 +145,10 @@ def area_code(zip_code: str) -> str:
 def all_zip_codes() -> list[tuple[str, str, str]]:
     """(zip code, city, state) of every ZIP code with a centroid, in ZIP order."""
     table = _centroids()
-    return list(zip(table.zips, table.cities, table.states, strict=True))
+    return [
+        (f"{z:05d}", city, state)
+        for z, city, state in zip(table.zips, table.cities, table.states, strict=True)
+    ]
 
 
 def haversine_miles(a: Point, b: Point) -> float:
