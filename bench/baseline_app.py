@@ -6,7 +6,9 @@ autocommit, as a small prototype would have it.
     DATABASE_URL=... gunicorn -w 2 -k sync --chdir bench baseline_app:app
 
 `/ping` is the bare route beside the portal's `/healthz`; `/directory/` answers the search
-with the `_results.html` partial the portal renders for htmx. Benchmark use only.
+with the `_results.html` partial the portal renders for htmx: the same two statements as the
+portal's page one (the page, and the capped count of matches shown above it). Benchmark use
+only.
 """
 
 from __future__ import annotations
@@ -66,9 +68,22 @@ def search():
     }
     with engine.connect() as connection:
         rows = connection.execute(query._FIRST_PAGE[(dialect, bool(match), False)], params).all()
+        counts = connection.execute(
+            query._COUNTS[(dialect, bool(match), False, True)],
+            {**params, "cap": query.COUNT_CAP + 1},
+        ).one()
     listings = [query.to_listing(r, VIEWER, now, full=False) for r in rows[: query.PAGE_SIZE]]
     page = query.SearchPage(listings, 1, has_next=len(rows) > query.PAGE_SIZE)
+    total, now_count = counts[0] + counts[1], counts[0]
     next_url = "/directory/?page=2" if page.has_next else ""
     return results.render(
-        result=page, filters=filters, profile_base="/directory/", prev_url="", next_url=next_url
+        result=page,
+        filters=filters,
+        profile_base="/directory/",
+        prev_url="",
+        next_url=next_url,
+        more_url=next_url + "&rows=1" if next_url else "",
+        more_count=query.PAGE_SIZE,
+        total_label=f"{total:,} peer supporters",
+        now_label=f"{now_count:,} available now, listed first" if now_count else "",
     )
