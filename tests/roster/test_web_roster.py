@@ -33,7 +33,7 @@ def test_roster_lists_searches_sorts_and_pages(chief_client, make):
     assert html.index("Chief, Casey") < html.index("Zed00, Given00")
     page2 = client.get("/department/roster?page=2").get_data(as_text=True)
     assert "Zed59, Given59" in page2 and "Zed00" not in page2
-    found = client.get("/department/roster?q=detective", headers=HX)
+    found = client.get("/department/roster?q=GIVEN07", headers=HX)
     body = found.get_data(as_text=True)
     assert "<html" not in body
     assert "Showing 1–1 of 1 people." in body and "Zed07, Given07" in body

@@ -9,7 +9,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 
-from sqlalchemy import ColumnElement, func, or_, select
+from sqlalchemy import false, func, select, true, tuple_
 
 from wnwa import audit
 from wnwa.csvfiles import export_csv
@@ -27,25 +27,36 @@ from wnwa.roster.provisioning import (
 )
 from wnwa.roster.roster import TEMPLATE_HEADERS, clean_person
 from wnwa.tenants.models import Department, User
+from wnwa.tenants.names import matches, words
 
 PER_PAGE = 50
+MAX_PAGE = 100_000
 STATUSES = ("active", "departed", "all")
+# Each order ends with a unique column, so a row's sort key names one place in the roster.
+# Name and employee-number orders are read from indexes (ix_user_account_roster_name and
+# ix_user_account_roster_number): a page costs the same at any size and any depth.
 SORTS: dict[str, tuple] = {
-    "name": (User.last_name, User.first_name, User.id),
-    "number": (User.employee_number, User.id),
+    "name": (User.last_key, User.first_key, User.id),
+    "number": (User.number_key, User.id),
     "email": (User.email,),
-    "rank": (User.rank, User.last_name, User.id),
-    "type": (User.sworn, User.last_name, User.id),
+    "rank": (User.rank, User.last_key, User.id),
+    "type": (User.sworn, User.last_key, User.id),
 }
 
 
 @dataclass(frozen=True)
 class RosterQuery:
+    """What the roster shows. `after` / `before` (an account id) make the page the one just
+    after / before that person in the current order (the Next and Previous links); `page` is
+    then only the number shown. Without them, `page` counts pages from the start."""
+
     q: str = ""
     sort: str = "name"
     order: str = "asc"
     status: str = "active"
     page: int = 1
+    after: int | None = None
+    before: int | None = None
 
     def normalised(self) -> RosterQuery:
         return RosterQuery(
@@ -53,11 +64,14 @@ class RosterQuery:
             sort=self.sort if self.sort in SORTS else "name",
             order="desc" if self.order == "desc" else "asc",
             status=self.status if self.status in STATUSES else "active",
-            page=max(1, self.page),
+            page=min(MAX_PAGE, max(1, self.page)),
+            after=self.after if self.after and self.after > 0 else None,
+            before=self.before if self.before and self.before > 0 and not self.after else None,
         )
 
     def args(self, **changes) -> dict[str, str | int]:
-        """Query-string arguments for a link that changes some of these settings."""
+        """Query-string arguments for a link that changes some of these settings (a link
+        keeps no cursor unless it names one)."""
         values = {
             "q": self.q,
             "sort": self.sort,
@@ -99,11 +113,19 @@ class RosterPage:
 
     @property
     def has_prev(self) -> bool:
-        return self.query.page > 1
+        return self.query.page > 1 and bool(self.people)
 
     @property
     def has_next(self) -> bool:
-        return self.query.page < self.pages
+        return self.query.page < self.pages and bool(self.people)
+
+    def prev_args(self) -> dict:
+        """The Previous link: the page before the first person shown."""
+        return self.query.args(page=self.query.page - 1, before=self.people[0].id)
+
+    def next_args(self) -> dict:
+        """The Next link: the page after the last person shown."""
+        return self.query.args(page=self.query.page + 1, after=self.people[-1].id)
 
     @property
     def first_shown(self) -> int:
@@ -136,19 +158,6 @@ def _row(user: User) -> PersonRow:
     )
 
 
-def _like(word: str) -> str:
-    escaped = word.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    return f"%{escaped}%"
-
-
-def _search(words: list[str]) -> list[ColumnElement[bool]]:
-    columns = (User.first_name, User.last_name, User.email, User.employee_number, User.rank)
-    return [
-        or_(*(func.lower(column).like(_like(word), escape="\\") for column in columns))
-        for word in words
-    ]
-
-
 def _sort_links(query: RosterQuery) -> list[SortLink]:
     labels = {
         "number": "Employee number",
@@ -166,26 +175,52 @@ def _sort_links(query: RosterQuery) -> list[SortLink]:
     return links
 
 
+def _cursor(columns: tuple, account_id: int | None) -> tuple | None:
+    """The sort key of the person a Next/Previous link names (None: no such person here)."""
+    if account_id is None:
+        return None
+    row = db.session.execute(select(*columns).where(User.id == account_id)).first()
+    return tuple(row) if row is not None else None
+
+
 def roster_page(department: Department, query: RosterQuery) -> RosterPage:
-    """One page of the department's people (the department must be the bound tenant)."""
+    """One page of the department's people (the department must be the bound tenant).
+
+    The page's ids come from an index in the page's order: after or before a cursor (the
+    Next and Previous links) the index is read from that person on; a page number skips
+    entries of the index alone. The people are then loaded by id, 50 at most.
+    """
     query = query.normalised()
-    conditions = _search(query.q.split())
-    if query.status == "active":
-        conditions.append(User.active.is_(True))
+    conditions = matches(User, words(query.q))
+    if query.status == "active":  # `= true`: an index condition under row-level security
+        conditions.append(User.active == true())
     elif query.status == "departed":
-        conditions.append(User.active.is_(False))
-    total = db.session.scalar(select(func.count(User.id)).where(*conditions)) or 0
+        conditions.append(User.active == false())
+    total = db.session.scalar(select(func.count()).select_from(User).where(*conditions)) or 0
     pages = max(1, math.ceil(total / PER_PAGE))
-    query = RosterQuery(query.q, query.sort, query.order, query.status, min(query.page, pages))
-    order_by = [c.desc() if query.order == "desc" else c.asc() for c in SORTS[query.sort]]
-    people = db.session.scalars(
-        select(User)
-        .where(*conditions)
-        .order_by(*order_by)
-        .offset((query.page - 1) * PER_PAGE)
-        .limit(PER_PAGE)
-    ).all()
-    return RosterPage([_row(u) for u in people], total, query, pages, _sort_links(query))
+    columns = SORTS[query.sort]
+    descending = query.order == "desc"
+    after = _cursor(columns, query.after)
+    before = _cursor(columns, query.before) if after is None else None
+    page = min(query.page, pages)
+    query = RosterQuery(query.q, query.sort, query.order, query.status, page)
+    backwards = (before is not None and not descending) or (before is None and descending)
+    order_by = [c.desc() if backwards else c.asc() for c in columns]
+    ids = select(User.id).where(*conditions).order_by(*order_by).limit(PER_PAGE)
+    if after is not None:
+        ids = ids.where(tuple_(*columns) < after if descending else tuple_(*columns) > after)
+    elif before is not None:
+        ids = ids.where(tuple_(*columns) > before if descending else tuple_(*columns) < before)
+    else:
+        ids = ids.offset((page - 1) * PER_PAGE)
+    found = list(db.session.scalars(ids))
+    if before is not None:
+        found.reverse()
+    if (after is not None or before is not None) and not found:
+        return roster_page(department, RosterQuery(query.q, query.sort, query.order, query.status))
+    people = {u.id: u for u in db.session.scalars(select(User).where(User.id.in_(found)))}
+    rows = [_row(people[i]) for i in found]
+    return RosterPage(rows, total, query, pages, _sort_links(query))
 
 
 # --- one person -----------------------------------------------------------------------------

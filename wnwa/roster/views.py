@@ -58,6 +58,8 @@ def roster():
         order=request.args.get("order", "asc"),
         status=request.args.get("status", "active"),
         page=request.args.get("page", 1, type=int),
+        after=request.args.get("after", None, type=int),
+        before=request.args.get("before", None, type=int),
     )
     department = _department()
     return render(

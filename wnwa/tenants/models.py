@@ -9,12 +9,23 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import Boolean, Date, ForeignKey, Integer, String, UniqueConstraint
+from sqlalchemy import (
+    Boolean,
+    Computed,
+    Date,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    UniqueConstraint,
+    column,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from wnwa.dbtypes import UTCDateTime
 from wnwa.extensions import db, utcnow
 from wnwa.tenants.credentials import CredentialsMixin
+from wnwa.tenants.names import ascii_lower
 from wnwa.tenants.scoping import GlobalModel, TenantScoped
 
 DEPARTMENT_STATUSES = ("onboarding", "active", "left")
@@ -37,12 +48,34 @@ class Department(GlobalModel, db.Model):
         return f"<Department {self.slug}>"
 
 
+def _key(source: str, length: int, doc: str):
+    """A search key the database computes from `source` (wnwa.tenants.names): A-Z lowered,
+    compared bytewise (the "C" collation on PostgreSQL, SQLite's default BINARY)."""
+    return mapped_column(
+        String(length).with_variant(String(length, collation="C"), "postgresql"),
+        Computed(ascii_lower(column(source))),
+        doc=doc,
+    )
+
+
 class User(TenantScoped, CredentialsMixin, db.Model):
     """A department member: sworn officer or civilian, with optional chief/finance roles."""
 
     __tablename__ = "user_account"
     __table_args__ = (
         UniqueConstraint("department_id", "employee_number", name="uq_user_dept_employee"),
+        # The chief's roster in name order, a page at a time (active rides along, so skipping
+        # to a page number reads this index alone).
+        Index(
+            "ix_user_account_roster_name", "department_id", "last_key", "first_key", "id", "active"
+        ),
+        # Counting the people on the roster and the sworn officers among them.
+        Index("ix_user_account_roster_count", "department_id", "active", "sworn"),
+        # A word that starts a first name, or an employee number (wnwa.tenants.names).
+        Index(
+            "ix_user_account_roster_first", "department_id", "first_key", "last_key", "id", "active"
+        ),
+        Index("ix_user_account_roster_number", "department_id", "number_key", "id", "active"),
     )
 
     __officer_data__ = "Your account"
@@ -68,6 +101,15 @@ class User(TenantScoped, CredentialsMixin, db.Model):
     )
     active: Mapped[bool] = mapped_column(
         Boolean, nullable=False, default=True, doc="Still on the roster (false after leaving)."
+    )
+    last_key: Mapped[str] = _key(
+        "last_name", 100, "Your last name in lower case, to sort and search your roster."
+    )
+    first_key: Mapped[str] = _key(
+        "first_name", 100, "Your first name in lower case, to search your roster."
+    )
+    number_key: Mapped[str] = _key(
+        "employee_number", 40, "Your employee number in lower case, to search your roster."
     )
     department: Mapped[Department] = relationship(lazy="joined", innerjoin=True)
 

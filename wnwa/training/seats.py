@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any, TypeVar
 
-from sqlalchemy import exists, func, or_, select
+from sqlalchemy import exists, func, or_, select, true
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import aliased
 
@@ -20,6 +20,7 @@ from wnwa.errors import Conflict, InvalidInput, NotFound
 from wnwa.extensions import db
 from wnwa.signals import class_saved
 from wnwa.tenants.models import Department, User
+from wnwa.tenants.names import matches, starts_with, words
 from wnwa.tenants.scoping import acting_for
 from wnwa.training.certification import is_certified
 from wnwa.training.classes import get_class, lock_class, place_count
@@ -513,30 +514,38 @@ def pipeline_count(on: date) -> int:
     )
 
 
-MEMBER_SUGGESTIONS = 8
+MEMBER_SUGGESTIONS = 10
 
 
 def member_suggestions(typed: str, limit: int = MEMBER_SUGGESTIONS) -> list[User]:
     """The seat picker's type-ahead: at most `limit` active members of the bound department
-    whose employee number, work email, first or last name starts with what the chief typed
-    (two characters at least). The page stays the same size whatever the department's."""
-    typed = " ".join(typed.split()).lower()[:100]
-    if len(typed) < 2:
+    matched by the roster's rule (wnwa.tenants.names: every word starts their last name,
+    first name or employee number; two characters typed at least), in name order.
+
+    The longest word is looked up in each of the three key indexes, in that index's order, at
+    most `limit` entries each, so a suggestion costs the same whatever the department's size."""
+    typed_words = words(typed)
+    if len("".join(typed_words)) < 2:
         return []
-    escaped = typed.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-    columns = (User.employee_number, User.email, User.first_name, User.last_name)
-    matches = [func.lower(column).like(escaped, escape="\\") for column in columns]
-    if " " in typed:
-        full_name = func.lower(User.first_name + " " + User.last_name)
-        matches.append(full_name.like(escaped, escape="\\"))
-    return list(
-        db.session.scalars(
-            select(User)
-            .where(User.active.is_(True), or_(*matches))
-            .order_by(User.last_name, User.first_name, User.id)
-            .limit(limit)
+    lead = max(typed_words, key=len)
+    others = matches(User, [w for w in typed_words if w is not lead])
+    found: dict[int, User] = {}
+    for order in (
+        (User.last_key, User.first_key, User.id),
+        (User.first_key, User.last_key, User.id),
+        (User.number_key, User.id),
+    ):
+        found.update(
+            (u.id, u)
+            for u in db.session.scalars(
+                select(User)
+                .where(starts_with(order[0], lead), User.active == true(), *others)
+                .order_by(*order)
+                .limit(limit)
+            )
         )
-    )
+    ranked = sorted(found.values(), key=lambda u: (u.last_key, u.first_key, u.id))
+    return ranked[:limit]
 
 
 @class_saved.connect
