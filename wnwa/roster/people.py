@@ -9,7 +9,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 
-from sqlalchemy import false, func, select, true, tuple_
+from sqlalchemy import func, select, tuple_
 
 from wnwa import audit
 from wnwa.csvfiles import export_csv
@@ -192,10 +192,10 @@ def roster_page(department: Department, query: RosterQuery) -> RosterPage:
     """
     query = query.normalised()
     conditions = matches(User, words(query.q))
-    if query.status == "active":  # `= true`: an index condition under row-level security
-        conditions.append(User.active == true())
+    if query.status == "active":
+        conditions.append(User.active.is_(True))
     elif query.status == "departed":
-        conditions.append(User.active == false())
+        conditions.append(User.active.is_(False))
     total = db.session.scalar(select(func.count()).select_from(User).where(*conditions)) or 0
     pages = max(1, math.ceil(total / PER_PAGE))
     columns = SORTS[query.sort]

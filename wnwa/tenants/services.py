@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from sqlalchemy import func, select, true
+from sqlalchemy import func, select
 
 from wnwa import audit, history
 from wnwa.errors import Conflict, InvalidInput
@@ -139,14 +139,12 @@ class RosterCompleteness:
 
 def sworn_count(department: Department) -> int:
     """Active sworn officers on the roster (the tenant must be bound to this department),
-    counted from ix_user_account_roster_count alone. `= true`, not `IS TRUE`: under row-level
-    security PostgreSQL puts only leakproof conditions into an index scan, and `IS TRUE` is
-    not one (it would read every account of the department to check it)."""
+    counted from ix_user_account_roster_count alone."""
     return (
         db.session.scalar(
             select(func.count())
             .select_from(User)
-            .where(User.active == true(), User.sworn == true())
+            .where(User.active.is_(True), User.sworn.is_(True))
         )
         or 0
     )

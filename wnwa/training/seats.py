@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any, TypeVar
 
-from sqlalchemy import exists, func, or_, select, true
+from sqlalchemy import exists, func, or_, select
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import aliased
 
@@ -539,7 +539,7 @@ def member_suggestions(typed: str, limit: int = MEMBER_SUGGESTIONS) -> list[User
             (u.id, u)
             for u in db.session.scalars(
                 select(User)
-                .where(starts_with(order[0], lead), User.active == true(), *others)
+                .where(starts_with(order[0], lead), User.active.is_(True), *others)
                 .order_by(*order)
                 .limit(limit)
             )
