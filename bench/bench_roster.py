@@ -324,18 +324,21 @@ def report(results: list[dict]) -> str:
         "The preview parses the file once, plans, and keeps the parse for the confirm step "
         "(a private JSON file); the commit reads it back, plans again against the roster as "
         "it is then (refused if the plan changed), inserts the accounts with fresh, unusable "
-        "credentials made in one batch (no password hashing) in bulk (PostgreSQL: one "
-        "`INSERT ... SELECT FROM json_to_recordset(rows)` per 5,000 rows; SQLite: multi-row "
-        "inserts), queues one invitation per new officer the same way, as a reference "
-        "(department and account ids: the mail worker renders the message and its link when "
-        "it sends it), and writes one audit entry; the re-import finds every row unchanged and "
-        "writes only its audit entry. PostgreSQL runs as the application role under forced "
-        "row-level security, in a throwaway cluster with fsync off. The CLI figure is a new "
-        "process: interpreter and application start-up, then the same import service. The "
-        "CPU time column is what this Python process itself spent on the first import's "
-        "preview and commit: on SQLite that is nearly all of the work (the engine runs in the "
-        "process), so it shows what the import costs when the machine is busy with other "
-        "work; on PostgreSQL the server's share is not in it.",
+        "credentials made in one batch (no password hashing) in bulk (PostgreSQL: binary COPY "
+        "into a temporary table, then one `INSERT ... SELECT` from it, checked by row-level "
+        "security like any insert; SQLite: one prepared INSERT run for every row by the "
+        "driver's executemany), queues one invitation per new officer with one "
+        "`INSERT ... SELECT` from the new accounts, as a reference (department and account "
+        "ids: the mail worker renders the message and its link when it sends it), and writes "
+        "one audit entry; the re-import finds every row unchanged and writes only its audit "
+        "entry. The parse, the plan and the import run with Python's cyclic garbage collector "
+        "paused (their objects hold no cycles). PostgreSQL runs as the application role "
+        "under forced row-level security, in a throwaway cluster with fsync off. The CLI "
+        "figure is a new process: interpreter and application start-up, then the same import "
+        "service. The CPU time column is what this Python process itself spent on the first "
+        "import's preview and commit: on SQLite that is nearly all of the work (the engine "
+        "runs in the process), so it shows what the import costs when the machine is busy "
+        "with other work; on PostgreSQL the server's share is not in it.",
         "",
     ]
     for figures in results:
