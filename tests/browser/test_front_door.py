@@ -151,7 +151,8 @@ def test_officer_lands_on_search_and_calls_with_one_thumb_on_a_phone(page, live_
     expect(rows).to_have_count(31)
     assert page.evaluate("window.__sameDocument") is True and page.url == url
     # focus moves once htmx has settled the new rows, which can come a moment after they count
-    page.wait_for_function("document.activeElement?.classList.contains('supporter')")
+    # (a locator's wait, not wait_for_function: the page's CSP refuses the latter's eval)
+    expect(page.locator(".supporter:focus")).to_have_count(1)
     assert page.locator("#more-results").count() == 0  # nothing left to show
     # the crisis strip is still on screen after scrolling to the bottom
     page.mouse.wheel(0, 20000)
