@@ -42,11 +42,13 @@ def _csv(text: str, filename: str) -> Response:
 @bp.route("/")
 def dashboard():
     department = _department()
+    completeness = services.roster_completeness(department)
     return render(
         "tenants/dashboard.html",
         department=department,
-        completeness=services.roster_completeness(department),
-        quota_card=quota_card(department, date.today()),
+        completeness=completeness,
+        # the sworn officers were just counted: the quota's N reuses that count
+        quota_card=quota_card(department, date.today(), roster_sworn=completeness.provisioned),
     )
 
 

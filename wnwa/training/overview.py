@@ -125,11 +125,16 @@ def _seat_advice(need: int, what: str, classes: list[ClassSummary]) -> list[str]
 
 
 def quota_card(
-    department: Department, on: date, classes: list[ClassSummary] | None = None
+    department: Department,
+    on: date,
+    classes: list[ClassSummary] | None = None,
+    *,
+    roster_sworn: int | None = None,
 ) -> QuotaCard:
     """The chief's quota card (the tenant of `department` must be bound). `classes` (the open
-    classes on `on`) may be passed by a caller that has them."""
-    result = department_quota(department, on)
+    classes on `on`) and `roster_sworn` (the active sworn officers on the roster) may be passed
+    by a caller that has them."""
+    result = department_quota(department, on, roster_sworn=roster_sworn)
     pipeline = pipeline_count(on)
     unlisted = max(0, certified_count(on) - result.counted)
     classes = for_department(open_classes(on)) if classes is None else classes

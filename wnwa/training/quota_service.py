@@ -62,15 +62,21 @@ def counted_supporters(department_id: int, on: date) -> int:
         return listed_supporter_count(department_id, on)
 
 
-def sworn_strength(department: Department) -> int:
+def sworn_strength(department: Department, roster_sworn: int | None = None) -> int:
+    """N of docs/RULES.md 3.4. `roster_sworn` (the active sworn officers on the roster) may be
+    passed by a caller that has just counted them."""
+    if roster_sworn is not None:
+        return max(department.sworn_declared, roster_sworn)
     with bound_to(department.id):
         return max(department.sworn_declared, sworn_count(department))
 
 
-def department_quota(department: Department, on: date) -> QuotaStatus:
-    """The department's quota standing on `on`."""
+def department_quota(
+    department: Department, on: date, *, roster_sworn: int | None = None
+) -> QuotaStatus:
+    """The department's quota standing on `on` (`roster_sworn`: see `sworn_strength`)."""
     return status(
-        sworn=sworn_strength(department),
+        sworn=sworn_strength(department, roster_sworn),
         counted=counted_supporters(department.id, on),
         joined=department.joined_on,
         on=on,
