@@ -100,7 +100,9 @@ def test_chief_provisions_13000_officers_through_the_web_page(page, live_server)
     assert axe_violations(page) == []
     screenshot(page, "roster-list")
 
-    page.get_by_label("Search by the start of a last name, first name or employee number").fill("Family4242")
+    page.get_by_label("Search by the start of a last name, first name or employee number").fill(
+        "Family4242"
+    )
     page.locator(".roster-count", has_text="of 1 people").wait_for()
     page.get_by_role("link", name="Family4242, Given4242").click()
     page.wait_for_url("**/department/people/*")
