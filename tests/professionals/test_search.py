@@ -5,13 +5,18 @@ from __future__ import annotations
 
 import math
 import random
+from dataclasses import replace
 
 import pytest
+from sqlalchemy import select
 
-from tests.professionals.conftest import confirmed_days_ago, list_professional
-from wnwa.extensions import utcnow
+from tests.professionals.conftest import confirmed_days_ago, list_professional, sample
+from wnwa.extensions import db, utcnow
 from wnwa.professionals import geo
+from wnwa.professionals import listings as listing_service
 from wnwa.professionals.applications import LicenseInput
+from wnwa.professionals.demo import seed_demo_professionals, seed_us_professionals
+from wnwa.professionals.models import Professional
 from wnwa.professionals.search import Filters, search
 
 # Great-circle distances between ZIP centroids (published city-to-city figures, +-4%).
@@ -82,6 +87,54 @@ def test_the_bounding_box_never_cuts_the_circle():
         assert geo.haversine_miles(center, point) <= radius
         assert box.min_lat <= point.lat <= box.max_lat
         assert box.min_lon <= point.lon <= box.max_lon
+
+
+def test_every_writer_files_a_listing_under_its_longitude_band(ctx, vetters):
+    """The distance index reads listings by whole degree of longitude: the application, a staff
+    edit that moves the practice, and both seeds file each listing under its own band."""
+    p = list_professional(vetters, zip_code="60601", city="Chicago")
+    assert p.lon_band == math.floor(p.lon) == -88
+    listing_service.edit(p.id, sample(zip_code="80202", city="Denver", state="CO"), actor="tests")
+    db.session.expire_all()
+    assert db.session.get(Professional, p.id).lon_band == -105
+    seed_demo_professionals(random.Random(2))
+    seed_us_professionals(count=300, rng=random.Random(5))
+    rows = db.session.execute(select(Professional.lon, Professional.lon_band)).all()
+    assert len(rows) > 300 and all(band == math.floor(lon) for lon, band in rows)
+
+
+def _everyone(filters: Filters) -> list[tuple[float, str]]:
+    found, page = [], 1
+    while True:
+        result = search(replace(filters, page=page), now=utcnow())
+        found += [(float(c.distance.split()[0]), c.name) for c in result.cards]
+        if not result.has_next:
+            return found
+        page += 1
+
+
+@pytest.mark.parametrize("seed", [11, 12])
+def test_a_radius_search_finds_exactly_the_listings_a_full_scan_finds(ctx, seed):
+    """Across longitude bands and radii: every listing within the radius, nearest first, and
+    none outside, as measuring the distance to every listing would find."""
+    seed_us_professionals(count=400, rng=random.Random(seed))
+    listed = db.session.execute(
+        select(Professional.name, Professional.lat, Professional.lon).where(
+            Professional.status == "listed"
+        )
+    ).all()
+    rng = random.Random(seed)
+    for center_zip in rng.sample(["60601", "10001", "80202", "90012", "77002", "98101"], 3):
+        center = geo.centroid(center_zip)
+        for radius in (25, 100):
+            expected = sorted(
+                name
+                for name, lat, lon in listed
+                if geo.haversine_miles(center, geo.Point(lat, lon)) <= radius
+            )
+            found = _everyone(Filters(zip_code=center_zip, radius=radius))
+            assert sorted(name for _, name in found) == expected, (center_zip, radius)
+            assert [d for d, _ in found] == sorted(d for d, _ in found)
 
 
 @pytest.fixture

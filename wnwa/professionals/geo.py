@@ -159,6 +159,16 @@ def haversine_miles(a: Point, b: Point) -> float:
     return 2 * EARTH_RADIUS_MILES * math.asin(min(1.0, math.sqrt(h)))
 
 
+def lon_band(lon: float) -> int:
+    """The whole degree of longitude a point lies in: the distance index's second column, so
+    that a search reads the few bands its box crosses instead of the whole latitude band."""
+    return math.floor(lon)
+
+
+def lon_bands(box: Box) -> list[int]:
+    return list(range(lon_band(box.min_lon), lon_band(box.max_lon) + 1))
+
+
 def bounding_box(center: Point, miles: float) -> Box:
     """A box that contains every point within `miles` of `center` (no wrap at +-180)."""
     dlat = miles / MILES_PER_DEGREE_LAT

@@ -23,10 +23,11 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
 )
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 
 from wnwa.dbtypes import UTCDateTime
 from wnwa.extensions import db, utcnow
+from wnwa.professionals.geo import lon_band
 from wnwa.tenants.scoping import GlobalModel
 
 SUBMITTED = "submitted"  # waiting for vetters
@@ -47,7 +48,9 @@ VIDEO = "video"
 class Professional(GlobalModel, db.Model):
     __tablename__ = "professional"
     __table_args__ = (
-        Index("ix_professional_search_geo", "status", "lat", "lon", "confirmed_at"),
+        Index(
+            "ix_professional_search_geo", "status", "lon_band", "lat", "lon", "confirmed_at", "id"
+        ),
         Index("ix_professional_search_name", "status", "sort_name", "id"),
     )
 
@@ -66,6 +69,7 @@ class Professional(GlobalModel, db.Model):
     zip_code: Mapped[str] = mapped_column(String(5), nullable=False)
     lat: Mapped[float] = mapped_column(Float, nullable=False)
     lon: Mapped[float] = mapped_column(Float, nullable=False)
+    lon_band: Mapped[int] = mapped_column(Integer, nullable=False)  # geo.lon_band(lon), kept below
     phone: Mapped[str] = mapped_column(String(20), nullable=False)  # E.164
     email: Mapped[str] = mapped_column(String(254), nullable=False)
     website: Mapped[str] = mapped_column(String(300), nullable=False, default="")
@@ -105,6 +109,11 @@ class Professional(GlobalModel, db.Model):
     documents: Mapped[list[Document]] = relationship(
         cascade="all, delete-orphan", order_by="Document.id"
     )
+
+    @validates("lon")
+    def _keep_lon_band(self, _key: str, lon: float) -> float:
+        self.lon_band = lon_band(lon)
+        return lon
 
     def __repr__(self) -> str:
         return f"<Professional {self.id}>"

@@ -1,11 +1,15 @@
 """The officer's professional directory: one read-only query module.
 
-Filters are tag lookups (EXISTS on the (tag, professional_id) index) and plain columns. With a
-ZIP code the listings are narrowed by a latitude/longitude bounding box in SQL (the
-(status, lat, lon, confirmed_at) index on both engines, read without touching the rows), then
-measured by haversine in Python, kept within the radius and ordered nearest first. Without
-one, listings come in name order off the (status, sort_name, id) index, a page at a time; a
-licence-state filter instead starts from that state's few tag entries.
+Filters are tag lookups (EXISTS on the (professional_id, tag) key) and plain columns. With a ZIP
+code the listings are narrowed by a latitude/longitude bounding box in SQL (the (status,
+lon_band, lat, lon, confirmed_at) index on both engines: the latitude range of each whole degree
+of longitude the box crosses, read without touching the rows), then measured by haversine in
+Python, kept within the radius and ordered nearest first. Without one, listings come in name
+order off the (status, sort_name, id) index, a page at a time; a licence-state filter instead
+starts from that state's few tag entries.
+
+Each kind of search is one statement per shape (which filters are set), built once per process
+with its values bound at each run, so a search pays for its SQL and little else.
 
 Listings whose re-confirmation is overdue are flagged as stale; once the grace period has passed
 too they drop out of the default results (an officer may include them). Nothing here writes or
@@ -19,7 +23,8 @@ from datetime import datetime, timedelta
 from functools import lru_cache
 
 import phonenumbers
-from sqlalchemy import and_, exists, select
+from sqlalchemy import and_, bindparam, exists, select
+from sqlalchemy.orm import aliased
 
 from wnwa.errors import NotFound
 from wnwa.extensions import db
@@ -47,7 +52,7 @@ class Filters:
     page: int = 1
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Card:
     id: int
     name: str
@@ -99,8 +104,32 @@ def _cutoffs(now: datetime) -> tuple[datetime, datetime]:
     return stale, stale - timedelta(days=current.grace_days)
 
 
-def _has(tag: str):
-    return exists().where(and_(Tag.professional_id == Professional.id, Tag.tag == tag))
+@dataclass(frozen=True)
+class _Shape:
+    """What a search's statement looks like, whatever the values: one statement is built per
+    shape, once per process, and its values are bound at each run."""
+
+    tags: int
+    telehealth: bool
+    answers_24_7: bool
+    accepting: bool
+    include_stale: bool
+
+
+def _shape(filters: Filters, tags: list[str]) -> _Shape:
+    return _Shape(
+        len(tags),
+        filters.telehealth,
+        filters.answers_24_7,
+        filters.accepting,
+        filters.include_stale,
+    )
+
+
+def _has(i: int, listing=Professional.id):
+    """Listing `listing` holds the i-th tag of the search."""
+    tag = aliased(Tag)
+    return exists().where(and_(tag.professional_id == listing, tag.tag == bindparam(f"tag{i}")))
 
 
 def _tags(filters: Filters) -> list[str]:
@@ -119,16 +148,19 @@ def _tags(filters: Filters) -> list[str]:
     ]
 
 
-def _conditions(filters: Filters, tags: list[str], dropped_before: datetime) -> list:
-    conditions = [Professional.status == LISTED, *(_has(tag) for tag in tags)]
-    if not filters.include_stale:
-        conditions.append(Professional.confirmed_at >= dropped_before)
-    if filters.telehealth:
+def _conditions(shape: _Shape, *, tags: bool = True) -> list:
+    """The columns' conditions first (read off the index), then the tags' lookups."""
+    conditions = [Professional.status == LISTED]
+    if not shape.include_stale:
+        conditions.append(Professional.confirmed_at >= bindparam("dropped_before"))
+    if shape.telehealth:
         conditions.append(Professional.telehealth.is_(True))
-    if filters.answers_24_7:
+    if shape.answers_24_7:
         conditions.append(Professional.answers_24_7.is_(True))
-    if filters.accepting:
+    if shape.accepting:
         conditions.append(Professional.accepting_new.is_(True))
+    if tags:
+        conditions += [_has(i) for i in range(shape.tags)]
     return conditions
 
 
@@ -149,6 +181,57 @@ CARD_COLUMNS = (
     Professional.accepting_new,
     Professional.confirmed_at,
 )
+
+
+@lru_cache(maxsize=64)
+def _near_statement(shape: _Shape):
+    """Listings in a latitude/longitude box, read off the (status, lon_band, lat, lon,
+    confirmed_at) index band by band: ids and positions only, for the distance to be measured
+    in Python. The tags are looked up only for the listings inside the box."""
+    return (
+        select(Professional.id, Professional.lat, Professional.lon)
+        .where(
+            Professional.status == LISTED,
+            Professional.lon_band.in_(bindparam("bands", expanding=True)),
+            Professional.lat.between(bindparam("min_lat"), bindparam("max_lat")),
+            Professional.lon.between(bindparam("min_lon"), bindparam("max_lon")),
+            *_conditions(shape)[1:],
+        )
+        .limit(MAX_CANDIDATES)
+    )
+
+
+_CARDS_BY_ID = select(*CARD_COLUMNS).where(Professional.id.in_(bindparam("ids", expanding=True)))
+
+
+@lru_cache(maxsize=64)
+def _by_name_statement(shape: _Shape, in_state: bool):
+    """A page of listings in name order. With a licence state (the first tag), that state's few
+    tag entries are read and checked against the other tags on the tag index alone; only the
+    listings holding them all are read and sorted."""
+    if in_state:
+        state = aliased(Tag)
+        holders = select(state.professional_id).where(
+            state.tag == bindparam("tag0"),
+            *(_has(i, state.professional_id) for i in range(1, shape.tags)),
+        )
+        conditions = [Professional.id.in_(holders), *_conditions(shape, tags=False)]
+    else:
+        conditions = _conditions(shape)
+    return (
+        select(*CARD_COLUMNS)
+        .where(*conditions)
+        .order_by(Professional.sort_name, Professional.id)
+        .offset(bindparam("offset"))
+        .limit(bindparam("limit"))
+    )
+
+
+def _run(statement, values: dict) -> list:
+    """Run a prebuilt statement on the session's connection (and so its transaction). The
+    statement object is reused, so SQLAlchemy computes its cache key once; these tables have no
+    department, so the ORM's tenant filter has nothing to add."""
+    return db.session.connection().execute(statement, values).all()
 
 
 def _card(row, stale_before: datetime, miles: float | None) -> Card:
@@ -177,7 +260,10 @@ def search(filters: Filters, *, now: datetime) -> Results:
     page = max(1, min(filters.page, 400))
     stale_before, dropped_before = _cutoffs(now)
     tags = _tags(filters)
-    conditions = _conditions(filters, tags, dropped_before)
+    shape = _shape(filters, tags)
+    values = {f"tag{i}": tag for i, tag in enumerate(tags)}
+    if not shape.include_stale:
+        values["dropped_before"] = dropped_before
     zip_code = geo.normalize_zip(filters.zip_code) if filters.zip_code else None
     if filters.zip_code:
         center = geo.centroid(zip_code) if zip_code else None
@@ -185,27 +271,24 @@ def search(filters: Filters, *, now: datetime) -> Results:
             return Results(zip_unknown=True)
         radius = filters.radius if filters.radius in vocab.RADII else 25
         box = geo.bounding_box(center, radius)
-        candidates = db.session.execute(
-            select(Professional.id, Professional.lat, Professional.lon)
-            .where(
-                *conditions,
-                Professional.lat.between(box.min_lat, box.max_lat),
-                Professional.lon.between(box.min_lon, box.max_lon),
-            )
-            .limit(MAX_CANDIDATES)
-        ).all()
+        candidates = _run(
+            _near_statement(shape),
+            values
+            | {
+                "bands": geo.lon_bands(box),
+                "min_lat": box.min_lat,
+                "max_lat": box.max_lat,
+                "min_lon": box.min_lon,
+                "max_lon": box.max_lon,
+            },
+        )
         near = sorted(
             (d, pid)
             for pid, lat, lon in candidates
             if (d := geo.haversine_miles(center, geo.Point(lat, lon))) <= radius
         )
         window = near[(page - 1) * PAGE_SIZE : page * PAGE_SIZE]
-        rows = {
-            r.id: r
-            for r in db.session.execute(
-                select(*CARD_COLUMNS).where(Professional.id.in_([pid for _, pid in window]))
-            )
-        }
+        rows = {r.id: r for r in _run(_CARDS_BY_ID, {"ids": [pid for _, pid in window]})}
         city = geo.place(zip_code)
         return Results(
             cards=[_card(rows[pid], stale_before, d) for d, pid in window if pid in rows],
@@ -213,21 +296,11 @@ def search(filters: Filters, *, now: datetime) -> Results:
             has_next=len(near) > page * PAGE_SIZE,
             origin=f"{zip_code} ({city[0]}, {city[1]})" if city else zip_code,
         )
-    if filters.licensed_in in vocab.US_STATES:
-        # One state's listings are few: their ids come off that tag's index once, rather than
-        # a lookup for every listing walked in name order.
-        in_state = select(Tag.professional_id).where(Tag.tag == tags[0])
-        conditions = [
-            Professional.id.in_(in_state),
-            *_conditions(filters, tags[1:], dropped_before),
-        ]
-    rows = db.session.execute(
-        select(*CARD_COLUMNS)
-        .where(*conditions)
-        .order_by(Professional.sort_name, Professional.id)
-        .offset((page - 1) * PAGE_SIZE)
-        .limit(PAGE_SIZE + 1)
-    ).all()
+    in_state = filters.licensed_in in vocab.US_STATES
+    rows = _run(
+        _by_name_statement(shape, in_state),
+        values | {"offset": (page - 1) * PAGE_SIZE, "limit": PAGE_SIZE + 1},
+    )
     return Results(
         cards=[_card(r, stale_before, None) for r in rows[:PAGE_SIZE]],
         page=page,

@@ -52,17 +52,22 @@ def _row() -> ProfessionalSettings | None:
     ).first()
 
 
+_CURRENT = (
+    select(
+        ProfessionalSettings.rule,
+        ProfessionalSettings.min_votes,
+        ProfessionalSettings.reconfirm_days,
+        ProfessionalSettings.grace_days,
+    )
+    .order_by(ProfessionalSettings.id)
+    .limit(1)
+)
+
+
 def current() -> Settings:
-    row = db.session.execute(
-        select(
-            ProfessionalSettings.rule,
-            ProfessionalSettings.min_votes,
-            ProfessionalSettings.reconfirm_days,
-            ProfessionalSettings.grace_days,
-        )
-        .order_by(ProfessionalSettings.id)
-        .limit(1)
-    ).first()
+    # Read on every officer search: one prebuilt statement on the session's connection (the
+    # table has no department for the ORM's tenant filter to add).
+    row = db.session.connection().execute(_CURRENT).first()
     return Settings() if row is None else Settings(*row)
 
 
