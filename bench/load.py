@@ -272,12 +272,13 @@ def run_engine(engine: str, app_url: str, owner_url: str, args) -> dict:
     return result
 
 
-def report(results: list[dict], command: str) -> str:
+def report(results: list[dict], command: str, load_before: float) -> str:
     lines = [
         "# Mixed load: officers, a 13,000-row import, finance (locust)",
         "",
         f"Command: `{command}` (`make load`; not part of `make bench` or `make test`).",
-        f"Machine: {base.machine()}, shared with other work while measured.",
+        f"Machine: {base.machine()}; 1-minute load average when the command started: "
+        f"{load_before:.1f} (other work on the machine slows every figure).",
         f"Server: gunicorn, {WORKERS} sync workers (2 per core, gunicorn.conf.py), production "
         "config, a RAM-only "
         "Redis, 127.0.0.1. Load: locust headless, no wait between an officer's requests: "
@@ -322,6 +323,7 @@ def main() -> int:
     args = parser.parse_args()
     if not 1 <= args.users <= 64 or not 5 <= args.seconds <= 600:
         parser.error("users 1-64, seconds 5-600")
+    load_before = os.getloadavg()[0]
     results = []
     if args.engine in ("sqlite", "both"):
         base.CACHE.parent.mkdir(parents=True, exist_ok=True)
@@ -367,7 +369,7 @@ def main() -> int:
                 results.append(json.loads(out.read_text()))
             else:
                 print("the PostgreSQL run produced no figures", file=sys.stderr)
-    text = report(results, "make load")
+    text = report(results, "make load", load_before)
     print(text)
     if not args.json:
         REPORT.parent.mkdir(parents=True, exist_ok=True)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import importlib
 import importlib.util
+import inspect
 import os
 from typing import Any
 
@@ -13,12 +14,40 @@ from config import Config, config_from_env
 from wnwa.capabilities import CAPABILITIES, capability_packages
 
 
+class Portal(Flask):
+    """The portal's Flask. Its views and hooks are all plain functions (create_app checks), so
+    each runs as it is: Flask's own `ensure_sync` inspects every hook again on every request."""
+
+    def ensure_sync(self, func):
+        return func
+
+
+def _no_coroutines(app: Flask) -> None:
+    handlers = list(app.view_functions.values())
+    for registry in (
+        app.before_request_funcs,
+        app.after_request_funcs,
+        app.teardown_request_funcs,
+        app.url_value_preprocessors,
+        app.template_context_processors,
+    ):
+        for funcs in registry.values():
+            handlers += funcs
+    handlers += app.teardown_appcontext_funcs
+    for by_code in app.error_handler_spec.values():
+        for by_class in by_code.values():
+            handlers += by_class.values()
+    found = [h for h in handlers if inspect.iscoroutinefunction(h)]
+    if found:
+        raise TypeError(f"async handlers need Flask's ensure_sync: {found}")
+
+
 def create_app(
     config_class: type[Config] | None = None, overrides: dict[str, Any] | None = None
 ) -> Flask:
     config_class = config_class or config_from_env()
     config_class.validate()
-    app = Flask(
+    app = Portal(
         __name__,
         template_folder="../templates",
         instance_relative_config=True,
@@ -38,6 +67,7 @@ def create_app(
         # A gunicorn worker never runs a command: it leaves out the command-line modules and
         # Flask-Migrate with Alembic (about 10 MB per worker). gunicorn.conf.py says it serves.
         register_cli(app)
+    _no_coroutines(app)
     return app
 
 
