@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+from flask import current_app
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
@@ -40,6 +41,11 @@ def client_key() -> str:
     from wnwa.crypto import keyed_digest
 
     return "addr:" + keyed_digest("throttle-address", get_remote_address() or "")[:32]
+
+
+def public_form_limit() -> str:
+    """The throttle on every public form (PUBLIC_FORM_RATE_LIMIT), counted per client key."""
+    return current_app.config["PUBLIC_FORM_RATE_LIMIT"]
 
 
 # Counters live in memory (or a RAM-only Redis); the key never reaches a log or names anyone.

@@ -58,6 +58,7 @@ def expected_get(path_kind: str, who: str) -> int:
 
 GETS = [
     ("public", "/professionals/apply"),
+    ("public", "/professionals/received"),
     ("officer", "/professionals/"),
     ("officer", "/professionals/?zip=60601&radius=100&carrier=bcbs&specialty=ptsd"),
     ("officer", "/professionals/{listed}"),

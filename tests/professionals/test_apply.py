@@ -213,3 +213,46 @@ def test_service_keeps_nothing_when_the_email_cannot_be_queued(app, monkeypatch)
         )
     assert count_professionals() == 0
     assert stored_files(app) == before
+
+
+def test_the_honeypot_catches_a_bot_and_keeps_nothing(app, client):
+    before = stored_files(app)
+    response = post(client, form(homepage="http://spam.example"))
+    assert response.status_code == 303  # the bot is told nothing
+    assert response.headers["Location"].endswith("/professionals/received")
+    assert count_professionals() == 0 and stored_files(app) == before
+    assert db.session.scalars(select(MailJob)).all() == []
+    assert client.get("/professionals/received").status_code == 200
+
+
+def test_the_honeypot_is_hidden_from_people(client):
+    html = client.get("/professionals/apply").get_data(as_text=True)
+    assert '<div class="hp" aria-hidden="true">' in html
+    assert 'name="homepage" tabindex="-1" autocomplete="off"' in html
+
+
+def test_the_throttle_stops_a_flood_of_applications_from_one_address(app, client):
+    from wnwa.extensions import limiter
+
+    limiter.reset()
+    app.config["PUBLIC_FORM_RATE_LIMIT"] = "2 per 10 minutes"
+    try:
+        codes = [
+            client.post(
+                "/professionals/apply",
+                data=form(name=""),
+                environ_base={"REMOTE_ADDR": "203.0.113.9"},
+            ).status_code
+            for _ in range(3)
+        ]
+        again = client.post(
+            "/professionals/apply", data=form(name=""), environ_base={"REMOTE_ADDR": "203.0.113.9"}
+        )
+        other = client.post(
+            "/professionals/apply", data=form(name=""), environ_base={"REMOTE_ADDR": "198.51.100.2"}
+        )
+    finally:
+        app.config["PUBLIC_FORM_RATE_LIMIT"] = "5 per 10 minutes;20 per day"
+    assert codes == [422, 422, 429]
+    assert again.status_code == 429 and "Too many attempts" in again.get_data(as_text=True)
+    assert other.status_code == 422

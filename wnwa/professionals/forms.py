@@ -13,10 +13,17 @@ from wnwa.professionals.listings import Reconfirmation
 from wnwa.professionals.uploads import Incoming
 
 LICENSE_ROWS = 5
+# A field people never see (off-screen, out of the tab order, no autofill); bots fill it in.
+# Not "website": the application has a real one.
+HONEYPOT = "homepage"
 
 
 def _flag(form: MultiDict, name: str) -> bool:
     return form.get(name) in ("1", "y", "on", "true")
+
+
+def is_spam(form: MultiDict) -> bool:
+    return bool((form.get(HONEYPOT) or "").strip())
 
 
 def application(form: MultiDict) -> ApplicationInput:

@@ -19,7 +19,7 @@ from flask_login import current_user
 
 from wnwa.auth.guards import public, require_roles
 from wnwa.errors import DomainError, InvalidInput
-from wnwa.extensions import utcnow
+from wnwa.extensions import limiter, public_form_limit, utcnow
 from wnwa.htmx import is_partial, redirect_to, render
 from wnwa.input_guard import request_limit
 from wnwa.professionals import (
@@ -66,10 +66,13 @@ def _apply_page(data: ApplicationInput, problems: dict[str, str], http_status: i
 
 @public_bp.route("/apply", methods=["GET", "POST"])
 @public
+@limiter.limit(public_form_limit, methods=["POST"])
 @request_limit(APPLY_REQUEST_LIMIT)
 def apply():
     if request.method == "GET":
         return _apply_page(ApplicationInput(), {})
+    if forms.is_spam(request.form):
+        return redirect_to(url_for(".received"))  # the bot is told nothing; nothing is kept
     data = forms.application(request.form)
     try:
         _, token = applications.submit_application(data, forms.documents(request.files))
@@ -78,6 +81,12 @@ def apply():
     except DomainError as exc:
         return _apply_page(data, {"form": exc.message}, exc.status_code)
     return redirect_to(url_for(".status", token=token, new=1))
+
+
+@public_bp.get("/received")
+@public
+def received():
+    return render("professionals/received.html")
 
 
 @public_bp.get("/status/<token>")

@@ -13,7 +13,7 @@ from flask import Blueprint, current_app, redirect, url_for
 from flask_login import current_user
 
 from wnwa.auth.guards import public
-from wnwa.extensions import limiter
+from wnwa.extensions import limiter, public_form_limit
 from wnwa.htmx import invalid, redirect_to, render
 from wnwa.site import facts, forms, requests, services
 from wnwa.site.navigation import officer_links
@@ -25,10 +25,6 @@ SENT = {
     "contact": "site/sent_contact.html",
     "demo": "site/sent_demo.html",
 }
-
-
-def _form_limit() -> str:
-    return current_app.config["PUBLIC_FORM_RATE_LIMIT"]
 
 
 def _visitor(form) -> requests.Visitor:
@@ -55,7 +51,7 @@ def faq():
 
 @bp.route("/member-agencies", methods=["GET", "POST"])
 @public
-@limiter.limit(_form_limit, methods=["POST"])
+@limiter.limit(public_form_limit, methods=["POST"])
 def member_list():
     form = forms.MemberListForm()
     page, partial = "site/member_list.html", "site/_member_list_form.html"
@@ -70,7 +66,7 @@ def member_list():
 
 @bp.route("/contact", methods=["GET", "POST"])
 @public
-@limiter.limit(_form_limit, methods=["POST"])
+@limiter.limit(public_form_limit, methods=["POST"])
 def contact():
     form = forms.ContactForm()
     page, partial = "site/contact.html", "site/_contact_form.html"
@@ -85,7 +81,7 @@ def contact():
 
 @bp.route("/demo", methods=["GET", "POST"])
 @public
-@limiter.limit(_form_limit, methods=["POST"])
+@limiter.limit(public_form_limit, methods=["POST"])
 def demo():
     form = forms.DemoForm()
     page, partial = "site/demo.html", "site/_demo_form.html"
