@@ -148,9 +148,10 @@ def _tags(filters: Filters) -> list[str]:
     ]
 
 
-def _conditions(shape: _Shape, *, tags: bool = True) -> list:
-    """The columns' conditions first (read off the index), then the tags' lookups."""
-    conditions = [Professional.status == LISTED]
+def _refinements(shape: _Shape, *, tags: bool = True) -> list:
+    """The conditions after the listing's status: the columns' first (read off the index), then
+    the tags' lookups."""
+    conditions = []
     if not shape.include_stale:
         conditions.append(Professional.confirmed_at >= bindparam("dropped_before"))
     if shape.telehealth:
@@ -195,7 +196,7 @@ def _near_statement(shape: _Shape):
             Professional.lon_band.in_(bindparam("bands", expanding=True)),
             Professional.lat.between(bindparam("min_lat"), bindparam("max_lat")),
             Professional.lon.between(bindparam("min_lon"), bindparam("max_lon")),
-            *_conditions(shape)[1:],
+            *_refinements(shape),
         )
         .limit(MAX_CANDIDATES)
     )
@@ -215,9 +216,13 @@ def _by_name_statement(shape: _Shape, in_state: bool):
             state.tag == bindparam("tag0"),
             *(_has(i, state.professional_id) for i in range(1, shape.tags)),
         )
-        conditions = [Professional.id.in_(holders), *_conditions(shape, tags=False)]
+        conditions = [
+            Professional.id.in_(holders),
+            Professional.status == LISTED,
+            *_refinements(shape, tags=False),
+        ]
     else:
-        conditions = _conditions(shape)
+        conditions = [Professional.status == LISTED, *_refinements(shape)]
     return (
         select(*CARD_COLUMNS)
         .where(*conditions)
