@@ -17,6 +17,7 @@ from wnwa.professionals import applications, uploads
 from wnwa.professionals.models import Document, Professional
 
 MiB = 1024 * 1024
+CANARY_IP = "203.0.113.97"  # documentation range: a client address that must never be kept
 
 
 def form(**overrides) -> dict:
@@ -241,12 +242,12 @@ def test_the_throttle_stops_a_flood_of_applications_from_one_address(app, client
             client.post(
                 "/professionals/apply",
                 data=form(name=""),
-                environ_base={"REMOTE_ADDR": "203.0.113.9"},
+                environ_base={"REMOTE_ADDR": CANARY_IP},
             ).status_code
             for _ in range(3)
         ]
         again = client.post(
-            "/professionals/apply", data=form(name=""), environ_base={"REMOTE_ADDR": "203.0.113.9"}
+            "/professionals/apply", data=form(name=""), environ_base={"REMOTE_ADDR": CANARY_IP}
         )
         other = client.post(
             "/professionals/apply", data=form(name=""), environ_base={"REMOTE_ADDR": "198.51.100.2"}
@@ -256,3 +257,6 @@ def test_the_throttle_stops_a_flood_of_applications_from_one_address(app, client
     assert codes == [422, 422, 429]
     assert again.status_code == 429 and "Too many attempts" in again.get_data(as_text=True)
     assert other.status_code == 422
+    # the counters are keyed by a one-way code, never the address itself
+    storage = getattr(limiter.storage, "storage", {})
+    assert storage and all(CANARY_IP not in str(key) for key in storage)
