@@ -44,6 +44,8 @@ SHOTS = [
     Shot("officer-search-results", "officer", "/directory/?q=grief", full_page=True),
     Shot("officer-supporter", "officer", "@first-supporter"),
     Shot("officer-me", "officer", "/me"),
+    Shot("officer-professionals", "officer", "/professionals/?zip=60601&radius=25"),
+    Shot("professional-apply", None, "/professionals/apply"),
     Shot("peer-availability", "peer", "/directory/me"),
     Shot("chief-overview", "chief", "/department/"),
     Shot("chief-peer-support", "chief", "/department/peer-support/"),
