@@ -127,6 +127,21 @@ def screenshot(page, name: str) -> Path:
     return path
 
 
+def settled_boxes(locator) -> list[dict]:
+    """Width and height of every element `locator` matches, once htmx is idle.
+
+    The boxes are read in one call inside the page, so a late swap cannot detach an
+    element between finding it and measuring it.
+    """
+    locator.page.wait_for_function(
+        "() => !document.querySelector('.htmx-request, .htmx-swapping, .htmx-settling')"
+    )
+    return locator.evaluate_all(
+        "els => els.map(e => { const r = e.getBoundingClientRect();"
+        " return {width: r.width, height: r.height}; })"
+    )
+
+
 @functools.cache
 def _axe_source() -> str:
     return AXE.read_text()

@@ -11,7 +11,7 @@ import pytest
 from playwright.sync_api import expect
 
 from tests import factories
-from tests.browser.conftest import axe_violations, screenshot
+from tests.browser.conftest import axe_violations, screenshot, settled_boxes
 from tests.directory.conftest import make_supporter
 from wnwa.directory.services import set_availability
 from wnwa.extensions import db, utcnow
@@ -91,10 +91,6 @@ def _assert_no_sideways_scroll(page, where: str) -> None:
         )
 
 
-def _boxes(locator) -> list[dict]:
-    return [locator.nth(i).bounding_box() for i in range(locator.count())]
-
-
 def test_officer_lands_on_search_and_calls_with_one_thumb_on_a_phone(page, live_server):
     _front_door_network(live_server)
     page.set_viewport_size(PHONE)
@@ -122,13 +118,16 @@ def test_officer_lands_on_search_and_calls_with_one_thumb_on_a_phone(page, live_
     )
     assert "Available now, until" in first.inner_text()
     assert "Grief and loss" in first.inner_text()
-    for box in _boxes(results.locator("a.call-btn")) + _boxes(results.locator("a.text-btn")):
+    for box in settled_boxes(results.locator("a.call-btn")) + settled_boxes(
+        results.locator("a.text-btn")
+    ):
         assert box["width"] >= 44 and box["height"] >= 44, box
     calls = results.locator("a.call-btn")
     assert all(calls.nth(i).get_attribute("href").startswith("tel:+1312555") for i in range(25))
     assert results.locator("a.text-btn").first.get_attribute("href").startswith("sms:+1312555")
     # compact: 25 rows on a phone in well under the 5,400 px they used to take
-    list_height = results.locator("ol.supporters").bounding_box()["height"]
+    (listed,) = settled_boxes(results.locator("ol.supporters"))
+    list_height = listed["height"]
     assert list_height < 3600, list_height
 
     # the tab bar, not a Menu; the header's tab links are hidden on a phone
@@ -136,7 +135,7 @@ def test_officer_lands_on_search_and_calls_with_one_thumb_on_a_phone(page, live_
     expect(tabs).to_be_visible()
     assert [t.strip() for t in tabs.locator("a").all_inner_texts()][:1] == ["Search"]
     assert "Crisis" in tabs.inner_text() and "Me" in tabs.inner_text()
-    for box in _boxes(tabs.locator("a")):
+    for box in settled_boxes(tabs.locator("a")):
         assert box["height"] >= 44
     assert page.locator("summary", has_text="Menu").count() == 0
     expect(page.get_by_role("navigation", name="Main")).to_be_hidden()
