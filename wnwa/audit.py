@@ -97,7 +97,7 @@ def record(
         session = db.session()
         session.flush()
         session.add(entry)
-        with cross_department_read(session.connection(), session):
+        with cross_department_read(session.connection()):
             session.flush()
         return entry
     if bound_department_id() != department_id:

@@ -27,7 +27,7 @@ def snapshot() -> dict[str, list[tuple[Any, ...]]]:
     """
     session = db.session()
     connection = session.connection()
-    with cross_department_read(connection, session):
+    with cross_department_read(connection):
         dump = {}
         for table in _tables(connection):
             rows = connection.execute(text(f'SELECT * FROM "{table}"')).all()  # noqa: S608

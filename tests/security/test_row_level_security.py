@@ -16,8 +16,9 @@ from datetime import date
 from pathlib import Path
 
 import pytest
-from sqlalchemy import select, text
+from sqlalchemy import create_engine, select, text
 from sqlalchemy.exc import DBAPIError
+from sqlalchemy.pool import NullPool
 
 from tests.test_tenant_isolation import (  # noqa: F401 - fixtures
     clock,
@@ -112,20 +113,31 @@ def _settings_read_by_policies(connection) -> set[str]:
     return found
 
 
+ELSEWHERE = "1:1"  # another backend's, another transaction's identity
+
+
+def _claim_from_elsewhere(key: bytes, department_id: int) -> str:
+    """A real claim for `department_id`, signed over another transaction."""
+    return f"{department_id}.{rls.mac(key, f'tenant:{ELSEWHERE}:{department_id}')}"
+
+
+def _grant_from_elsewhere(key: bytes) -> str:
+    return rls.mac(key, f"cross-read:{ELSEWHERE}")
+
+
 def _forgeries(connection, a_id: int, b_id: int) -> list[dict[str, str]]:
     """Session settings an injected statement could make: every setting, alone and together,
     with guessed values and with signed values replayed from another transaction."""
     key = app_key(rls.KEY_PURPOSE)
     own_claim = connection.execute(text("SELECT current_setting('app.tenant', true)")).scalar()
-    elsewhere = "1:1"  # another backend's, another transaction's identity
     values = {
         "",
         "on",
         "true",
         str(b_id),
         f"{b_id}.{(own_claim or '.').split('.', 1)[1]}",  # own signature on B's id
-        rls.tenant_claim(key, elsewhere, b_id),  # B's claim replayed from elsewhere
-        rls.cross_read_grant(key, elsewhere),  # a grant replayed from elsewhere
+        _claim_from_elsewhere(key, b_id),  # B's claim replayed from elsewhere
+        _grant_from_elsewhere(key),  # a grant replayed from elsewhere
     }
     names = _settings_read_by_policies(connection) | LEGACY_SETTINGS
     assert {"app.tenant", "app.cross_read"} <= names
@@ -134,8 +146,8 @@ def _forgeries(connection, a_id: int, b_id: int) -> list[dict[str, str]]:
         states += [{name: value} for value in sorted(values)]
     states.append({name: "on" for name in names} | {"app.tenant": str(b_id)})
     states.append(
-        {name: rls.cross_read_grant(key, elsewhere) for name in names}
-        | {"app.tenant": rls.tenant_claim(key, elsewhere, b_id)}
+        {name: _grant_from_elsewhere(key) for name in names}
+        | {"app.tenant": _claim_from_elsewhere(key, b_id)}
     )
     return states
 
@@ -216,7 +228,7 @@ def test_another_departments_rows_stay_out_of_reach(app, b_everywhere):
         connection = db.session.connection()
         # B has rows everywhere (read with the app's real grant), so the zeros below mean
         # something; the real grant still changes nothing of B's.
-        with cross_department_read(connection, db.session()):
+        with cross_department_read(connection):
             for table in tables:
                 seen = _attempt(connection, table, b_id, {})
                 assert seen["select"] > 0, f"give department B a row in {table} (fixture above)"
@@ -233,6 +245,64 @@ def test_another_departments_rows_stay_out_of_reach(app, b_everywhere):
                     assert seen["select"] == 0, what
                 assert (seen["update"], seen["delete"]) == (0, 0), what
                 assert seen["insert"] == INSUFFICIENT_PRIVILEGE, what
+
+
+def _bound_to(connection) -> int | None:
+    return connection.execute(text("SELECT wnwa_tenant()")).scalar()
+
+
+@postgres_only
+def test_only_this_connections_ticket_makes_a_claim(app, b_everywhere):
+    """The claim makers sign nothing for a forged, guessed or borrowed ticket."""
+    a_id, b_id = b_everywhere
+    key = app_key(rls.KEY_PURPOSE)
+    with tenant_context(a_id):
+        connection = db.session.connection()
+        pid = connection.connection.driver_connection.info.backend_pid
+        assert _bound_to(connection) == a_id
+        claim = "SELECT set_config('app.tenant', wnwa_claim_tenant(:d, :t), true)"
+        for department, ticket in (
+            (b_id, ""),
+            (b_id, "0" * 64),
+            (b_id, rls.tenant_ticket(key, pid + 1, b_id)),  # another connection's
+            (b_id, rls.tenant_ticket(key, pid, a_id)),  # own department's, for B
+            (b_id, rls.tenant_ticket(b"guessed key", pid, b_id)),
+            (0, rls.tenant_ticket(key, pid, 0)),
+        ):
+            outcome = _run(connection, claim, {"d": department, "t": ticket})
+            assert outcome == INSUFFICIENT_PRIVILEGE, (department, ticket)
+            assert _bound_to(connection) == a_id
+        grant = "SELECT set_config('app.cross_read', wnwa_claim_cross_read(:t), true)"
+        for ticket in ("", rls.cross_read_ticket(key, pid + 1), rls.tenant_ticket(key, pid, a_id)):
+            assert _run(connection, grant, {"t": ticket}) == INSUFFICIENT_PRIVILEGE, ticket
+            assert connection.execute(text("SELECT wnwa_cross_read()")).scalar() is False
+        # the control: this connection's own tickets work
+        connection.execute(text(claim), {"d": b_id, "t": rls.tenant_ticket(key, pid, b_id)})
+        assert _bound_to(connection) == b_id
+        connection.execute(text(grant), {"t": rls.cross_read_ticket(key, pid)})
+        assert connection.execute(text("SELECT wnwa_cross_read()")).scalar() is True
+        connection.execute(text("SELECT set_config('app.cross_read', '', true)"))
+
+
+@postgres_only
+def test_a_claim_is_worthless_in_the_next_transaction(app, b_everywhere):
+    """The database signs over its own transaction: a claim carried over binds nothing."""
+    a_id, b_id = b_everywhere
+    key = app_key(rls.KEY_PURPOSE)
+    engine = create_engine(app.config["SQLALCHEMY_DATABASE_URI"], poolclass=NullPool)
+    with engine.connect() as connection:
+        pid = connection.connection.driver_connection.info.backend_pid
+        claim = connection.execute(
+            text("SELECT wnwa_claim_tenant(:d, :t)"),
+            {"d": b_id, "t": rls.tenant_ticket(key, pid, b_id)},
+        ).scalar()
+        connection.execute(text("SELECT set_config('app.tenant', :c, true)"), {"c": claim})
+        assert _bound_to(connection) == b_id
+        connection.commit()
+        connection.execute(text("SELECT set_config('app.tenant', :c, true)"), {"c": claim})
+        assert _bound_to(connection) is None
+        connection.rollback()
+    engine.dispose()
 
 
 @postgres_only
@@ -269,6 +339,8 @@ def test_the_app_role_cannot_reach_the_key_or_become_its_owner(app):
     for statement in (
         "SELECT key FROM wnwa_rls.signing_key",
         "SELECT wnwa_rls.mac('cross-read:' || wnwa_transaction())",
+        "CREATE OR REPLACE FUNCTION public.wnwa_claim_tenant(integer, text) RETURNS text "
+        "LANGUAGE sql AS $$ SELECT '1.x' $$",
         "SET ROLE wnwa_owner",
         "ALTER TABLE user_account NO FORCE ROW LEVEL SECURITY",
         "CREATE OR REPLACE FUNCTION public.wnwa_cross_read() RETURNS boolean "

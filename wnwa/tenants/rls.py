@@ -7,9 +7,15 @@ lift it. Nothing the app role can set by itself widens what it sees:
   with a key the app derives from SECRET_KEY and the database keeps in `wnwa_rls.signing_key`,
   a table the app role cannot read. It covers the department, the backend process and the
   transaction's start time, so a claim seen in one transaction is worthless in any other.
+* The database signs the claim itself, in the statement that sets it:
+  `set_config('app.tenant', wnwa_claim_tenant(<id>, <ticket>), true)`. The ticket is the app's
+  MAC over the department and the backend process id (which the driver knows without asking),
+  checked by the SECURITY DEFINER function before it signs; a wrong ticket is an error. So
+  binding a department is one statement, and a ticket works on one server connection only.
 * A cross-department read is a signed grant, `app.cross_read = "<mac>"` (same key, bound to the
-  transaction), set by the ORM only around the one statement marked `unscoped=True` and cleared
-  after it. It only ever widens SELECT: no policy lets it UPDATE, DELETE or INSERT.
+  transaction, made by `wnwa_claim_cross_read(<ticket>)` the same way), set by the ORM only
+  around the one statement marked `unscoped=True` and cleared after it. It only ever widens
+  SELECT: no policy lets it UPDATE, DELETE or INSERT.
 * Policies call `wnwa_tenant()` / `wnwa_cross_read()`: SECURITY DEFINER functions owned by the
   schema owner that check the MAC; the app role can call them (they answer a department id or
   a yes/no) but can neither read the key nor become its owner.
@@ -50,6 +56,32 @@ WHY = {
 
 _TENANT = "(SELECT public.wnwa_tenant())"
 _CROSS = "(SELECT public.wnwa_cross_read())"
+
+# The claims' makers (migration 0720). They return the claim; the caller's own set_config
+# stores it: a setting made inside a function with a SET clause is undone when it returns.
+CLAIM_SQL = (
+    """CREATE OR REPLACE FUNCTION public.wnwa_claim_tenant(department integer, ticket text)
+    RETURNS text
+    LANGUAGE plpgsql VOLATILE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+    BEGIN
+      IF department IS NULL OR department < 1 OR ticket IS DISTINCT FROM
+         wnwa_rls.mac('tenant-ticket:' || pg_backend_pid() || ':' || department) THEN
+        RAISE EXCEPTION 'not a tenant ticket of this connection' USING ERRCODE = '42501';
+      END IF;
+      RETURN department || '.'
+        || wnwa_rls.mac('tenant:' || public.wnwa_transaction() || ':' || department);
+    END
+    $$""",
+    """CREATE OR REPLACE FUNCTION public.wnwa_claim_cross_read(ticket text) RETURNS text
+    LANGUAGE plpgsql VOLATILE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+    BEGIN
+      IF ticket IS DISTINCT FROM wnwa_rls.mac('cross-read-ticket:' || pg_backend_pid()) THEN
+        RAISE EXCEPTION 'not a cross-read ticket of this connection' USING ERRCODE = '42501';
+      END IF;
+      RETURN wnwa_rls.mac('cross-read:' || public.wnwa_transaction());
+    END
+    $$""",
+)
 
 SUPPORT_SQL = (
     "CREATE SCHEMA IF NOT EXISTS wnwa_rls",
@@ -102,12 +134,14 @@ def mac(key: bytes, message: str) -> str:
     return hashlib.sha256(key + inner).hexdigest()
 
 
-def tenant_claim(key: bytes, transaction: str, department_id: int) -> str:
-    return f"{department_id}.{mac(key, f'tenant:{transaction}:{department_id}')}"
+def tenant_ticket(key: bytes, backend_pid: int, department_id: int) -> str:
+    """What `wnwa_claim_tenant` asks for before it signs a claim for `department_id`."""
+    return mac(key, f"tenant-ticket:{backend_pid}:{department_id}")
 
 
-def cross_read_grant(key: bytes, transaction: str) -> str:
-    return mac(key, f"cross-read:{transaction}")
+def cross_read_ticket(key: bytes, backend_pid: int) -> str:
+    """What `wnwa_claim_cross_read` asks for before it signs a grant."""
+    return mac(key, f"cross-read-ticket:{backend_pid}")
 
 
 # --- migrations ----------------------------------------------------------------------------------

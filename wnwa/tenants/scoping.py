@@ -42,8 +42,6 @@ from wnwa.extensions import db
 from wnwa.tenants import rls
 
 TENANT_KEY = "wnwa.department_id"
-# session.info: the PostgreSQL transaction the session is in ("<backend pid>:<start>")
-PG_TRANSACTION = "wnwa.pg_transaction"
 UNSCOPED = "unscoped"
 M = TypeVar("M")
 
@@ -85,7 +83,7 @@ def bind_tenant(department_id: int | None, session: Session | None = None) -> No
     else:
         session.info[TENANT_KEY] = department_id
     if session.in_transaction():
-        _set_pg_tenant(session.connection(), department_id, session)
+        _set_pg_tenant(session.connection(), department_id)
 
 
 @contextmanager
@@ -166,47 +164,54 @@ def _tenant_criteria(department_id: int | None):
     )
 
 
-def _pg_transaction(connection, session: Session | None = None) -> str:
-    """The identity of the PostgreSQL transaction that signed claims are bound to."""
-    if session is not None and PG_TRANSACTION in session.info:
-        return session.info[PG_TRANSACTION]
-    value = connection.execute(text("SELECT wnwa_transaction()")).scalar_one()
-    if session is not None:
-        session.info[PG_TRANSACTION] = value
-    return value
+# One statement each: the database checks the ticket and signs the claim over its own
+# transaction (wnwa/tenants/rls.py), so the app never reads the transaction's identity first.
+_CLAIM_TENANT = text(
+    "SELECT set_config('app.tenant', wnwa_claim_tenant(:department, :ticket), true)"
+)
+_CLEAR_TENANT = text("SELECT set_config('app.tenant', '', true)")
+_CLAIM_CROSS_READ = text(
+    "SELECT set_config('app.cross_read', wnwa_claim_cross_read(:ticket), true)"
+)
+_CLEAR_CROSS_READ = text("SELECT set_config('app.cross_read', '', true)")
 
 
-def _set_pg_tenant(connection, department_id: int | None, session: Session | None = None) -> None:
+def _backend_pid(connection) -> int:
+    """The server process behind this connection, as the driver knows it (no round trip)."""
+    return connection.connection.driver_connection.info.backend_pid
+
+
+def _set_pg_tenant(connection, department_id: int | None) -> None:
     if connection.dialect.name != "postgresql":
         return
-    claim = ""
-    if department_id is not None:
-        session = session if session is not None else db.session()
-        claim = rls.tenant_claim(
-            app_key(rls.KEY_PURPOSE), _pg_transaction(connection, session), department_id
-        )
-    connection.execute(text("SELECT set_config('app.tenant', :claim, true)"), {"claim": claim})
+    if department_id is None:
+        connection.execute(_CLEAR_TENANT)
+        return
+    key = app_key(rls.KEY_PURPOSE)
+    ticket = rls.tenant_ticket(key, _backend_pid(connection), department_id)
+    connection.execute(_CLAIM_TENANT, {"department": department_id, "ticket": ticket})
 
 
-def _set_pg_cross_read(connection, on: bool, session: Session | None = None) -> None:
+def _set_pg_cross_read(connection, on: bool) -> None:
     if connection.dialect.name != "postgresql":
         return
-    grant = ""
-    if on:
-        grant = rls.cross_read_grant(app_key(rls.KEY_PURPOSE), _pg_transaction(connection, session))
-    connection.execute(text("SELECT set_config('app.cross_read', :g, true)"), {"g": grant})
+    if not on:
+        connection.execute(_CLEAR_CROSS_READ)
+        return
+    ticket = rls.cross_read_ticket(app_key(rls.KEY_PURPOSE), _backend_pid(connection))
+    connection.execute(_CLAIM_CROSS_READ, {"ticket": ticket})
 
 
 @contextmanager
-def cross_department_read(connection, session: Session | None = None) -> Iterator[None]:
+def cross_department_read(connection) -> Iterator[None]:
     """Core statements in this block may READ every department's rows (network-wide jobs and
     test snapshots). Nothing in it can write to another department: the policies' write rules
     ignore the grant."""
-    _set_pg_cross_read(connection, True, session)
+    _set_pg_cross_read(connection, True)
     try:
         yield
     finally:
-        _set_pg_cross_read(connection, False, session)
+        _set_pg_cross_read(connection, False)
 
 
 @contextmanager
@@ -219,11 +224,11 @@ def writing_as(connection, department_id: int, session: Session | None = None) -
     if bound == department_id or connection.dialect.name != "postgresql":
         yield
         return
-    _set_pg_tenant(connection, department_id, session)
+    _set_pg_tenant(connection, department_id)
     try:
         yield
     finally:
-        _set_pg_tenant(connection, bound, session)
+        _set_pg_tenant(connection, bound)
 
 
 def _on_orm_execute(state: ORMExecuteState):
@@ -234,7 +239,7 @@ def _on_orm_execute(state: ORMExecuteState):
         connection = state.session.connection()
         if connection.dialect.name != "postgresql":
             return None
-        with cross_department_read(connection, state.session):
+        with cross_department_read(connection):
             return state.invoke_statement().freeze()()
     state.statement = state.statement.options(_tenant_criteria(state.session.info.get(TENANT_KEY)))
     return None
@@ -257,11 +262,10 @@ def _on_before_flush(session: Session, flush_context, instances) -> None:
 
 
 def _on_after_begin(session: Session, transaction, connection) -> None:
-    session.info.pop(PG_TRANSACTION, None)  # read again when a claim or grant needs it
     if connection.dialect.name != "postgresql":
         return
     if session.info.get(TENANT_KEY) is not None:
-        _set_pg_tenant(connection, session.info[TENANT_KEY], session)
+        _set_pg_tenant(connection, session.info[TENANT_KEY])
 
 
 def install_listeners(session_class: type[Session]) -> None:
