@@ -65,13 +65,11 @@ def search():
         "own": VIEWER,
         "match": match,
         "limit": query.PAGE_SIZE + 1,
+        "cap": query.COUNT_CAP + 1,
     }
     with engine.connect() as connection:
         rows = connection.execute(query._FIRST_PAGE[(dialect, bool(match), False)], params).all()
-        counts = connection.execute(
-            query._COUNTS[(dialect, bool(match), False, True)],
-            {**params, "cap": query.COUNT_CAP + 1},
-        ).one()
+    counts = (rows[0].count_now, rows[0].count_rest) if rows else (0, 0)
     listings = [query.to_listing(r, VIEWER, now, full=False) for r in rows[: query.PAGE_SIZE]]
     page = query.SearchPage(listings, 1, has_next=len(rows) > query.PAGE_SIZE)
     total, now_count = counts[0] + counts[1], counts[0]

@@ -700,10 +700,11 @@ def report(results: list[dict], command: str) -> str:
         "",
         "The last column is a reference, not a target: the app's smallest signed-in page "
         "(encrypted session cookie, account loaded, tenant bound) under the same load. On "
-        "PostgreSQL a signed-in search is seven round trips (counted below): BEGIN READ ONLY, "
-        "the transaction's id (the tenant claim is signed over it), the tenant setting, the "
-        "account, the search, the count, COMMIT (a read-only transaction ends with COMMIT so "
-        "the driver keeps its prepared statements; see wnwa/database.py). When "
+        "PostgreSQL a signed-in first page is five round trips (counted below): BEGIN READ "
+        "ONLY, the tenant claim (signed by the database over its own transaction, one "
+        "statement), the account, the search with its counts, COMMIT (a read-only "
+        "transaction ends with COMMIT so the driver keeps its prepared statements; see "
+        "wnwa/database.py). When "
         "26 or more supporters are available now, page one reads only them (about 0.1-0.2 ms "
         "of execution, EXPLAIN ANALYZE, warm).",
         "",

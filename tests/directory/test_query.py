@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from unittest.mock import patch
 
 from sqlalchemy import text
 
 from tests.directory.conftest import make_supporter
-from wnwa.directory import query, readmodel
+from wnwa.directory import query, readmodel, services
 from wnwa.extensions import db
+from wnwa.tenants.models import User
+from wnwa.tenants.scoping import tenant_context
 
 
 def test_words_keep_letters_and_digits_only():
@@ -103,6 +106,36 @@ def test_the_total_is_one_capped_statement(ctx, make, statements):
     assert query.count(filters, viewer_department_id=home.id, now=now, cap=2) == (3, 0)
     now_only = query.SearchFilters(topics=("grief",), available_now=True)
     assert query.count(now_only, viewer_department_id=home.id, now=now) == (0, 0)
+
+
+def test_page_one_carries_the_same_capped_counts_in_its_own_statement(ctx, make, statements):
+    home, other = make.department(), make.department(state="TX", county="Travis")
+    ready = [make_supporter(other, first_name=f"Ready{n}", topics="grief") for n in range(3)]
+    for n in range(5):
+        make_supporter(other, first_name=f"Later{n}", topics="grief")
+    make_supporter(other, first_name="Elsewhere", topics="stress")
+    with tenant_context(other.id):
+        for user in ready:
+            services.set_availability(db.session.get(User, user.id), "now", hours=1)
+    now = datetime.now(UTC)
+    for filters, expected in (
+        (query.SearchFilters(topics=("grief",)), (8, 3)),
+        (query.SearchFilters(text="ready"), (3, 3)),
+        (query.SearchFilters(text="later"), (5, 0)),
+        (query.SearchFilters(), (9, 3)),
+        (query.SearchFilters(state="AK"), (0, 0)),
+    ):
+        statements.clear()
+        page = query.search(filters, viewer_department_id=home.id, now=now)
+        assert len([s for s in statements if "directory_entry" in s]) == 1, filters
+        assert (page.total, page.total_now) == expected, filters
+        assert query.count(filters, viewer_department_id=home.id, now=now) == expected
+    with patch.object(query, "COUNT_CAP", 4):
+        # the cap is bound when the statement runs: the first page counts no further either
+        capped = query.search(query.SearchFilters(), viewer_department_id=home.id, now=now)
+    assert (capped.total, capped.total_now) == (5, 3)
+    later = query.search(query.SearchFilters(page=2), viewer_department_id=home.id, now=now)
+    assert later.total is None  # a later page leaves counting to the caller
 
 
 def test_sqlite_plan_reads_the_fts_index_then_rows_by_key(ctx, engine_name, make):

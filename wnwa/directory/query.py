@@ -170,12 +170,19 @@ def _statement(dialect: str, *, matching: bool, tier: str, own: bool) -> str:
 
 
 def _first_page(dialect: str, *, matching: bool, own: bool) -> str:
-    """Page one in one statement: those available now, then the others, 26 rows at most."""
+    """Page one in one statement: those available now, then the others, 26 rows at most. Each
+    row also carries how many match in each group (`count_now`, `count_rest`, each counted no
+    further than :cap): uncorrelated subqueries, run once, so the count is no extra round trip.
+    """
     now = _tier_sql(dialect, matching=matching, tier="now", own=own, match="match")
     rest = _tier_sql(dialect, matching=matching, tier="rest", own=own, match="match")
+    counts = ", ".join(
+        f"(SELECT count(*) FROM ({part} LIMIT :cap) AS c_{name}) AS count_{name}"  # noqa: S608
+        for name, part in (("now", now), ("rest", rest))
+    )
     return (
         f"WITH available AS MATERIALIZED ({now} LIMIT :limit) "  # noqa: S608
-        "SELECT * FROM (SELECT * FROM available UNION ALL "
+        f"SELECT page.*, {counts} FROM (SELECT * FROM available UNION ALL "
         f"SELECT * FROM ({rest} LIMIT :limit) AS others "
         "WHERE (SELECT count(*) FROM available) < :limit) AS page ORDER BY tier, id LIMIT :limit"
     )
@@ -234,11 +241,13 @@ def search(filters: SearchFilters, *, viewer_department_id: int, now: datetime) 
             _STATEMENTS[key], {**params, "limit": limit, "offset": skip}
         ).all()
 
+    counted: tuple[int, int] | None = None
     if offset == 0 and not filters.available_now:
         rows = connection.execute(
             _FIRST_PAGE[(dialect, bool(match), filters.include_own)],
-            {**params, "limit": PAGE_SIZE + 1},
+            {**params, "limit": PAGE_SIZE + 1, "cap": COUNT_CAP + 1},
         ).all()
+        counted = _capped(rows[0].count_now, rows[0].count_rest, COUNT_CAP) if rows else (0, 0)
     else:  # a later page: each group read from its own offset, never the pages before it
         rows = fetch("now", PAGE_SIZE + 1, offset)
         if not filters.available_now and len(rows) <= PAGE_SIZE:
@@ -256,6 +265,8 @@ def search(filters: SearchFilters, *, viewer_department_id: int, now: datetime) 
     if not result.listings and page == 1 and terms:
         result.listings = similar_names(terms, filters, viewer_department_id, now)
         result.similar_names = bool(result.listings)
+    if counted is not None and not result.similar_names:
+        result.total, result.total_now = counted
     return result
 
 
@@ -299,7 +310,11 @@ def count(
     }
     key = (dialect, bool(match), filters.include_own, not filters.available_now)
     available, *rest = connection.execute(_COUNTS[key], params).one()
-    others = rest[0] if rest else 0
+    return _capped(available, rest[0] if rest else 0, cap)
+
+
+def _capped(available: int, others: int, cap: int) -> tuple[int, int]:
+    """(matches, of which available now), neither past `cap` + 1 ("more than `cap`")."""
     return min(available + others, cap + 1), min(available, cap + 1)
 
 

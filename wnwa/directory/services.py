@@ -37,10 +37,11 @@ def search_directory(
     filters: query.SearchFilters, *, department_id: int, now: datetime | None = None
 ) -> query.SearchPage:
     """An officer's search; `department_id` is the officer's own (excluded unless asked).
-    The page carries the number of matches (capped), unless only similar names were found."""
+    The page carries the number of matches (capped), unless only similar names were found;
+    page one counts them in its own statement, later pages ask for them."""
     now = now or utcnow()
     result = query.search(filters, viewer_department_id=department_id, now=now)
-    if not result.similar_names:
+    if result.total is None and not result.similar_names:
         result.total, result.total_now = query.count(
             filters, viewer_department_id=department_id, now=now
         )
