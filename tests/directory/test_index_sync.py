@@ -5,7 +5,7 @@ unlisting, a department leaving)."""
 from __future__ import annotations
 
 import random
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
 from sqlalchemy import select, text
@@ -112,3 +112,20 @@ def test_restamp_refills_the_available_now_index(ctx, engine_name, lost_index):
     restamp_availability()
     assert agree() == {}
     assert search_now(summary.bench_department_id) == available_now_ids() != set()
+
+
+def test_restamping_again_moves_the_windows_from_the_last_restamp(ctx, engine_name):
+    """Run after run on the same cached file, the windows stay where a fresh seed puts them."""
+    if engine_name != "sqlite":
+        pytest.skip("the cached benchmark database is SQLite only")
+    seed_us_scale(departments=20, officers=800, supporters=80, seed=13)
+    seeded = dict(db.session.execute(select(DirectoryEntry.id, DirectoryEntry.status_until)).all())
+    start = utcnow()
+    for hours in (3, 5):
+        restamp_availability(start + timedelta(hours=hours))
+    moved = dict(db.session.execute(select(DirectoryEntry.id, DirectoryEntry.status_until)).all())
+    shifted = {i: until for i, until in seeded.items() if until}
+    assert shifted  # some listings have a window
+    for entry_id, until in shifted.items():
+        # five hours after the seed in all (allowing for the seconds the seed itself took)
+        assert abs(moved[entry_id] - until - 5 * 3600) <= 60, entry_id

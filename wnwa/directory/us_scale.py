@@ -373,6 +373,9 @@ def restamp_availability(now: datetime | None = None) -> int:
         .where(table.c.status_until > 0)
         .values(status_until=table.c.status_until + int(shift.total_seconds()))
     )
+    # The windows are now relative to `now`: the next restamp moves them from here, not again
+    # from the seed (shifts added up run after run, and windows that had ended came back).
+    connection.execute(update(Department.__table__).values(created_at=now))
     # The available-now index is refilled all the same, so a file written before the seed
     # kept that index answers like a fresh one.
     readmodel.rebuild_now_index(connection)
