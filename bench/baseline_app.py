@@ -6,9 +6,9 @@ autocommit, as a small prototype would have it.
     DATABASE_URL=... gunicorn -w 2 -k sync --chdir bench baseline_app:app
 
 `/ping` is the bare route beside the portal's `/healthz`; `/directory/` answers the search
-with the `_results.html` partial the portal renders for htmx: the same two statements as the
-portal's page one (the page, and the capped count of matches shown above it). Benchmark use
-only.
+with the `_results.html` partial the portal renders for htmx: the same statement as the
+portal's page one (the page, carrying the capped counts of matches shown above it).
+Benchmark use only.
 """
 
 from __future__ import annotations
