@@ -12,6 +12,7 @@ from wnwa.tenants.models import User
 from wnwa.tenants.quota import QuotaState, band, grace_end
 from wnwa.tenants.scoping import TenantViolation, tenant_context
 from wnwa.training import settings
+from wnwa.training.certification import certified_count, certified_members
 from wnwa.training.quota_service import (
     QuotaSort,
     counted_supporters,
@@ -220,3 +221,30 @@ def test_network_count_agrees_with_the_directory_count(make, tr):
         assert report[dept.id] == counted_supporters(dept.id, ON) == n + 1
     before = {r.department_id: r.status.counted for r in network_quota(ON - timedelta(days=1))}
     assert [before[d.id] for d in depts] == [2, 3, 4]
+
+
+def test_certified_count_and_members_follow_the_same_rules(make, tr):
+    """Active sworn members with a valid certification, each once, only the bound
+    department's: the count the quota card shows beside the page of certified members."""
+    dept = make.department(sworn=100, joined=months_before(ON, 13))
+    other = make.department(sworn=100)
+    twice = make.officer(dept, first_name="Twice", last_name="Able")
+    tr.certify(twice, ON - timedelta(days=400))
+    tr.certify(twice, ON - timedelta(days=20), course="Refresher")
+    tr.certify(make.officer(dept, first_name="Once", last_name="Baker"), ON - timedelta(days=5))
+    tr.certify(make.officer(dept, first_name="Civ", last_name="Carter", sworn=False), ON)
+    lapsed = make.officer(dept, first_name="Lapsed", last_name="Dunn")
+    tr.certify(lapsed, ON - timedelta(days=800), renews_on=ON - timedelta(days=1))
+    future = make.officer(dept, first_name="Future", last_name="Evans")
+    tr.certify(future, ON + timedelta(days=1))
+    gone = make.officer(dept, first_name="Gone", last_name="Fox")
+    tr.certify(gone, ON - timedelta(days=9))
+    tr.certify(make.officer(other, first_name="Other", last_name="Gray"), ON - timedelta(days=9))
+    with tenant_context(dept.id):
+        db.session.execute(update(User).where(User.id == gone.id).values(active=False))
+        db.session.commit()
+        assert certified_count(ON) == 2  # Twice (once) and Once; not the civilian
+        members = certified_members(ON)
+        assert [m.name for m in members] == ["Twice Able", "Once Baker", "Civ Carter"]
+        assert members[0].course == "Refresher"  # the latest valid certification
+        assert [m.name for m in certified_members(ON, limit=1, offset=1)] == ["Once Baker"]

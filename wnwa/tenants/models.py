@@ -58,6 +58,11 @@ def _key(source: str, length: int, doc: str):
     )
 
 
+def display_name(first_name: str, last_name: str) -> str:
+    """How a member's name is shown, from the account or from its two columns."""
+    return f"{first_name} {last_name}"
+
+
 class User(TenantScoped, CredentialsMixin, db.Model):
     """A department member: sworn officer or civilian, with optional chief/finance roles."""
 
@@ -117,7 +122,7 @@ class User(TenantScoped, CredentialsMixin, db.Model):
 
     @property
     def display_name(self) -> str:
-        return f"{self.first_name} {self.last_name}"
+        return display_name(self.first_name, self.last_name)
 
     @property
     def roles(self) -> frozenset[str]:

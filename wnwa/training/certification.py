@@ -18,7 +18,7 @@ from wnwa import audit
 from wnwa.errors import Conflict, InvalidInput, NotFound
 from wnwa.extensions import db
 from wnwa.signals import withdraw_listings
-from wnwa.tenants.models import User
+from wnwa.tenants.models import User, display_name
 from wnwa.training.models import CERTIFICATION_SOURCES, Certification
 
 
@@ -94,7 +94,8 @@ def certified_members(
     on: date, *, limit: int | None = None, offset: int = 0
 ) -> list[CertifiedMember]:
     """Active members of the bound department with a valid certification on `on` (the latest
-    valid certification of each), by name; `limit`/`offset` for one page of them."""
+    valid certification of each), by name; `limit`/`offset` for one page of them. Columns
+    only: the page needs no account objects (nor their department, which an account loads)."""
     latest = (
         select(Certification.user_id, func.max(Certification.id).label("cid"))
         .where(valid_on(on))
@@ -102,7 +103,18 @@ def certified_members(
         .subquery()
     )
     rows = db.session.execute(
-        select(Certification, User)
+        select(
+            Certification.id,
+            Certification.user_id,
+            Certification.course,
+            Certification.source,
+            Certification.certified_on,
+            Certification.renews_on,
+            User.first_name,
+            User.last_name,
+            User.rank,
+            User.sworn,
+        )
         .join(latest, latest.c.cid == Certification.id)
         .join(User, User.id == Certification.user_id)
         .where(User.active.is_(True))
@@ -112,28 +124,37 @@ def certified_members(
     ).all()
     return [
         CertifiedMember(
-            certification_id=cert.id,
-            user_id=user.id,
-            name=user.display_name,
-            rank=user.rank,
-            sworn=user.sworn,
-            course=cert.course,
-            source=cert.source,
-            certified_on=cert.certified_on,
-            renews_on=cert.renews_on,
+            certification_id=row.id,
+            user_id=row.user_id,
+            name=display_name(row.first_name, row.last_name),
+            rank=row.rank,
+            sworn=row.sworn,
+            course=row.course,
+            source=row.source,
+            certified_on=row.certified_on,
+            renews_on=row.renews_on,
         )
-        for cert, user in rows
+        for row in rows
     ]
 
 
 def certified_count(on: date) -> int:
-    """Active sworn members of the bound department certified on `on`."""
+    """Active sworn members of the bound department certified on `on`.
+
+    Counted from their certifications (a few percent of a department), each checking its
+    member by primary key in a scalar subquery, which PostgreSQL runs per row and never turns
+    into a join: as a join or an IN, the planner reads the whole roster (36,000 people at the
+    largest department, 14 ms) to match 1,500 certifications."""
+    counts = (
+        select(User.id)
+        .where(User.id == Certification.user_id, User.active.is_(True), User.sworn.is_(True))
+        .correlate(Certification)
+        .scalar_subquery()
+    )
     return (
         db.session.scalar(
-            select(func.count(User.id)).where(
-                User.active.is_(True),
-                User.sworn.is_(True),
-                User.id.in_(certified_user_ids(on)),
+            select(func.count(func.distinct(Certification.user_id))).where(
+                valid_on(on), counts.is_not(None)
             )
         )
         or 0
