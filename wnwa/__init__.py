@@ -75,6 +75,7 @@ def register_extensions(app: Flask) -> None:
     from flask_sqlalchemy.session import Session
 
     from wnwa import shared_state
+    from wnwa.crypto import signing_secrets
     from wnwa.database import configure_engine_events, install_read_only_requests
     from wnwa.extensions import csrf, db, limiter, login_manager
     from wnwa.tenants.scoping import install_listeners
@@ -91,6 +92,10 @@ def register_extensions(app: Flask) -> None:
     install_read_only_requests(app, db.session, Session)
     with app.app_context():
         configure_engine_events(db.engine)
+        # Forms' CSRF tokens are signed with SECRET_KEY and accepted under SECRET_KEY_FALLBACKS
+        # too (itsdangerous signs with a list's last key and accepts all): a form opened before
+        # a key rotation still submits after it.
+        app.config.setdefault("WTF_CSRF_SECRET_KEY", signing_secrets())
 
 
 def register_sessions(app: Flask) -> None:

@@ -9,7 +9,10 @@ test transaction's app role cannot store it.
 
 from __future__ import annotations
 
+import re
+
 import pytest
+from itsdangerous import URLSafeTimedSerializer
 
 from config import TestingConfig
 from tests.conftest import ON_POSTGRES, HttpsClient, sign_in
@@ -58,6 +61,33 @@ def test_rotation_keeps_sessions_links_and_credentials(app, make):
     stranger = forgotten.test_client()
     stranger.set_cookie("__Host-wnwa", cookie, domain="localhost")
     assert stranger.get("/welcome").status_code == 302
+
+
+def _csrf_token(page) -> str:
+    return re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page.get_data(True)).group(1)
+
+
+def test_a_form_opened_before_the_rotation_still_submits(app, make):
+    officer = make.officer(make.department())
+    before = _node(app, WTF_CSRF_ENABLED=True)
+    client = before.test_client()
+    token = _csrf_token(client.get("/login"))  # the form, and its token in the session
+    cookie = client.get_cookie("__Host-wnwa", domain="localhost").value
+    form = {"csrf_token": token, "email": officer.email, "password": make.PASSWORD}
+
+    rotated = _node(app, SECRET_KEY=NEW, SECRET_KEY_FALLBACKS=[OLD], WTF_CSRF_ENABLED=True)
+    later = rotated.test_client()
+    later.set_cookie("__Host-wnwa", cookie, domain="localhost")
+    assert later.post("/login", data=form).status_code == 303
+    assert later.get("/welcome").status_code == 200
+    new_token = _csrf_token(rotated.test_client().get("/login"))
+    with rotated.app_context():  # new forms are signed with the new key alone
+        assert URLSafeTimedSerializer(NEW, salt="wtf-csrf-token").loads(new_token)
+
+    forgotten = _node(app, SECRET_KEY=NEW, SECRET_KEY_FALLBACKS=[], WTF_CSRF_ENABLED=True)
+    stranger = forgotten.test_client()
+    stranger.set_cookie("__Host-wnwa", cookie, domain="localhost")
+    assert stranger.post("/login", data=form).status_code == 400
 
 
 def test_a_session_signed_out_before_the_rotation_stays_signed_out(app, make):
