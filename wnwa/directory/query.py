@@ -169,6 +169,11 @@ def _statement(dialect: str, *, matching: bool, tier: str, own: bool) -> str:
     return f"{sql} LIMIT :limit OFFSET :offset"
 
 
+def _capped_count(group_sql: str, alias: str) -> str:
+    """A scalar subquery counting `group_sql`'s rows, no further than :cap."""
+    return f"(SELECT count(*) FROM ({group_sql} LIMIT :cap) AS {alias})"  # noqa: S608
+
+
 def _first_page(dialect: str, *, matching: bool, own: bool) -> str:
     """Page one in one statement: those available now, then the others, 26 rows at most. Each
     row also carries how many match in each group (`count_now`, `count_rest`, each counted no
@@ -176,9 +181,8 @@ def _first_page(dialect: str, *, matching: bool, own: bool) -> str:
     """
     now = _tier_sql(dialect, matching=matching, tier="now", own=own, match="match")
     rest = _tier_sql(dialect, matching=matching, tier="rest", own=own, match="match")
-    counts = ", ".join(
-        f"(SELECT count(*) FROM ({part} LIMIT :cap) AS c_{name}) AS count_{name}"  # noqa: S608
-        for name, part in (("now", now), ("rest", rest))
+    counts = (
+        f"{_capped_count(now, 'c_now')} AS count_now, {_capped_count(rest, 'c_rest')} AS count_rest"
     )
     return (
         f"WITH available AS MATERIALIZED ({now} LIMIT :limit) "  # noqa: S608
@@ -276,11 +280,7 @@ def _counts(dialect: str, *, matching: bool, own: bool, rest: bool) -> str:
         _tier_sql(dialect, matching=matching, tier=tier, own=own, match="match")
         for tier in (("now", "rest") if rest else ("now",))
     ]
-    counts = ", ".join(
-        f"(SELECT count(*) FROM ({part} LIMIT :cap) AS n{i})"  # noqa: S608 - our fragments
-        for i, part in enumerate(parts)
-    )
-    return f"SELECT {counts}"  # noqa: S608
+    return "SELECT " + ", ".join(_capped_count(part, f"n{i}") for i, part in enumerate(parts))
 
 
 _COUNTS = {
