@@ -150,21 +150,21 @@ def take(out: Path, only: set[str]) -> list[Path]:
                 browser = pw.chromium.launch(
                     executable_path=chromium, args=["--no-sandbox", "--disable-gpu"]
                 )
+                # One sign-in per role for both sizes: a second two-step sign-in within the
+                # same 30 seconds is refused (a code is accepted once).
+                sessions: dict[str | None, object] = {}
                 for size, (width, height) in SIZES.items():
-                    sessions: dict[str | None, object] = {}
                     for shot in SHOTS:
                         if only and shot.name not in only:
                             continue
                         context = sessions.get(shot.role)
                         if context is None:
-                            context = browser.new_context(
-                                viewport={"width": width, "height": height},
-                                color_scheme="light",
-                            )
+                            context = browser.new_context(color_scheme="light")
                             sessions[shot.role] = context
                             if shot.role:
                                 _sign_in(context.new_page(), base, *logins[shot.role])
                         page = context.new_page()
+                        page.set_viewport_size({"width": width, "height": height})
                         path = shot.path
                         if path == "@first-supporter":
                             page.goto(base + "/directory/")
@@ -178,8 +178,8 @@ def take(out: Path, only: set[str]) -> list[Path]:
                         written.append(target)
                         print(target.relative_to(ROOT) if target.is_relative_to(ROOT) else target)
                         page.close()
-                    for context in sessions.values():
-                        context.close()
+                for context in sessions.values():
+                    context.close()
                 browser.close()
         finally:
             server.shutdown()
