@@ -13,6 +13,7 @@ from config import TestingConfig
 from wnwa import create_app
 from wnwa.auth.guards import public
 from wnwa.extensions import db
+from wnwa.tenants.scoping import bind_tenant
 
 pytestmark = pytest.mark.postgres_only
 
@@ -40,7 +41,13 @@ def own_app(app):
         statement = text("SELECT count(*) FROM pg_prepared_statements WHERE :one = 1")
         return jsonify(prepared=db.session.scalar(statement, {"one": 1}))
 
+    @public
+    def tenant_probe():
+        bind_tenant(7)
+        return jsonify(tenant=db.session.scalar(text("SELECT public.wnwa_tenant()")))
+
     own.add_url_rule("/_probe/write", view_func=write_probe, methods=["GET", "POST"])
+    own.add_url_rule("/_probe/tenant", view_func=tenant_probe)
     own.add_url_rule("/_probe/prepared", view_func=prepared_probe)
     yield own
     with own.app_context():
@@ -76,3 +83,62 @@ def test_get_transactions_end_with_commit_so_prepared_statements_survive(own_app
     ]
     assert counts[0] == 0
     assert counts[-1] >= 1
+
+
+def _server_round_trips(own_app, tmp_path, request):
+    """Runs `request()` and counts the messages the server answered with ReadyForQuery: one per
+    round trip, as the driver's protocol trace records them."""
+    trace = tmp_path / "protocol.trace"
+    with own_app.app_context():
+        fairy = db.engine.raw_connection()  # the pool's only connection: the request's too
+        driver = fairy.driver_connection
+        fairy.close()
+    with trace.open("w") as out:
+        driver.pgconn.trace(out.fileno())
+        try:
+            result = request()
+        finally:
+            driver.pgconn.untrace()
+    lines = trace.read_text().splitlines()
+    return result, driver, sum("\tB\t" in line and "ReadyForQuery" in line for line in lines)
+
+
+def test_a_get_sends_its_begin_with_the_tenant_claim(own_app, tmp_path):
+    """BEGIN READ ONLY and the signed claim travel together: a page that reads once costs three
+    round trips (BEGIN with the claim, the read, COMMIT), and the read sees the claim."""
+    client = own_app.test_client()
+    response, driver, trips = _server_round_trips(
+        own_app, tmp_path, lambda: client.get("/_probe/tenant", base_url="https://localhost")
+    )
+    assert response.status_code == 200 and response.json["tenant"] == 7
+    assert trips == 3
+    # back in the pool: idle, and the driver sends its own BEGIN again outside requests
+    assert driver.info.transaction_status == psycopg.pq.TransactionStatus.IDLE
+    assert driver.autocommit is False
+
+
+def test_a_get_transaction_is_read_only_with_the_app_sending_begin(own_app, tmp_path):
+    client = own_app.test_client()
+    with pytest.raises(Exception) as caught:
+        _server_round_trips(
+            own_app, tmp_path, lambda: client.get("/_probe/write", base_url="https://localhost")
+        )
+    assert isinstance(caught.value.orig, psycopg.errors.ReadOnlySqlTransaction)
+    with own_app.app_context():
+        driver = db.engine.raw_connection().driver_connection
+        assert driver.autocommit is False  # the failed request's connection was reset too
+
+
+def test_a_post_transaction_commits_what_it_wrote(own_app):
+    """Outside safe requests the app sends a plain BEGIN: the write happens inside a transaction
+    (a rollback undoes it) and a commit keeps it."""
+    probe = "CREATE TEMP TABLE IF NOT EXISTS wnwa_probe (n integer)"
+    with own_app.test_request_context("/", method="POST"):
+        db.session.execute(text(probe))
+        db.session.execute(text("INSERT INTO wnwa_probe VALUES (1)"))
+        db.session.rollback()
+        db.session.execute(text(probe))
+        db.session.execute(text("INSERT INTO wnwa_probe VALUES (2)"))
+        db.session.commit()
+        assert db.session.scalars(text("SELECT n FROM wnwa_probe")).all() == [2]
+        db.session.rollback()

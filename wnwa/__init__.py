@@ -89,7 +89,7 @@ def register_extensions(app: Flask) -> None:
     shared_state.init_app(app)
     login_manager.init_app(app)
     install_listeners(Session)
-    install_read_only_requests(app, db.session, Session)
+    install_read_only_requests(app, db.session)
     with app.app_context():
         configure_engine_events(db.engine)
         # Forms' CSRF tokens are signed with SECRET_KEY and accepted under SECRET_KEY_FALLBACKS

@@ -4,11 +4,13 @@ SQLite: WAL with foreign keys and real savepoints.
 
 PostgreSQL: a request with a safe method (GET, HEAD, OPTIONS) runs in a READ ONLY transaction,
 so the database itself refuses any write while someone opens a page, searches or reads a
-profile. Such a transaction ends with COMMIT, which for a read-only transaction only ends it:
-the driver forgets its prepared statements on every ROLLBACK, and keeping them means a page's
-queries are parsed once per connection instead of once per request. Plans stay custom
-(`plan_cache_mode`): a generic plan for a full-text search cannot tell a rare word from a
-common one and may read the whole directory to fill one page.
+profile. The app sends each transaction's BEGIN itself, together with the tenant claim
+(`opening_statement`, `send_together`, wnwa/tenants/scoping.py): the driver's own BEGIN would
+be a round trip of its own. Such a transaction ends with COMMIT, which for a read-only
+transaction only ends it: the driver forgets its prepared statements on every ROLLBACK, and
+keeping them means a page's queries are parsed once per connection instead of once per request.
+Plans stay custom (`plan_cache_mode`): a generic plan for a full-text search cannot tell a rare
+word from a common one and may read the whole directory to fill one page.
 
 `one_of` tests a column against thousands of values sent as one JSON parameter, on both
 engines.
@@ -38,9 +40,17 @@ def _status():
     return TransactionStatus
 
 
+def _psycopg():
+    import psycopg
+
+    return psycopg
+
+
 # session.info keys: the driver connection made read-only / read-only inside an enclosing one
 _READ_ONLY_DRIVER = "wnwa.read_only_driver"
 _READ_ONLY_JOINED = "wnwa.read_only_joined"
+# connection record info: the app sends this connection's BEGIN (the driver is in autocommit)
+_OWN_BEGIN = "wnwa.own_begin"
 
 
 def configure_engine_events(engine: Engine) -> None:
@@ -76,16 +86,18 @@ def _postgres_connect(dbapi_connection, connection_record) -> None:
 
 
 def _postgres_checkin(dbapi_connection, connection_record) -> None:
-    """A connection goes back to the pool ready for writes again."""
-    if dbapi_connection is not None and dbapi_connection.read_only:
-        if dbapi_connection.info.transaction_status == _status().IDLE:
-            dbapi_connection.read_only = None
-        else:  # not reset cleanly: never hand it out again
-            connection_record.invalidate()
+    """A connection goes back to the pool with the driver sending its own BEGIN again."""
+    if dbapi_connection is None or not connection_record.info.pop(_OWN_BEGIN, False):
+        return
+    if dbapi_connection.info.transaction_status == _status().IDLE:
+        dbapi_connection.autocommit = False
+    else:  # not reset cleanly: never hand it out again
+        connection_record.invalidate()
 
 
-def install_read_only_requests(app: Flask, scoped_session, session_class: type[Session]) -> None:
-    """Safe requests read only, on PostgreSQL enforced by the database (see the module note)."""
+def install_read_only_requests(app: Flask, scoped_session) -> None:
+    """Safe requests read only, on PostgreSQL enforced by the database (see the module note).
+    Their transactions end with COMMIT, which keeps the driver's prepared statements."""
 
     @app.teardown_request
     def _end_read_only(exc):
@@ -103,23 +115,51 @@ def install_read_only_requests(app: Flask, scoped_session, session_class: type[S
         ):
             session.commit()
 
-    if not event.contains(session_class, "after_begin", _begin_read_only):
-        # First among the after_begin listeners: before the tenant binding sends a statement.
-        event.listen(session_class, "after_begin", _begin_read_only, insert=True)
+
+def opening_statement(session: Session, connection) -> str | None:
+    """What a PostgreSQL transaction that SQLAlchemy has just begun must send before its first
+    statement (the caller sends it together with the tenant claim), or None.
+
+    * A top-level transaction: "BEGIN", or "BEGIN READ ONLY" in a safe request. The driver is
+      switched to autocommit so that it does not send a BEGIN of its own first; COMMIT and
+      ROLLBACK still end the server's transaction, and the pool switches it back at check-in.
+    * Joined to an enclosing transaction (the test suite's), in a safe request:
+      "SET TRANSACTION READ ONLY", undone when the savepoint ends.
+    * A connection the caller put in autocommit: nothing.
+    """
+    fairy = connection.connection
+    driver = fairy.driver_connection
+    read_only = has_request_context() and request.method in SAFE_METHODS
+    if driver.info.transaction_status == _status().IDLE:
+        if driver.autocommit and not fairy.info.get(_OWN_BEGIN):
+            return None
+        driver.autocommit = True
+        fairy.info[_OWN_BEGIN] = True
+        if read_only:
+            session.info[_READ_ONLY_DRIVER] = driver
+        return "BEGIN READ ONLY" if read_only else "BEGIN"
+    if read_only:
+        session.info[_READ_ONLY_JOINED] = True
+        return "SET TRANSACTION READ ONLY"
+    return None
 
 
-def _begin_read_only(session: Session, transaction, connection) -> None:
-    if connection.dialect.name != "postgresql" or not has_request_context():
-        return
-    if request.method not in SAFE_METHODS:
+def send_together(connection, statements: list[tuple[Any, dict]]) -> None:
+    """Runs PostgreSQL statements whose rows nobody reads in ONE round trip: psycopg's pipeline
+    mode sends them all, each with its parameters bound as usual, before a single Sync. The
+    first error stops the rest and is raised when the block ends."""
+    if len(statements) < 2:
+        for statement, params in statements:
+            connection.execute(statement, params)
         return
     driver = connection.connection.driver_connection
-    if driver.info.transaction_status == _status().IDLE:
-        driver.read_only = True  # the driver's own BEGIN becomes BEGIN READ ONLY
-        session.info[_READ_ONLY_DRIVER] = driver
-    else:  # joined to an enclosing transaction (the test suite's): read-only until it ends
-        connection.exec_driver_sql("SET TRANSACTION READ ONLY")
-        session.info[_READ_ONLY_JOINED] = True
+    try:
+        with driver.pipeline():
+            for statement, params in statements:
+                connection.execute(statement, params)
+    except _psycopg().OperationalError:
+        connection.invalidate()  # the server went away: never hand this connection out again
+        raise
 
 
 def one_of(column: ColumnElement, values: Collection[Any]) -> ColumnElement[bool]:

@@ -38,6 +38,7 @@ from sqlalchemy.orm import (
 )
 
 from wnwa.crypto import app_key
+from wnwa.database import opening_statement, send_together
 from wnwa.extensions import db
 from wnwa.tenants import rls
 
@@ -181,14 +182,17 @@ def _backend_pid(connection) -> int:
     return connection.connection.driver_connection.info.backend_pid
 
 
+def _tenant_ticket(connection, department_id: int) -> str:
+    return rls.tenant_ticket(app_key(rls.KEY_PURPOSE), _backend_pid(connection), department_id)
+
+
 def _set_pg_tenant(connection, department_id: int | None) -> None:
     if connection.dialect.name != "postgresql":
         return
     if department_id is None:
         connection.execute(_CLEAR_TENANT)
         return
-    key = app_key(rls.KEY_PURPOSE)
-    ticket = rls.tenant_ticket(key, _backend_pid(connection), department_id)
+    ticket = _tenant_ticket(connection, department_id)
     connection.execute(_CLAIM_TENANT, {"department": department_id, "ticket": ticket})
 
 
@@ -262,10 +266,18 @@ def _on_before_flush(session: Session, flush_context, instances) -> None:
 
 
 def _on_after_begin(session: Session, transaction, connection) -> None:
+    """A PostgreSQL transaction's BEGIN and its tenant claim go out together: one round trip."""
     if connection.dialect.name != "postgresql":
         return
-    if session.info.get(TENANT_KEY) is not None:
-        _set_pg_tenant(connection, session.info[TENANT_KEY])
+    statements = []
+    opening = opening_statement(session, connection)
+    if opening is not None:
+        statements.append((text(opening), {}))
+    department_id = session.info.get(TENANT_KEY)
+    if department_id is not None:
+        ticket = _tenant_ticket(connection, department_id)
+        statements.append((_CLAIM_TENANT, {"department": department_id, "ticket": ticket}))
+    send_together(connection, statements)
 
 
 def install_listeners(session_class: type[Session]) -> None:
