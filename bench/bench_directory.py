@@ -553,7 +553,7 @@ def _trips_in_trace(trace: str) -> list[str]:
             text = rest.split('"')[3 if kind == "Parse" else 1]
             sent.append(text.split()[0].upper() if text.strip() else "?")
         elif side == "F" and kind == "Bind" and rest.split('"')[3]:
-            sent.append("SELECT (prepared)")
+            sent.append("(prepared)")
         elif side == "B" and kind == "ReadyForQuery":
             trips.append(", ".join(sent) or "?")
             sent = []

@@ -13,7 +13,7 @@ from config import TestingConfig
 from wnwa import create_app
 from wnwa.auth.guards import public
 from wnwa.extensions import db
-from wnwa.tenants.scoping import bind_tenant
+from wnwa.tenants.scoping import bind_tenant, cross_department_read
 
 pytestmark = pytest.mark.postgres_only
 
@@ -46,7 +46,30 @@ def own_app(app):
         bind_tenant(7)
         return jsonify(tenant=db.session.scalar(text("SELECT public.wnwa_tenant()")))
 
+    @public
+    def claims_probe():
+        """What the policies would see, statement by statement, as the binding changes."""
+        claims = text("SELECT public.wnwa_tenant(), public.wnwa_cross_read()")
+        seen = []
+        bind_tenant(7)
+        seen.append(list(db.session.execute(claims).one()))
+        with cross_department_read(db.session.connection()):
+            seen.append(list(db.session.execute(claims).one()))
+        seen.append(list(db.session.execute(claims).one()))
+        bind_tenant(8)
+        seen.append(list(db.session.execute(claims).one()))
+        bind_tenant(None)
+        seen.append(list(db.session.execute(claims).one()))
+        return jsonify(seen=seen)
+
+    @public
+    def many_probe():
+        db.session.execute(text("SELECT :n"), [{"n": 1}, {"n": 2}])
+        return "ran"
+
     own.add_url_rule("/_probe/write", view_func=write_probe, methods=["GET", "POST"])
+    own.add_url_rule("/_probe/claims", view_func=claims_probe)
+    own.add_url_rule("/_probe/many", view_func=many_probe)
     own.add_url_rule("/_probe/tenant", view_func=tenant_probe)
     own.add_url_rule("/_probe/prepared", view_func=prepared_probe)
     yield own
@@ -103,15 +126,15 @@ def _server_round_trips(own_app, tmp_path, request):
     return result, driver, sum("\tB\t" in line and "ReadyForQuery" in line for line in lines)
 
 
-def test_a_get_sends_its_begin_with_the_tenant_claim(own_app, tmp_path):
-    """BEGIN READ ONLY and the signed claim travel together: a page that reads once costs three
-    round trips (BEGIN with the claim, the read, COMMIT), and the read sees the claim."""
+def test_each_statement_of_a_get_is_one_round_trip_with_its_claim(own_app, tmp_path):
+    """BEGIN READ ONLY, the signed claim, the statement and COMMIT travel together: a page that
+    reads once costs one round trip, and the read sees the claim."""
     client = own_app.test_client()
     response, driver, trips = _server_round_trips(
         own_app, tmp_path, lambda: client.get("/_probe/tenant", base_url="https://localhost")
     )
     assert response.status_code == 200 and response.json["tenant"] == 7
-    assert trips == 3
+    assert trips == 1
     # back in the pool: idle, and the driver sends its own BEGIN again outside requests
     assert driver.info.transaction_status == psycopg.pq.TransactionStatus.IDLE
     assert driver.autocommit is False
@@ -142,3 +165,25 @@ def test_a_post_transaction_commits_what_it_wrote(own_app):
         db.session.commit()
         assert db.session.scalars(text("SELECT n FROM wnwa_probe")).all() == [2]
         db.session.rollback()
+
+
+def test_each_statement_carries_the_claims_in_force_when_it_runs(own_app, tmp_path):
+    """The tenant bound, a cross-department grant for one block, a new binding, none: each
+    statement is its own transaction and sees exactly the claims in force when it was sent."""
+    client = own_app.test_client()
+    response, _driver, trips = _server_round_trips(
+        own_app, tmp_path, lambda: client.get("/_probe/claims", base_url="https://localhost")
+    )
+    assert response.status_code == 200
+    assert response.json["seen"] == [[7, False], [7, True], [7, False], [8, False], [None, False]]
+    assert trips == 5
+
+
+def test_a_safe_request_cannot_run_a_statement_many_times(own_app):
+    """executemany is how bulk writes go out: a safe request refuses it before sending."""
+    from wnwa.tenants.scoping import TenantViolation
+
+    with pytest.raises(TenantViolation):
+        own_app.test_client().get("/_probe/many", base_url="https://localhost")
+    with own_app.app_context():
+        assert db.engine.raw_connection().driver_connection.autocommit is False

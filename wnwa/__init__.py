@@ -78,7 +78,7 @@ def register_extensions(app: Flask) -> None:
     from wnwa.crypto import signing_secrets
     from wnwa.database import configure_engine_events, install_read_only_requests
     from wnwa.extensions import csrf, db, limiter, login_manager
-    from wnwa.tenants.scoping import install_listeners
+    from wnwa.tenants.scoping import install_engine_listeners, install_listeners
 
     db.init_app(app)
     csrf.init_app(app)
@@ -92,6 +92,7 @@ def register_extensions(app: Flask) -> None:
     install_read_only_requests(app, db.session)
     with app.app_context():
         configure_engine_events(db.engine)
+        install_engine_listeners(db.engine)
         # Forms' CSRF tokens are signed with SECRET_KEY and accepted under SECRET_KEY_FALLBACKS
         # too (itsdangerous signs with a list's last key and accepts all): a form opened before
         # a key rotation still submits after it.

@@ -2,15 +2,16 @@
 
 SQLite: WAL with foreign keys and real savepoints.
 
-PostgreSQL: a request with a safe method (GET, HEAD, OPTIONS) runs in a READ ONLY transaction,
-so the database itself refuses any write while someone opens a page, searches or reads a
-profile. The app sends each transaction's BEGIN itself, together with the tenant claim
-(`opening_statement`, `send_together`, wnwa/tenants/scoping.py): the driver's own BEGIN would
-be a round trip of its own. Such a transaction ends with COMMIT, which for a read-only
-transaction only ends it: the driver forgets its prepared statements on every ROLLBACK, and
-keeping them means a page's queries are parsed once per connection instead of once per request.
-Plans stay custom (`plan_cache_mode`): a generic plan for a full-text search cannot tell a rare
-word from a common one and may read the whole directory to fill one page.
+PostgreSQL: a request with a safe method (GET, HEAD, OPTIONS) reads only, enforced by the
+database: each of its statements is its own READ ONLY transaction, sent in one round trip with
+its BEGIN, the claims the row-level security policies check, and COMMIT (`run_read_only`, with
+the claims from wnwa/tenants/scoping.py). Any other transaction is one transaction whose BEGIN
+the app sends together with the tenant claim (`opening_statement`, `send_together`): the
+driver's own BEGIN would be a round trip of its own. Read transactions end with COMMIT, which
+for a read-only transaction only ends it: the driver forgets its prepared statements on every
+ROLLBACK, and keeping them means a page's queries are parsed once per connection instead of
+once per request. Plans stay custom (`plan_cache_mode`): a generic plan for a full-text search
+cannot tell a rare word from a common one and may read the whole directory to fill one page.
 
 `one_of` tests a column against thousands of values sent as one JSON parameter, on both
 engines.
@@ -46,11 +47,13 @@ def _psycopg():
     return psycopg
 
 
-# session.info keys: the driver connection made read-only / read-only inside an enclosing one
-_READ_ONLY_DRIVER = "wnwa.read_only_driver"
+# session.info key: read-only inside an enclosing transaction
 _READ_ONLY_JOINED = "wnwa.read_only_joined"
-# connection record info: the app sends this connection's BEGIN (the driver is in autocommit)
+# connection record info: the app sends this connection's BEGIN (the driver is in autocommit);
+# it runs each statement as its own read-only transaction
 _OWN_BEGIN = "wnwa.own_begin"
+_EACH_STATEMENT = "wnwa.each_statement"
+CLAIM_STATE = "wnwa.claim."  # prefix of the keys where the tenant layer keeps the claims
 
 
 def configure_engine_events(engine: Engine) -> None:
@@ -87,6 +90,9 @@ def _postgres_connect(dbapi_connection, connection_record) -> None:
 
 def _postgres_checkin(dbapi_connection, connection_record) -> None:
     """A connection goes back to the pool with the driver sending its own BEGIN again."""
+    connection_record.info.pop(_EACH_STATEMENT, None)
+    for key in [k for k in connection_record.info if k.startswith(CLAIM_STATE)]:
+        del connection_record.info[key]
     if dbapi_connection is None or not connection_record.info.pop(_OWN_BEGIN, False):
         return
     if dbapi_connection.info.transaction_status == _status().IDLE:
@@ -97,35 +103,34 @@ def _postgres_checkin(dbapi_connection, connection_record) -> None:
 
 def install_read_only_requests(app: Flask, scoped_session) -> None:
     """Safe requests read only, on PostgreSQL enforced by the database (see the module note).
-    Their transactions end with COMMIT, which keeps the driver's prepared statements."""
+    At the top level each statement is its own transaction (`run_read_only`), so nothing is
+    left to end; joined to an enclosing transaction (the test suite's), the read-only savepoint
+    is rolled back."""
 
     @app.teardown_request
     def _end_read_only(exc):
         if not scoped_session.registry.has():
             return
         session = scoped_session()
-        driver = session.info.pop(_READ_ONLY_DRIVER, None)
         if session.info.pop(_READ_ONLY_JOINED, False):
             session.rollback()  # ends the savepoint, and read-only with it; nothing was written
-        elif (
-            exc is None
-            and driver is not None
-            and driver.info.transaction_status == _status().INTRANS
-            and not (session.new or session.dirty or session.deleted)
-        ):
-            session.commit()
 
 
 def opening_statement(session: Session, connection) -> str | None:
     """What a PostgreSQL transaction that SQLAlchemy has just begun must send before its first
     statement (the caller sends it together with the tenant claim), or None.
 
-    * A top-level transaction: "BEGIN", or "BEGIN READ ONLY" in a safe request. The driver is
-      switched to autocommit so that it does not send a BEGIN of its own first; COMMIT and
-      ROLLBACK still end the server's transaction, and the pool switches it back at check-in.
+    * A top-level transaction in a safe request: nothing now. The connection reads statement
+      by statement (`reads_each_statement`): each statement is its own READ ONLY transaction,
+      sent with its BEGIN, claims and COMMIT in one round trip (`run_read_only`).
+    * Any other top-level transaction: "BEGIN". The driver is switched to autocommit so that
+      it does not send a BEGIN of its own first; COMMIT and ROLLBACK still end the server's
+      transaction.
     * Joined to an enclosing transaction (the test suite's), in a safe request:
       "SET TRANSACTION READ ONLY", undone when the savepoint ends.
     * A connection the caller put in autocommit: nothing.
+
+    The pool switches the driver back at check-in.
     """
     fairy = connection.connection
     driver = fairy.driver_connection
@@ -135,28 +140,59 @@ def opening_statement(session: Session, connection) -> str | None:
             return None
         driver.autocommit = True
         fairy.info[_OWN_BEGIN] = True
-        if read_only:
-            session.info[_READ_ONLY_DRIVER] = driver
-        return "BEGIN READ ONLY" if read_only else "BEGIN"
+        fairy.info[_EACH_STATEMENT] = read_only
+        return None if read_only else "BEGIN"
     if read_only:
         session.info[_READ_ONLY_JOINED] = True
         return "SET TRANSACTION READ ONLY"
     return None
 
 
-def send_together(connection, statements: list[tuple[Any, dict]]) -> None:
+def reads_each_statement(connection) -> bool:
+    """Whether this connection runs each statement as its own READ ONLY transaction (a safe
+    request's, on PostgreSQL)."""
+    try:
+        return bool(connection.connection.info.get(_EACH_STATEMENT))
+    except NotImplementedError:  # the engine's first connection, still being set up
+        return False
+
+
+def run_read_only(cursor, statement: str, parameters, claims: list[tuple[str, tuple]]) -> None:
+    """Runs one statement of a safe request as its own READ ONLY transaction, with `claims`
+    (statements setting what the row-level security policies check) before it, in ONE round
+    trip: psycopg's pipeline mode sends BEGIN READ ONLY, the claims, the statement and COMMIT,
+    each with its parameters bound as usual, then a single Sync. `cursor` holds the
+    statement's rows afterwards. On any error the transaction is rolled back."""
+    driver = cursor.connection
+    helper = driver.cursor()
+    try:
+        with driver.pipeline():
+            helper.execute("BEGIN READ ONLY")
+            for sql, params in claims:
+                helper.execute(sql, params)
+            cursor.execute(statement, parameters)
+            helper.execute("COMMIT")
+    except Exception:
+        if driver.info.transaction_status in (_status().INTRANS, _status().INERROR):
+            driver.rollback()
+        raise
+    finally:
+        helper.close()
+
+
+def send_together(connection, statements: list[tuple[str, tuple]]) -> None:
     """Runs PostgreSQL statements whose rows nobody reads in ONE round trip: psycopg's pipeline
     mode sends them all, each with its parameters bound as usual, before a single Sync. The
     first error stops the rest and is raised when the block ends."""
     if len(statements) < 2:
         for statement, params in statements:
-            connection.execute(statement, params)
+            connection.exec_driver_sql(statement, params)
         return
     driver = connection.connection.driver_connection
     try:
         with driver.pipeline():
             for statement, params in statements:
-                connection.execute(statement, params)
+                connection.exec_driver_sql(statement, params)
     except _psycopg().OperationalError:
         connection.invalidate()  # the server went away: never hand this connection out again
         raise

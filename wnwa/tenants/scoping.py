@@ -11,9 +11,11 @@
   no statement update, delete or insert another department's rows, hatch or not.
 * On PostgreSQL, `after_begin` gives the transaction a SIGNED claim of the bound tenant
   (`app.tenant`), and an `unscoped=True` statement runs under a signed, transaction-bound
-  cross-read grant (`app.cross_read`) cleared right after it. Both are keyed with a key the
-  app role cannot read in the database, so SQL injected anywhere cannot forge either
-  (wnwa/tenants/rls.py, docs/POSTGRES.md).
+  cross-read grant (`app.cross_read`) cleared right after it. In a safe request, where each
+  statement is its own transaction (wnwa/database.py), the claims in force go out with each
+  statement instead (`_on_do_execute`). Both are keyed with a key the app role cannot read in
+  the database, so SQL injected anywhere cannot forge either (wnwa/tenants/rls.py,
+  docs/POSTGRES.md).
 
 The bound tenant lives in `session.info`, so it is per session: one per request (Flask-SQLAlchemy
 scopes sessions to the app context), and `tenant_context()` for the CLI, jobs and tests.
@@ -26,7 +28,7 @@ from contextlib import contextmanager
 from typing import Any, TypeVar
 
 from flask import abort
-from sqlalchemy import ForeignKey, event, false, select, text
+from sqlalchemy import ForeignKey, event, false, select
 from sqlalchemy import inspect as sa_inspect
 from sqlalchemy.orm import (
     Mapped,
@@ -38,7 +40,13 @@ from sqlalchemy.orm import (
 )
 
 from wnwa.crypto import app_key
-from wnwa.database import opening_statement, send_together
+from wnwa.database import (
+    CLAIM_STATE,
+    opening_statement,
+    reads_each_statement,
+    run_read_only,
+    send_together,
+)
 from wnwa.extensions import db
 from wnwa.tenants import rls
 
@@ -167,14 +175,15 @@ def _tenant_criteria(department_id: int | None):
 
 # One statement each: the database checks the ticket and signs the claim over its own
 # transaction (wnwa/tenants/rls.py), so the app never reads the transaction's identity first.
-_CLAIM_TENANT = text(
-    "SELECT set_config('app.tenant', wnwa_claim_tenant(:department, :ticket), true)"
-)
-_CLEAR_TENANT = text("SELECT set_config('app.tenant', '', true)")
-_CLAIM_CROSS_READ = text(
-    "SELECT set_config('app.cross_read', wnwa_claim_cross_read(:ticket), true)"
-)
-_CLEAR_CROSS_READ = text("SELECT set_config('app.cross_read', '', true)")
+# Driver SQL (psycopg placeholders): they also travel in a pipeline with a statement.
+_CLAIM_TENANT = "SELECT set_config('app.tenant', wnwa_claim_tenant(%s, %s), true)"
+_CLEAR_TENANT = "SELECT set_config('app.tenant', '', true)"
+_CLAIM_CROSS_READ = "SELECT set_config('app.cross_read', wnwa_claim_cross_read(%s), true)"
+_CLEAR_CROSS_READ = "SELECT set_config('app.cross_read', '', true)"
+# Where a connection that runs each statement as its own transaction keeps the claims to send
+# with the next one (wnwa/database.py, `reads_each_statement`).
+_STATE_TENANT = CLAIM_STATE + "tenant"
+_STATE_CROSS_READ = CLAIM_STATE + "cross_read"
 
 
 def _backend_pid(connection) -> int:
@@ -182,28 +191,53 @@ def _backend_pid(connection) -> int:
     return connection.connection.driver_connection.info.backend_pid
 
 
-def _tenant_ticket(connection, department_id: int) -> str:
-    return rls.tenant_ticket(app_key(rls.KEY_PURPOSE), _backend_pid(connection), department_id)
+def _tenant_claim(connection, department_id: int) -> tuple[str, tuple]:
+    key = app_key(rls.KEY_PURPOSE)
+    ticket = rls.tenant_ticket(key, _backend_pid(connection), department_id)
+    return _CLAIM_TENANT, (department_id, ticket)
+
+
+def _cross_read_claim(connection) -> tuple[str, tuple]:
+    ticket = rls.cross_read_ticket(app_key(rls.KEY_PURPOSE), _backend_pid(connection))
+    return _CLAIM_CROSS_READ, (ticket,)
 
 
 def _set_pg_tenant(connection, department_id: int | None) -> None:
     if connection.dialect.name != "postgresql":
         return
-    if department_id is None:
-        connection.execute(_CLEAR_TENANT)
-        return
-    ticket = _tenant_ticket(connection, department_id)
-    connection.execute(_CLAIM_TENANT, {"department": department_id, "ticket": ticket})
+    if reads_each_statement(connection):
+        connection.connection.info[_STATE_TENANT] = department_id
+    elif department_id is None:
+        connection.exec_driver_sql(_CLEAR_TENANT)
+    else:
+        connection.exec_driver_sql(*_tenant_claim(connection, department_id))
 
 
 def _set_pg_cross_read(connection, on: bool) -> None:
     if connection.dialect.name != "postgresql":
         return
-    if not on:
-        connection.execute(_CLEAR_CROSS_READ)
-        return
-    ticket = rls.cross_read_ticket(app_key(rls.KEY_PURPOSE), _backend_pid(connection))
-    connection.execute(_CLAIM_CROSS_READ, {"ticket": ticket})
+    if reads_each_statement(connection):
+        connection.connection.info[_STATE_CROSS_READ] = on
+    elif not on:
+        connection.exec_driver_sql(_CLEAR_CROSS_READ)
+    else:
+        connection.exec_driver_sql(*_cross_read_claim(connection))
+
+
+def _on_do_execute(cursor, statement, parameters, context) -> bool | None:
+    """A statement on a connection that reads statement by statement goes out as its own READ
+    ONLY transaction with the claims in force (one round trip). Others run as usual."""
+    connection = context.root_connection
+    if not reads_each_statement(connection):
+        return None
+    state = connection.connection.info
+    claims = []
+    if state.get(_STATE_TENANT) is not None:
+        claims.append(_tenant_claim(connection, state[_STATE_TENANT]))
+    if state.get(_STATE_CROSS_READ):
+        claims.append(_cross_read_claim(connection))
+    run_read_only(cursor, statement, parameters, claims)
+    return True
 
 
 @contextmanager
@@ -266,18 +300,38 @@ def _on_before_flush(session: Session, flush_context, instances) -> None:
 
 
 def _on_after_begin(session: Session, transaction, connection) -> None:
-    """A PostgreSQL transaction's BEGIN and its tenant claim go out together: one round trip."""
+    """A PostgreSQL transaction's BEGIN and its tenant claim go out together: one round trip.
+    A connection that reads statement by statement keeps the claim for its statements."""
     if connection.dialect.name != "postgresql":
         return
     statements = []
     opening = opening_statement(session, connection)
     if opening is not None:
-        statements.append((text(opening), {}))
+        statements.append((opening, ()))
     department_id = session.info.get(TENANT_KEY)
-    if department_id is not None:
-        ticket = _tenant_ticket(connection, department_id)
-        statements.append((_CLAIM_TENANT, {"department": department_id, "ticket": ticket}))
+    if reads_each_statement(connection):
+        connection.connection.info[_STATE_TENANT] = department_id
+    elif department_id is not None:
+        statements.append(_tenant_claim(connection, department_id))
     send_together(connection, statements)
+
+
+def _on_do_execute_no_params(cursor, statement, context) -> bool | None:
+    return _on_do_execute(cursor, statement, None, context)
+
+
+def _on_do_executemany(cursor, statement, parameters, context) -> None:
+    if reads_each_statement(context.root_connection):
+        raise TenantViolation("a safe request (GET, HEAD, OPTIONS) writes nothing")
+
+
+def install_engine_listeners(engine) -> None:
+    """Statements of safe requests on PostgreSQL, each its own read-only transaction."""
+    if engine.dialect.name != "postgresql" or event.contains(engine, "do_execute", _on_do_execute):
+        return
+    event.listen(engine, "do_execute", _on_do_execute)
+    event.listen(engine, "do_execute_no_params", _on_do_execute_no_params)
+    event.listen(engine, "do_executemany", _on_do_executemany)
 
 
 def install_listeners(session_class: type[Session]) -> None:
