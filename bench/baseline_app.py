@@ -68,7 +68,7 @@ def search():
         "cap": query.COUNT_CAP + 1,
     }
     with engine.connect() as connection:
-        rows = connection.execute(query._FIRST_PAGE[(dialect, bool(match), False)], params).all()
+        rows = connection.execute(query._PAGES[(dialect, bool(match), False, False)], params).all()
     counts = (rows[0].count_now, rows[0].count_rest) if rows else (0, 0)
     listings = [query.to_listing(r, VIEWER, now, full=False) for r in rows[: query.PAGE_SIZE]]
     page = query.SearchPage(listings, 1, has_next=len(rows) > query.PAGE_SIZE)

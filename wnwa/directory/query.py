@@ -174,20 +174,28 @@ def _capped_count(group_sql: str, alias: str) -> str:
     return f"(SELECT count(*) FROM ({group_sql} LIMIT :cap) AS {alias})"  # noqa: S608
 
 
-def _first_page(dialect: str, *, matching: bool, own: bool) -> str:
-    """Page one in one statement: those available now, then the others, 26 rows at most. Each
+def _page(dialect: str, *, matching: bool, own: bool, later: bool) -> str:
+    """A page in one statement: those available now, then the others, 26 rows at most. Each
     row also carries how many match in each group (`count_now`, `count_rest`, each counted no
     further than :cap): uncorrelated subqueries, run once, so the count is no extra round trip.
+    A later page reads each group from its own offset, never the pages before it: those
+    available now from :offset, the others from :offset less those available now (counted no
+    further than :offset).
     """
     now = _tier_sql(dialect, matching=matching, tier="now", own=own, match="match")
     rest = _tier_sql(dialect, matching=matching, tier="rest", own=own, match="match")
     counts = (
         f"{_capped_count(now, 'c_now')} AS count_now, {_capped_count(rest, 'c_rest')} AS count_rest"
     )
+    skip_now = skip_rest = ""
+    if later:
+        skip_now = " OFFSET :offset"
+        before = f"(SELECT count(*) FROM ({now} LIMIT :offset) AS before_page)"  # noqa: S608
+        skip_rest = f" OFFSET :offset - {before}"
     return (
-        f"WITH available AS MATERIALIZED ({now} LIMIT :limit) "  # noqa: S608
+        f"WITH available AS MATERIALIZED ({now} LIMIT :limit{skip_now}) "  # noqa: S608
         f"SELECT page.*, {counts} FROM (SELECT * FROM available UNION ALL "
-        f"SELECT * FROM ({rest} LIMIT :limit) AS others "
+        f"SELECT * FROM ({rest} LIMIT :limit{skip_rest}) AS others "
         "WHERE (SELECT count(*) FROM available) < :limit) AS page ORDER BY tier, id LIMIT :limit"
     )
 
@@ -199,21 +207,12 @@ _STATEMENTS = {
     for tier in TIER
     for own in (False, True)
 }
-_FIRST_PAGE = {
-    (dialect, matching, own): text(_first_page(dialect, matching=matching, own=own))
+_PAGES = {
+    (dialect, matching, own, later): text(_page(dialect, matching=matching, own=own, later=later))
     for dialect in ("sqlite", "postgresql")
     for matching in (False, True)
     for own in (False, True)
-}
-# How many are available now, counted no further than the pages before the one asked for: a
-# later page never counts the whole directory.
-_COUNT_NOW = {
-    (dialect, matching, own): text(
-        f"SELECT count(*) FROM ({_tier_sql(dialect, matching=matching, tier='now', own=own, match='match')} LIMIT :limit) AS n"  # noqa: S608, E501  # nosec B608
-    )
-    for dialect in ("sqlite", "postgresql")
-    for matching in (False, True)
-    for own in (False, True)
+    for later in (False, True)
 }
 
 
@@ -239,31 +238,22 @@ def search(filters: SearchFilters, *, viewer_department_id: int, now: datetime) 
         match = pg_tsquery(terms, groups)
     params["match"] = match
 
-    def fetch(tier: str, limit: int, skip: int) -> list:
-        key = (dialect, bool(match), tier, filters.include_own)
-        return connection.execute(
-            _STATEMENTS[key], {**params, "limit": limit, "offset": skip}
-        ).all()
-
     counted: tuple[int, int] | None = None
-    if offset == 0 and not filters.available_now:
+    if filters.available_now:  # one group: read from the page's offset, counted separately
+        key = (dialect, bool(match), "now", filters.include_own)
         rows = connection.execute(
-            _FIRST_PAGE[(dialect, bool(match), filters.include_own)],
-            {**params, "limit": PAGE_SIZE + 1, "cap": COUNT_CAP + 1},
+            _STATEMENTS[key], {**params, "limit": PAGE_SIZE + 1, "offset": offset}
         ).all()
-        counted = _capped(rows[0].count_now, rows[0].count_rest, COUNT_CAP) if rows else (0, 0)
-    else:  # a later page: each group read from its own offset, never the pages before it
-        rows = fetch("now", PAGE_SIZE + 1, offset)
-        if not filters.available_now and len(rows) <= PAGE_SIZE:
-            # The page reaches past those available now: how many they are is `offset` plus
-            # those read, or (none read) a count that stops at `offset`.
-            available = offset + len(rows)
-            if not rows:
-                key = (dialect, bool(match), filters.include_own)
-                available = connection.execute(
-                    _COUNT_NOW[key], {**params, "limit": offset}
-                ).scalar_one()
-            rows += fetch("rest", PAGE_SIZE + 1 - len(rows), offset + len(rows) - available)
+    else:
+        later = {"offset": offset} if offset else {}
+        rows = connection.execute(
+            _PAGES[(dialect, bool(match), filters.include_own, bool(later))],
+            {**params, **later, "limit": PAGE_SIZE + 1, "cap": COUNT_CAP + 1},
+        ).all()
+        if rows:
+            counted = _capped(rows[0].count_now, rows[0].count_rest, COUNT_CAP)
+        elif not offset:
+            counted = (0, 0)
     listings = [to_listing(r, viewer_department_id, now, full=False) for r in rows[:PAGE_SIZE]]
     result = SearchPage(listings, page, has_next=len(rows) > PAGE_SIZE)
     if not result.listings and page == 1 and terms:
