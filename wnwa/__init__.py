@@ -86,6 +86,7 @@ def register_extensions(app: Flask) -> None:
     # No limit applies to every request (no default limits): each limited view checks its own
     # through its decorator, so the limiter's per-request hook would only look and find nothing.
     app.before_request_funcs[None].remove(limiter._check_request_limit)
+    _limiter_hooks_only_where_limited(app, limiter)
     shared_state.init_app(app)
     login_manager.init_app(app)
     install_listeners(Session)
@@ -97,6 +98,31 @@ def register_extensions(app: Flask) -> None:
         # too (itsdangerous signs with a list's last key and accepts all): a form opened before
         # a key rotation still submits after it.
         app.config.setdefault("WTF_CSRF_SECRET_KEY", signing_secrets())
+
+
+def _limiter_hooks_only_where_limited(app: Flask, limiter) -> None:
+    """The limiter's after-request hook (sign-in failures counted by `deduct_when`) and its
+    teardown act on the state a limited view's decorator made for the request; on every other
+    request they would only look and find nothing, so they run only where that state exists."""
+    from flask.globals import request_ctx
+
+    after = app.after_request_funcs[None]
+    teardown = app.teardown_request_funcs[None]
+    (inject,) = [f for f in after if getattr(f, "args", None) == (limiter,)]
+    (release,) = [f for f in teardown if getattr(f, "__self__", None) is limiter]
+
+    def limited() -> bool:
+        return hasattr(request_ctx, "_limiter_request_context")
+
+    def limiter_after_request(response):
+        return inject(response) if limited() else response
+
+    def limiter_teardown_request(exc):
+        if limited():
+            release(exc)
+
+    after[after.index(inject)] = limiter_after_request
+    teardown[teardown.index(release)] = limiter_teardown_request
 
 
 def register_sessions(app: Flask) -> None:
