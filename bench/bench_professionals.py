@@ -18,7 +18,6 @@ Writes docs/bench/professionals.md. Targets: p95 <= 25 ms; partial req/s >= 15% 
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import re
 import shutil
@@ -37,6 +36,7 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
 import bench_directory as common  # noqa: E402 - after the path set-up above
+import engines  # noqa: E402
 
 CACHE = ROOT / "instance" / "bench" / "professionals-us.sqlite3"
 REPORT = ROOT / "docs" / "bench" / "professionals.md"
@@ -301,55 +301,19 @@ def report(results: list[dict]) -> str:
 
 def main() -> int:
     parser = argparse.ArgumentParser()
-    parser.add_argument("--engine", choices=["sqlite", "postgresql", "both"], default="both")
+    engines.engine_arguments(parser)
     parser.add_argument("--requests", type=int, default=300)
     parser.add_argument("--seconds", type=int, default=10)
-    parser.add_argument("--json", help="write this engine's result here (internal)")
     args = parser.parse_args()
-    results = []
-    if args.engine in ("sqlite", "both"):
-        CACHE.parent.mkdir(parents=True, exist_ok=True)
-        url = f"sqlite:///{CACHE}"
-        results.append(run_engine("sqlite", url, url, args))
-    if args.engine == "postgresql":
-        result = run_engine(
-            "postgresql",
-            os.environ["WNWA_TEST_DATABASE_URL"],
-            os.environ["MIGRATION_DATABASE_URL"],
-            args,
-        )
-        if args.json:
-            Path(args.json).write_text(json.dumps(result))
-        results.append(result)
-    if args.engine == "both":
-        with tempfile.TemporaryDirectory() as tmp:
-            out = Path(tmp) / "pg.json"
-            subprocess.run(
-                [
-                    str(ROOT / "scripts" / "with_postgres.sh"),
-                    sys.executable,
-                    __file__,
-                    "--engine",
-                    "postgresql",
-                    "--requests",
-                    str(args.requests),
-                    "--seconds",
-                    str(args.seconds),
-                    "--json",
-                    str(out),
-                ],
-                cwd=ROOT,
-                check=False,
-                timeout=3600,
-            )
-            if not out.exists():
-                raise RuntimeError("the PostgreSQL run produced no figures")
-            results.append(json.loads(out.read_text()))
-    text = report(results)
-    print(text)
-    if args.engine == "both" or not args.json:
-        REPORT.parent.mkdir(parents=True, exist_ok=True)
-        REPORT.write_text(text)
+    CACHE.parent.mkdir(parents=True, exist_ok=True)
+    results = engines.run(
+        args,
+        script=__file__,
+        forward=["--requests", str(args.requests), "--seconds", str(args.seconds)],
+        sqlite=lambda: run_engine("sqlite", f"sqlite:///{CACHE}", f"sqlite:///{CACHE}", args),
+        postgresql=lambda app_url, owner_url: run_engine("postgresql", app_url, owner_url, args),
+    )
+    engines.publish(args, report(results), REPORT)
     return 0 if all(r["ok"] for r in results) else 1
 
 

@@ -19,12 +19,10 @@ Writes the figures to stdout and to docs/bench/training.md; exits 1 if a target 
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import random
 import shutil
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -33,6 +31,9 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "bench"))
+
+import engines  # noqa: E402 - after the path set-up above
 
 CACHE = ROOT / "instance" / "bench" / "directory-us.sqlite3"
 REPORT = ROOT / "docs" / "bench" / "training.md"
@@ -158,51 +159,27 @@ def report(results: list[dict]) -> str:
     return "\n".join(lines) + "\n"
 
 
+def _sqlite() -> dict:
+    """On a copy of the cached file: the run adds departments."""
+    with tempfile.TemporaryDirectory() as tmp:
+        copy = Path(tmp) / "quota-us.sqlite3"
+        if CACHE.exists():
+            shutil.copyfile(CACHE, copy)
+        return run_engine("sqlite", f"sqlite:///{copy}", f"sqlite:///{copy}")
+
+
 def main() -> int:
     parser = argparse.ArgumentParser()
-    parser.add_argument("--engine", choices=["sqlite", "postgresql", "both"], default="both")
-    parser.add_argument("--json", help="write this engine's result here (internal)")
+    engines.engine_arguments(parser)
     args = parser.parse_args()
-    results = []
-    if args.engine in ("sqlite", "both"):
-        with tempfile.TemporaryDirectory() as tmp:
-            copy = Path(tmp) / "quota-us.sqlite3"
-            if CACHE.exists():
-                shutil.copyfile(CACHE, copy)
-            url = f"sqlite:///{copy}"
-            results.append(run_engine("sqlite", url, url))
-    if args.engine == "postgresql":
-        result = run_engine(
-            "postgresql",
-            os.environ["WNWA_TEST_DATABASE_URL"],
-            os.environ["MIGRATION_DATABASE_URL"],
-        )
-        if args.json:
-            Path(args.json).write_text(json.dumps(result))
-        results.append(result)
-    if args.engine == "both":
-        with tempfile.TemporaryDirectory() as tmp:
-            out = Path(tmp) / "pg.json"
-            subprocess.run(
-                [
-                    str(ROOT / "scripts" / "with_postgres.sh"),
-                    sys.executable,
-                    __file__,
-                    "--engine",
-                    "postgresql",
-                    "--json",
-                    str(out),
-                ],
-                cwd=ROOT,
-                check=True,
-                timeout=3600,
-            )
-            results.append(json.loads(out.read_text()))
-    text = report(results)
-    print(text)
-    if args.engine == "both" or not args.json:
-        REPORT.parent.mkdir(parents=True, exist_ok=True)
-        REPORT.write_text(text)
+    results = engines.run(
+        args,
+        script=__file__,
+        forward=[],
+        sqlite=_sqlite,
+        postgresql=lambda app_url, owner_url: run_engine("postgresql", app_url, owner_url),
+    )
+    engines.publish(args, report(results), REPORT)
     return 0 if all(r["ok"] for r in results) else 1
 
 

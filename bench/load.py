@@ -38,6 +38,7 @@ sys.path.insert(0, str(ROOT / "bench"))
 
 import bench_directory as base  # noqa: E402
 import bench_professionals  # noqa: E402
+import engines  # noqa: E402
 
 REPORT = ROOT / "docs" / "bench" / "load.md"
 ROWS = 13_000
@@ -316,65 +317,35 @@ def report(results: list[dict], command: str, load_before: float) -> str:
 def main() -> int:
     os.environ["WEB_CONCURRENCY"] = str(WORKERS)
     parser = argparse.ArgumentParser()
-    parser.add_argument("--engine", choices=["sqlite", "postgresql", "both"], default="both")
+    engines.engine_arguments(parser)
     parser.add_argument("--seconds", type=int, default=60)
     parser.add_argument("--users", type=int, default=16)
-    parser.add_argument("--json", help="write this engine's result here (internal)")
     args = parser.parse_args()
     if not 1 <= args.users <= 64 or not 5 <= args.seconds <= 600:
         parser.error("users 1-64, seconds 5-600")
     load_before = os.getloadavg()[0]
-    results = []
-    if args.engine in ("sqlite", "both"):
-        base.CACHE.parent.mkdir(parents=True, exist_ok=True)
-        cache = f"sqlite:///{base.CACHE}"
-        base.prepare("sqlite", cache, cache)
-        with tempfile.TemporaryDirectory() as tmp:
-            copy = Path(tmp) / "load.sqlite3"
-            shutil.copy(base.CACHE, copy)
-            url = f"sqlite:///{copy}"
-            results.append(run_engine("sqlite", url, url, args))
-    if args.engine == "postgresql":
-        result = run_engine(
-            "postgresql",
-            os.environ["WNWA_TEST_DATABASE_URL"],
-            os.environ["MIGRATION_DATABASE_URL"],
-            args,
-        )
-        if args.json:
-            Path(args.json).write_text(json.dumps(result))
-        results.append(result)
-    if args.engine == "both":
-        with tempfile.TemporaryDirectory() as tmp:
-            out = Path(tmp) / "pg.json"
-            subprocess.run(
-                [
-                    str(ROOT / "scripts" / "with_postgres.sh"),
-                    sys.executable,
-                    __file__,
-                    "--engine",
-                    "postgresql",
-                    "--seconds",
-                    str(args.seconds),
-                    "--users",
-                    str(args.users),
-                    "--json",
-                    str(out),
-                ],
-                cwd=ROOT,
-                check=False,
-                timeout=7200,
-            )
-            if out.exists():
-                results.append(json.loads(out.read_text()))
-            else:
-                print("the PostgreSQL run produced no figures", file=sys.stderr)
-    text = report(results, "make load", load_before)
-    print(text)
-    if not args.json:
-        REPORT.parent.mkdir(parents=True, exist_ok=True)
-        REPORT.write_text(text)
+    results = engines.run(
+        args,
+        script=__file__,
+        forward=["--seconds", str(args.seconds), "--users", str(args.users)],
+        sqlite=lambda: _sqlite(args),
+        postgresql=lambda app_url, owner_url: run_engine("postgresql", app_url, owner_url, args),
+        required=False,
+        timeout=7200,
+    )
+    engines.publish(args, report(results, "make load", load_before), REPORT)
     return 0 if results and all(r["ok"] for r in results) else 1
+
+
+def _sqlite(args) -> dict:
+    """On a copy of the cached US-scale file: the chief's import adds 13,000 people."""
+    base.CACHE.parent.mkdir(parents=True, exist_ok=True)
+    cache = f"sqlite:///{base.CACHE}"
+    base.prepare("sqlite", cache, cache)
+    with tempfile.TemporaryDirectory() as tmp:
+        copy = Path(tmp) / "load.sqlite3"
+        shutil.copy(base.CACHE, copy)
+        return run_engine("sqlite", f"sqlite:///{copy}", f"sqlite:///{copy}", args)
 
 
 if __name__ == "__main__":
