@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import argparse
 import http.client
-import json
 import os
 import platform
 import re
@@ -35,6 +34,9 @@ from urllib.parse import urlencode
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "bench"))
+
+import engines  # noqa: E402 - after the path set-up above
 
 # v2: the published department-size distribution (largest 36,000) and the name trigrams
 CACHE = ROOT / "instance" / "bench" / "directory-us-v2.sqlite3"
@@ -327,86 +329,68 @@ def latency(port: int, cookie: str, *, partial: bool, count: int) -> dict:
     }
 
 
-WRK_SCRIPT = """
-local paths = {%s}
-local i = 0
-request = function()
-  i = i %% #paths + 1
-  return wrk.format("GET", paths[i], {["Cookie"] = "%s", ["HX-Request"] = "true"})
-end
-"""
-# A reference: the smallest signed-in page (session cookie, user loaded, tenant bound).
-WELCOME_SCRIPT = """
-request = function()
-  return wrk.format("GET", "/welcome", {["Cookie"] = "%s"})
-end
-"""
-
-
-def load_wrk(port: int, cookie: str, seconds: int) -> dict:
-    results = {}
-    with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as script:
-        script.write(WRK_SCRIPT % (", ".join(f'"{p}"' for p in paths()), cookie))
-    with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as welcome:
-        welcome.write(WELCOME_SCRIPT % cookie)
+def run_wrk(port: int, paths_: list[str], headers: dict, seconds: int) -> tuple[int, float]:
+    """wrk (2 threads, 4 connections) over `paths_` in turn, with `headers`: (requests done,
+    req/s). Any failed response fails the run."""
+    fields = ", ".join(f'["{name}"] = "{value}"' for name, value in headers.items())
+    script = (
+        "local paths = {{{}}}\nlocal i = 0\nrequest = function()\n  i = i % #paths + 1\n"
+        '  return wrk.format("GET", paths[i], {{{}}})\nend\n'
+    ).format(", ".join(f'"{p}"' for p in paths_), fields)
+    with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as file:
+        file.write(script)
     try:
-        for name, args in (
-            ("healthz", [f"http://127.0.0.1:{port}/healthz"]),
-            ("search", ["-s", script.name, f"http://127.0.0.1:{port}/"]),
-            ("healthz_again", [f"http://127.0.0.1:{port}/healthz"]),
-            ("signed_in_welcome", ["-s", welcome.name, f"http://127.0.0.1:{port}/"]),
-        ):
-            output = subprocess.run(
-                ["wrk", "-t2", "-c4", f"-d{seconds}s", "--timeout", "5s", *args],
-                capture_output=True,
-                text=True,
-                check=True,
-                timeout=seconds + 30,
-            ).stdout
-            rate = float(re.search(r"Requests/sec:\s+([\d.]+)", output).group(1))
-            errors = re.search(r"Non-2xx or 3xx responses: (\d+)", output)
-            if errors:
-                raise RuntimeError(f"{name}: {errors.group(1)} failed responses")
-            results[name] = rate
+        output = subprocess.run(
+            ["wrk", "-t2", "-c4", f"-d{seconds}s", "--timeout", "5s", "-s", file.name,
+             f"http://127.0.0.1:{port}/"],
+            capture_output=True, text=True, check=True, timeout=seconds + 30,
+        ).stdout  # fmt: skip
     finally:
-        os.unlink(script.name)
-        os.unlink(welcome.name)
-    return results
+        os.unlink(file.name)
+    errors = re.search(r"Non-2xx or 3xx responses: (\d+)", output)
+    if errors:
+        raise RuntimeError(f"{paths_[0]}: {errors.group(1)} failed responses under load")
+    done = int(re.search(r"(\d+) requests in", output).group(1))
+    return done, float(re.search(r"Requests/sec:\s+([\d.]+)", output).group(1))
 
 
-def load_python(port: int, cookie: str, seconds: int) -> dict:
-    results = {}
-    targets = paths()
-    for name in ("healthz", "search", "healthz_again", "signed_in_welcome"):
-        done = [0]
-        stop = time.monotonic() + seconds
-        lock = threading.Lock()
+def _python_rate(port: int, paths_: list[str], headers: dict, seconds: int) -> float:
+    """What wrk measures, by 4 Python threads (where wrk is missing)."""
+    done, lock = [0], threading.Lock()
+    stop = time.monotonic() + seconds
 
-        def worker(name=name, done=done, stop=stop, lock=lock):
-            i = 0
-            while time.monotonic() < stop:
-                if name == "search":
-                    path = targets[i % len(targets)]
-                    headers = {"Cookie": cookie, "HX-Request": "true"}
-                elif name == "signed_in_welcome":
-                    path, headers = "/welcome", {"Cookie": cookie}
-                else:
-                    path, headers = "/healthz", {}
-                status = request(port, path, headers=headers)[0]
-                if status != 200:
-                    raise RuntimeError(f"{path} answered {status}")
-                i += 1
-                with lock:
-                    done[0] += 1
+    def worker():
+        i = 0
+        while time.monotonic() < stop:
+            path = paths_[i % len(paths_)]
+            status = request(port, path, headers=headers)[0]
+            if status != 200:
+                raise RuntimeError(f"{path} answered {status}")
+            i += 1
+            with lock:
+                done[0] += 1
 
-        threads = [threading.Thread(target=worker) for _ in range(4)]
-        started = time.monotonic()
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join(seconds + 30)
-        results[name] = done[0] / (time.monotonic() - started)
-    return results
+    threads = [threading.Thread(target=worker) for _ in range(4)]
+    started = time.monotonic()
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(seconds + 30)
+    return done[0] / (time.monotonic() - started)
+
+
+def throughput(port: int, runs: dict[str, tuple[list[str], dict]], seconds: int):
+    """req/s of each run (paths, headers), one after the other: (rates, the tool used)."""
+    if shutil.which("wrk"):
+        rates = {name: run_wrk(port, *run, seconds)[1] for name, run in runs.items()}
+        return rates, "wrk"
+    return {name: _python_rate(port, *run, seconds) for name, run in runs.items()}, "python threads"
+
+
+def search_runs(cookie: str, paths_: list[str]) -> dict[str, tuple[list[str], dict]]:
+    """The search partial between two runs of the trivial route, as every search bench loads."""
+    search = (paths_, {"Cookie": cookie, "HX-Request": "true"})
+    return {"healthz": (["/healthz"], {}), "search": search, "healthz_again": (["/healthz"], {})}
 
 
 def start_baseline(url: str, port: int, viewer: int) -> subprocess.Popen:
@@ -458,27 +442,10 @@ def worker_cpu(master: int) -> float:
 def cpu_per_request(port: int, master: int, paths_: list[str], cookie: str, seconds: int):
     """Load one server with wrk (2 threads, 4 connections) and return (CPU ms per request,
     req/s): the workers' CPU time over the requests served."""
-    headers = f'["Cookie"] = "{cookie}", ["HX-Request"] = "true"' if cookie else ""
-    script = (
-        "local paths = {{{}}}\nlocal i = 0\nrequest = function()\n  i = i % #paths + 1\n"
-        '  return wrk.format("GET", paths[i], {{{}}})\nend\n'
-    ).format(", ".join(f'"{p}"' for p in paths_), headers)
-    with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as file:
-        file.write(script)
-    try:
-        before = worker_cpu(master)
-        output = subprocess.run(
-            ["wrk", "-t2", "-c4", f"-d{seconds}s", "--timeout", "5s", "-s", file.name,
-             f"http://127.0.0.1:{port}/"],
-            capture_output=True, text=True, check=True, timeout=seconds + 30,
-        ).stdout  # fmt: skip
-        used = worker_cpu(master) - before
-    finally:
-        os.unlink(file.name)
-    if re.search(r"Non-2xx or 3xx responses: (\d+)", output):
-        raise RuntimeError(f"failed responses under load: {paths_[0]}")
-    done = int(re.search(r"(\d+) requests in", output).group(1))
-    rate = float(re.search(r"Requests/sec:\s+([\d.]+)", output).group(1))
+    headers = {"Cookie": cookie, "HX-Request": "true"} if cookie else {}
+    before = worker_cpu(master)
+    done, rate = run_wrk(port, paths_, headers, seconds)
+    used = worker_cpu(master) - before
     return 1000 * used / max(1, done), rate
 
 
@@ -625,8 +592,12 @@ def run_engine(engine: str, app_url: str, owner_url: str, args) -> dict:
         partial = latency(port, cookie, partial=True, count=args.requests)
         later = later_pages(port, cookie, max(40, args.requests // 4))
         chiefs = chief_pages(port, facts, max(20, args.requests // 10))
-        tool = "wrk" if shutil.which("wrk") else "python threads"
-        load = (load_wrk if tool == "wrk" else load_python)(port, cookie, args.seconds)
+        # A reference: the smallest signed-in page (session cookie, user loaded, tenant bound).
+        runs = {
+            **search_runs(cookie, paths()),
+            "signed_in_welcome": (["/welcome"], {"Cookie": cookie}),
+        }
+        load, tool = throughput(port, runs, args.seconds)
         cost = {}
         if tool == "wrk":
             for name, (p, master, targets, who) in {
@@ -719,11 +690,9 @@ def report(results: list[dict], command: str) -> str:
         "",
         "The last column is a reference, not a target: the app's smallest signed-in page "
         "(encrypted session cookie, account loaded, tenant bound) under the same load. On "
-        "PostgreSQL a signed-in first page is four round trips (counted below): BEGIN READ "
-        "ONLY with the tenant claim in the same message (signed by the database over its own "
-        "transaction), the account, the search with its counts, COMMIT (a read-only "
-        "transaction ends with COMMIT so the driver keeps its prepared statements; see "
-        "wnwa/database.py). When "
+        "PostgreSQL a signed-in page is two round trips (counted below): the account, then "
+        "the search with its counts, each its own read-only transaction sent in one message "
+        "exchange with its BEGIN, the tenant claim and COMMIT (see docs/POSTGRES.md). When "
         "26 or more supporters are available now, page one reads only them (about 0.1-0.2 ms "
         "of execution, EXPLAIN ANALYZE, warm).",
         "",
@@ -819,11 +788,11 @@ def extra_sections(results: list[dict]) -> list[str]:
             f"{'met' if search <= 1.3 and trivial <= 1.3 else 'NOT met'} |"
         )
     lines += ["", "Database round trips per request, counted in-process (on PostgreSQL the "
-              "messages the server answered, from the driver's protocol trace; on SQLite the "
-              "statements):", ""]  # fmt: skip
+              "messages the server answered, from the driver's protocol trace, each listed with "
+              "the statements it carried; on SQLite the statements):", ""]  # fmt: skip
     for r in results:
         trips = "; ".join(
-            f"{name}: {len(seen)} ({', '.join(seen)})" for name, seen in r["round_trips"].items()
+            f"{name}: {len(seen)} ({' | '.join(seen)})" for name, seen in r["round_trips"].items()
         )
         lines.append(f"- {r['engine']}: {trips}.")
     lines += [
@@ -851,57 +820,30 @@ def extra_sections(results: list[dict]) -> list[str]:
 
 def main() -> int:
     parser = argparse.ArgumentParser()
-    parser.add_argument("--engine", choices=["sqlite", "postgresql", "both"], default="both")
+    engines.engine_arguments(parser)
     parser.add_argument("--requests", type=int, default=300)
     parser.add_argument("--seconds", type=int, default=10)
-    parser.add_argument("--json", help="write this engine's result here (internal)")
     parser.add_argument(
         "--small", action="store_true", help="a small network, to try the script (no report)"
     )
     args = parser.parse_args()
     if args.small:
         os.environ["BENCH_SMALL"] = "1"
-    results = []
-    if args.engine in ("sqlite", "both"):
-        CACHE.parent.mkdir(parents=True, exist_ok=True)
-        url = f"sqlite:///{CACHE.with_stem('directory-small') if args.small else CACHE}"
-        results.append(run_engine("sqlite", url, url, args))
-    if args.engine == "postgresql":
-        app_url = os.environ["WNWA_TEST_DATABASE_URL"]
-        owner_url = os.environ["MIGRATION_DATABASE_URL"]
-        result = run_engine("postgresql", app_url, owner_url, args)
-        Path(args.json).write_text(json.dumps(result)) if args.json else None
-        results.append(result)
-    if args.engine == "both":
-        with tempfile.TemporaryDirectory() as tmp:
-            out = Path(tmp) / "pg.json"
-            subprocess.run(
-                [
-                    str(ROOT / "scripts" / "with_postgres.sh"),
-                    sys.executable,
-                    __file__,
-                    "--engine",
-                    "postgresql",
-                    "--requests",
-                    str(args.requests),
-                    "--seconds",
-                    str(args.seconds),
-                    "--json",
-                    str(out),
-                    *(["--small"] if args.small else []),
-                ],
-                cwd=ROOT,
-                check=False,  # it exits 1 when a target is missed; its figures still count
-                timeout=3600,
-            )
-            if not out.exists():
-                raise RuntimeError("the PostgreSQL run produced no figures")
-            results.append(json.loads(out.read_text()))
+    CACHE.parent.mkdir(parents=True, exist_ok=True)
+    sqlite_url = f"sqlite:///{CACHE.with_stem('directory-small') if args.small else CACHE}"
+    forward = ["--requests", str(args.requests), "--seconds", str(args.seconds)]
+    results = engines.run(
+        args,
+        script=__file__,
+        forward=forward + (["--small"] if args.small else []),
+        sqlite=lambda: run_engine("sqlite", sqlite_url, sqlite_url, args),
+        postgresql=lambda app_url, owner_url: run_engine("postgresql", app_url, owner_url, args),
+    )
     text = report(results, "python bench/bench_directory.py")
-    print(text)
-    if (args.engine == "both" or not args.json) and not args.small:
-        REPORT.parent.mkdir(parents=True, exist_ok=True)
-        REPORT.write_text(text)
+    if args.small:
+        print(text)
+    else:
+        engines.publish(args, text, REPORT)
     return 0 if all(r["ok"] for r in results) else 1
 
 

@@ -19,14 +19,9 @@ from __future__ import annotations
 
 import argparse
 import os
-import re
-import shutil
 import sqlite3
 import statistics
-import subprocess
 import sys
-import tempfile
-import threading
 import time
 from pathlib import Path
 from urllib.parse import urlencode
@@ -152,72 +147,6 @@ def latency(port: int, cookie: str, *, partial: bool, count: int) -> dict:
     }
 
 
-WRK_SCRIPT = """
-local paths = {%s}
-local i = 0
-request = function()
-  i = i %% #paths + 1
-  return wrk.format("GET", paths[i], {["Cookie"] = "%s", ["HX-Request"] = "true"})
-end
-"""
-
-
-def load(port: int, cookie: str, seconds: int) -> tuple[dict, str]:
-    results = {}
-    if shutil.which("wrk"):
-        with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as script:
-            script.write(WRK_SCRIPT % (", ".join(f'"{p}"' for p in paths()), cookie))
-        try:
-            for name, args in (
-                ("healthz", [f"http://127.0.0.1:{port}/healthz"]),
-                ("search", ["-s", script.name, f"http://127.0.0.1:{port}/"]),
-                ("healthz_again", [f"http://127.0.0.1:{port}/healthz"]),
-            ):
-                output = subprocess.run(
-                    ["wrk", "-t2", "-c4", f"-d{seconds}s", "--timeout", "5s", *args],
-                    capture_output=True,
-                    text=True,
-                    check=True,
-                    timeout=seconds + 30,
-                ).stdout
-                results[name] = float(re.search(r"Requests/sec:\s+([\d.]+)", output).group(1))
-                if "Non-2xx or 3xx responses" in output:
-                    raise RuntimeError(f"{name}: failed responses")
-        finally:
-            os.unlink(script.name)
-        return results, "wrk"
-    targets = paths()
-    for name in ("healthz", "search", "healthz_again"):
-        done = [0]
-        stop = time.monotonic() + seconds
-        lock = threading.Lock()
-
-        def worker(name=name, done=done, stop=stop, lock=lock):
-            i = 0
-            while time.monotonic() < stop:
-                if name == "search":
-                    path, headers = (
-                        targets[i % len(targets)],
-                        {"Cookie": cookie, "HX-Request": "true"},
-                    )
-                else:
-                    path, headers = "/healthz", {}
-                if common.request(port, path, headers=headers)[0] != 200:
-                    raise RuntimeError(f"{path} failed")
-                i += 1
-                with lock:
-                    done[0] += 1
-
-        threads = [threading.Thread(target=worker) for _ in range(4)]
-        started = time.monotonic()
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join(seconds + 30)
-        results[name] = done[0] / (time.monotonic() - started)
-    return results, "python threads"
-
-
 def run_engine(engine: str, app_url: str, owner_url: str, args) -> dict:
     facts = prepare(engine, app_url, owner_url)
     port = common.free_port()
@@ -231,7 +160,7 @@ def run_engine(engine: str, app_url: str, owner_url: str, args) -> dict:
         cookie = common.sign_in(port, facts["email"])
         full = latency(port, cookie, partial=False, count=args.requests)
         partial = latency(port, cookie, partial=True, count=args.requests)
-        rates, tool = load(port, cookie, args.seconds)
+        rates, tool = common.throughput(port, common.search_runs(cookie, paths()), args.seconds)
     finally:
         server.terminate()
         server.wait(30)
