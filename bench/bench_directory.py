@@ -692,7 +692,8 @@ def report(results: list[dict], command: str) -> str:
         "(encrypted session cookie, account loaded, tenant bound) under the same load. On "
         "PostgreSQL a signed-in page is two round trips (counted below): the account, then "
         "the search with its counts, each its own read-only transaction sent in one message "
-        "exchange with its BEGIN, the tenant claim and COMMIT (see docs/POSTGRES.md). When "
+        "exchange with the settings that make it read-only and bind the tenant (see "
+        "docs/POSTGRES.md). When "
         "26 or more supporters are available now, page one reads only them (about 0.1-0.2 ms "
         "of execution, EXPLAIN ANALYZE, warm).",
         "",

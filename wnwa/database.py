@@ -4,14 +4,15 @@ SQLite: WAL with foreign keys and real savepoints.
 
 PostgreSQL: a request with a safe method (GET, HEAD, OPTIONS) reads only, enforced by the
 database: each of its statements is its own READ ONLY transaction, sent in one round trip with
-its BEGIN, the claims the row-level security policies check, and COMMIT (`run_read_only`, with
-the claims from wnwa/tenants/scoping.py). Any other transaction is one transaction whose BEGIN
-the app sends together with the tenant claim (`opening_statement`, `send_together`): the
-driver's own BEGIN would be a round trip of its own. Read transactions end with COMMIT, which
-for a read-only transaction only ends it: the driver forgets its prepared statements on every
-ROLLBACK, and keeping them means a page's queries are parsed once per connection instead of
-once per request. Plans stay custom (`plan_cache_mode`): a generic plan for a full-text search
-cannot tell a rare word from a common one and may read the whole directory to fill one page.
+the settings that make it read-only and set the claims the row-level security policies check
+(`run_read_only`, with the claims from wnwa/tenants/scoping.py). Any other transaction is one
+transaction whose BEGIN the app sends together with the tenant claim (`opening_statement`,
+`send_together`): the driver's own BEGIN would be a round trip of its own. Transactions that
+only read end with COMMIT, which for them only ends them: the driver forgets its prepared
+statements on every ROLLBACK, and keeping them means a page's queries are parsed once per
+connection instead of once per request. Plans stay custom (`plan_cache_mode`): a generic plan
+for a full-text search cannot tell a rare word from a common one and may read the whole
+directory to fill one page.
 
 `one_of` tests a column against thousands of values sent as one JSON parameter, on both
 engines.
@@ -53,6 +54,7 @@ _READ_ONLY_JOINED = "wnwa.read_only_joined"
 # it runs each statement as its own read-only transaction
 _OWN_BEGIN = "wnwa.own_begin"
 _EACH_STATEMENT = "wnwa.each_statement"
+_READ_ONLY_SETTING = "set_config('transaction_read_only', 'on', true)"
 CLAIM_STATE = "wnwa.claim."  # prefix of the keys where the tenant layer keeps the claims
 
 
@@ -122,7 +124,7 @@ def opening_statement(session: Session, connection) -> str | None:
 
     * A top-level transaction in a safe request: nothing now. The connection reads statement
       by statement (`reads_each_statement`): each statement is its own READ ONLY transaction,
-      sent with its BEGIN, claims and COMMIT in one round trip (`run_read_only`).
+      sent with its claims in one round trip (`run_read_only`).
     * Any other top-level transaction: "BEGIN". The driver is switched to autocommit so that
       it does not send a BEGIN of its own first; COMMIT and ROLLBACK still end the server's
       transaction.
@@ -158,24 +160,22 @@ def reads_each_statement(connection) -> bool:
 
 
 def run_read_only(cursor, statement: str, parameters, claims: list[tuple[str, tuple]]) -> None:
-    """Runs one statement of a safe request as its own READ ONLY transaction, with `claims`
-    (statements setting what the row-level security policies check) before it, in ONE round
-    trip: psycopg's pipeline mode sends BEGIN READ ONLY, the claims, the statement and COMMIT,
-    each with its parameters bound as usual, then a single Sync. `cursor` holds the
-    statement's rows afterwards. On any error the transaction is rolled back."""
+    """Runs one statement of a safe request as its own READ ONLY transaction, in ONE round
+    trip: psycopg's pipeline mode sends a SELECT that makes the transaction read-only and sets
+    the `claims` (`set_config` expressions for what the row-level security policies check, with
+    their parameters bound as usual), then the statement, then a single Sync. Both run in the
+    implicit transaction the Sync ends (committed, or rolled back on an error), so the settings
+    hold for the statement and for nothing after it. `cursor` holds the statement's rows."""
+    settings = ", ".join(
+        ["set_config('transaction_read_only', 'on', true)"] + [c for c, _ in claims]
+    )
+    values = tuple(value for _, params in claims for value in params)
     driver = cursor.connection
     helper = driver.cursor()
     try:
         with driver.pipeline():
-            helper.execute("BEGIN READ ONLY")
-            for sql, params in claims:
-                helper.execute(sql, params)
+            helper.execute(f"SELECT {settings}", values)
             cursor.execute(statement, parameters)
-            helper.execute("COMMIT")
-    except Exception:
-        if driver.info.transaction_status in (_status().INTRANS, _status().INERROR):
-            driver.rollback()
-        raise
     finally:
         helper.close()
 

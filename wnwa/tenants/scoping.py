@@ -173,12 +173,13 @@ def _tenant_criteria(department_id: int | None):
     )
 
 
-# One statement each: the database checks the ticket and signs the claim over its own
-# transaction (wnwa/tenants/rls.py), so the app never reads the transaction's identity first.
-# Driver SQL (psycopg placeholders): they also travel in a pipeline with a statement.
-_CLAIM_TENANT = "SELECT set_config('app.tenant', wnwa_claim_tenant(%s, %s), true)"
+# The claims, as `set_config` expressions (driver SQL, psycopg placeholders): the database
+# checks the ticket and signs the claim over its own transaction (wnwa/tenants/rls.py), so the
+# app never reads the transaction's identity first. A claim is one SELECT of its own, or goes
+# with the statement it is for (`_on_do_execute`).
+_TENANT_CLAIM = "set_config('app.tenant', wnwa_claim_tenant(%s, %s), true)"
+_CROSS_READ_CLAIM = "set_config('app.cross_read', wnwa_claim_cross_read(%s), true)"
 _CLEAR_TENANT = "SELECT set_config('app.tenant', '', true)"
-_CLAIM_CROSS_READ = "SELECT set_config('app.cross_read', wnwa_claim_cross_read(%s), true)"
 _CLEAR_CROSS_READ = "SELECT set_config('app.cross_read', '', true)"
 # Where a connection that runs each statement as its own transaction keeps the claims to send
 # with the next one (wnwa/database.py, `reads_each_statement`).
@@ -194,12 +195,17 @@ def _backend_pid(connection) -> int:
 def _tenant_claim(connection, department_id: int) -> tuple[str, tuple]:
     key = app_key(rls.KEY_PURPOSE)
     ticket = rls.tenant_ticket(key, _backend_pid(connection), department_id)
-    return _CLAIM_TENANT, (department_id, ticket)
+    return _TENANT_CLAIM, (department_id, ticket)
 
 
 def _cross_read_claim(connection) -> tuple[str, tuple]:
     ticket = rls.cross_read_ticket(app_key(rls.KEY_PURPOSE), _backend_pid(connection))
-    return _CLAIM_CROSS_READ, (ticket,)
+    return _CROSS_READ_CLAIM, (ticket,)
+
+
+def _select(claim: tuple[str, tuple]) -> tuple[str, tuple]:
+    expression, params = claim
+    return f"SELECT {expression}", params
 
 
 def _set_pg_tenant(connection, department_id: int | None) -> None:
@@ -210,7 +216,7 @@ def _set_pg_tenant(connection, department_id: int | None) -> None:
     elif department_id is None:
         connection.exec_driver_sql(_CLEAR_TENANT)
     else:
-        connection.exec_driver_sql(*_tenant_claim(connection, department_id))
+        connection.exec_driver_sql(*_select(_tenant_claim(connection, department_id)))
 
 
 def _set_pg_cross_read(connection, on: bool) -> None:
@@ -221,7 +227,7 @@ def _set_pg_cross_read(connection, on: bool) -> None:
     elif not on:
         connection.exec_driver_sql(_CLEAR_CROSS_READ)
     else:
-        connection.exec_driver_sql(*_cross_read_claim(connection))
+        connection.exec_driver_sql(*_select(_cross_read_claim(connection)))
 
 
 def _on_do_execute(cursor, statement, parameters, context) -> bool | None:
@@ -312,7 +318,7 @@ def _on_after_begin(session: Session, transaction, connection) -> None:
     if reads_each_statement(connection):
         connection.connection.info[_STATE_TENANT] = department_id
     elif department_id is not None:
-        statements.append(_tenant_claim(connection, department_id))
+        statements.append(_select(_tenant_claim(connection, department_id)))
     send_together(connection, statements)
 
 
