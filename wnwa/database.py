@@ -166,9 +166,7 @@ def run_read_only(cursor, statement: str, parameters, claims: list[tuple[str, tu
     their parameters bound as usual), then the statement, then a single Sync. Both run in the
     implicit transaction the Sync ends (committed, or rolled back on an error), so the settings
     hold for the statement and for nothing after it. `cursor` holds the statement's rows."""
-    settings = ", ".join(
-        ["set_config('transaction_read_only', 'on', true)"] + [c for c, _ in claims]
-    )
+    settings = ", ".join([_READ_ONLY_SETTING] + [claim for claim, _ in claims])
     values = tuple(value for _, params in claims for value in params)
     driver = cursor.connection
     helper = driver.cursor()
