@@ -51,11 +51,10 @@ def _psycopg():
 # session.info key: read-only inside an enclosing transaction
 _READ_ONLY_JOINED = "wnwa.read_only_joined"
 # connection record info: the app sends this connection's BEGIN (the driver is in autocommit);
-# it runs each statement as its own read-only transaction
+# it runs each statement as its own read-only transaction, with these claims (`statement_claims`)
 _OWN_BEGIN = "wnwa.own_begin"
 _EACH_STATEMENT = "wnwa.each_statement"
 _READ_ONLY_SETTING = "set_config('transaction_read_only', 'on', true)"
-CLAIM_STATE = "wnwa.claim."  # prefix of the keys where the tenant layer keeps the claims
 
 
 def configure_engine_events(engine: Engine) -> None:
@@ -93,8 +92,6 @@ def _postgres_connect(dbapi_connection, connection_record) -> None:
 def _postgres_checkin(dbapi_connection, connection_record) -> None:
     """A connection goes back to the pool with the driver sending its own BEGIN again."""
     connection_record.info.pop(_EACH_STATEMENT, None)
-    for key in [k for k in connection_record.info if k.startswith(CLAIM_STATE)]:
-        del connection_record.info[key]
     if dbapi_connection is None or not connection_record.info.pop(_OWN_BEGIN, False):
         return
     if dbapi_connection.info.transaction_status == _status().IDLE:
@@ -123,7 +120,7 @@ def opening_statement(session: Session, connection) -> str | None:
     statement (the caller sends it together with the tenant claim), or None.
 
     * A top-level transaction in a safe request: nothing now. The connection reads statement
-      by statement (`reads_each_statement`): each statement is its own READ ONLY transaction,
+      by statement (`statement_claims`): each statement is its own READ ONLY transaction,
       sent with its claims in one round trip (`run_read_only`).
     * Any other top-level transaction: "BEGIN". The driver is switched to autocommit so that
       it does not send a BEGIN of its own first; COMMIT and ROLLBACK still end the server's
@@ -142,21 +139,25 @@ def opening_statement(session: Session, connection) -> str | None:
             return None
         driver.autocommit = True
         fairy.info[_OWN_BEGIN] = True
-        fairy.info[_EACH_STATEMENT] = read_only
-        return None if read_only else "BEGIN"
+        if read_only:
+            fairy.info[_EACH_STATEMENT] = {}
+            return None
+        fairy.info.pop(_EACH_STATEMENT, None)
+        return "BEGIN"
     if read_only:
         session.info[_READ_ONLY_JOINED] = True
         return "SET TRANSACTION READ ONLY"
     return None
 
 
-def reads_each_statement(connection) -> bool:
-    """Whether this connection runs each statement as its own READ ONLY transaction (a safe
-    request's, on PostgreSQL)."""
+def statement_claims(connection) -> dict | None:
+    """The claims this connection sends with each statement, as its own READ ONLY transaction
+    (a safe request's, on PostgreSQL; the tenant layer keeps them up to date), or None when it
+    runs transactions as usual."""
     try:
-        return bool(connection.connection.info.get(_EACH_STATEMENT))
+        return connection.connection.info.get(_EACH_STATEMENT)
     except NotImplementedError:  # the engine's first connection, still being set up
-        return False
+        return None
 
 
 def run_read_only(cursor, statement: str, parameters, claims: list[tuple[str, tuple]]) -> None:

@@ -40,13 +40,7 @@ from sqlalchemy.orm import (
 )
 
 from wnwa.crypto import app_key
-from wnwa.database import (
-    CLAIM_STATE,
-    opening_statement,
-    reads_each_statement,
-    run_read_only,
-    send_together,
-)
+from wnwa.database import opening_statement, run_read_only, send_together, statement_claims
 from wnwa.extensions import db
 from wnwa.tenants import rls
 
@@ -181,10 +175,6 @@ _TENANT_CLAIM = "set_config('app.tenant', wnwa_claim_tenant(%s, %s), true)"
 _CROSS_READ_CLAIM = "set_config('app.cross_read', wnwa_claim_cross_read(%s), true)"
 _CLEAR_TENANT = "SELECT set_config('app.tenant', '', true)"
 _CLEAR_CROSS_READ = "SELECT set_config('app.cross_read', '', true)"
-# Where a connection that runs each statement as its own transaction keeps the claims to send
-# with the next one (wnwa/database.py, `reads_each_statement`).
-_STATE_TENANT = CLAIM_STATE + "tenant"
-_STATE_CROSS_READ = CLAIM_STATE + "cross_read"
 
 
 def _backend_pid(connection) -> int:
@@ -211,8 +201,9 @@ def _select(claim: tuple[str, tuple]) -> tuple[str, tuple]:
 def _set_pg_tenant(connection, department_id: int | None) -> None:
     if connection.dialect.name != "postgresql":
         return
-    if reads_each_statement(connection):
-        connection.connection.info[_STATE_TENANT] = department_id
+    claims = statement_claims(connection)
+    if claims is not None:  # sent with each statement from now on
+        claims["tenant"] = department_id
     elif department_id is None:
         connection.exec_driver_sql(_CLEAR_TENANT)
     else:
@@ -222,8 +213,9 @@ def _set_pg_tenant(connection, department_id: int | None) -> None:
 def _set_pg_cross_read(connection, on: bool) -> None:
     if connection.dialect.name != "postgresql":
         return
-    if reads_each_statement(connection):
-        connection.connection.info[_STATE_CROSS_READ] = on
+    claims = statement_claims(connection)
+    if claims is not None:
+        claims["cross_read"] = on
     elif not on:
         connection.exec_driver_sql(_CLEAR_CROSS_READ)
     else:
@@ -234,13 +226,13 @@ def _on_do_execute(cursor, statement, parameters, context) -> bool | None:
     """A statement on a connection that reads statement by statement goes out as its own READ
     ONLY transaction with the claims in force (one round trip). Others run as usual."""
     connection = context.root_connection
-    if not reads_each_statement(connection):
+    in_force = statement_claims(connection)
+    if in_force is None:
         return None
-    state = connection.connection.info
     claims = []
-    if state.get(_STATE_TENANT) is not None:
-        claims.append(_tenant_claim(connection, state[_STATE_TENANT]))
-    if state.get(_STATE_CROSS_READ):
+    if in_force.get("tenant") is not None:
+        claims.append(_tenant_claim(connection, in_force["tenant"]))
+    if in_force.get("cross_read"):
         claims.append(_cross_read_claim(connection))
     run_read_only(cursor, statement, parameters, claims)
     return True
@@ -315,8 +307,9 @@ def _on_after_begin(session: Session, transaction, connection) -> None:
     if opening is not None:
         statements.append((opening, ()))
     department_id = session.info.get(TENANT_KEY)
-    if reads_each_statement(connection):
-        connection.connection.info[_STATE_TENANT] = department_id
+    claims = statement_claims(connection)
+    if claims is not None:
+        claims["tenant"] = department_id
     elif department_id is not None:
         statements.append(_select(_tenant_claim(connection, department_id)))
     send_together(connection, statements)
@@ -327,7 +320,7 @@ def _on_do_execute_no_params(cursor, statement, context) -> bool | None:
 
 
 def _on_do_executemany(cursor, statement, parameters, context) -> None:
-    if reads_each_statement(context.root_connection):
+    if statement_claims(context.root_connection) is not None:
         raise TenantViolation("a safe request (GET, HEAD, OPTIONS) writes nothing")
 
 
