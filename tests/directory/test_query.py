@@ -158,7 +158,7 @@ def test_sqlite_plan_reads_the_fts_index_then_rows_by_key(ctx, engine_name, make
         )
         assert any("gin (search)" in i for i in indexes)
         return
-    statement = query._STATEMENTS[("sqlite", True, "rest", False)].text
+    statement = query._statement("sqlite", matching=True, tier="rest", own=False)
     plan = " | ".join(
         row[-1]
         for row in db.session.execute(

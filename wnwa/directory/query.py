@@ -200,11 +200,11 @@ def _page(dialect: str, *, matching: bool, own: bool, later: bool) -> str:
     )
 
 
-_STATEMENTS = {
-    (dialect, matching, tier, own): text(_statement(dialect, matching=matching, tier=tier, own=own))
+# "Available now" ticked: that group alone, from the page's offset (counted separately).
+_NOW_PAGES = {
+    (dialect, matching, own): text(_statement(dialect, matching=matching, tier="now", own=own))
     for dialect in ("sqlite", "postgresql")
     for matching in (False, True)
-    for tier in TIER
     for own in (False, True)
 }
 _PAGES = {
@@ -240,9 +240,9 @@ def search(filters: SearchFilters, *, viewer_department_id: int, now: datetime) 
 
     counted: tuple[int, int] | None = None
     if filters.available_now:  # one group: read from the page's offset, counted separately
-        key = (dialect, bool(match), "now", filters.include_own)
         rows = connection.execute(
-            _STATEMENTS[key], {**params, "limit": PAGE_SIZE + 1, "offset": offset}
+            _NOW_PAGES[(dialect, bool(match), filters.include_own)],
+            {**params, "limit": PAGE_SIZE + 1, "offset": offset},
         ).all()
     else:
         later = {"offset": offset} if offset else {}
