@@ -1,6 +1,7 @@
-"""Safe requests (GET, HEAD, OPTIONS) run in READ ONLY transactions on PostgreSQL that end with
-COMMIT (wnwa/database.py). The rest of the suite covers the joined form inside its outer
-transaction; these tests use an app of their own, with real top-level transactions."""
+"""Safe requests (GET, HEAD, OPTIONS) on PostgreSQL: each statement is its own READ ONLY
+transaction, sent with its claims in one round trip (wnwa/database.py). The rest of the suite
+covers the joined form inside its outer transaction; these tests use an app of their own, with
+real top-level transactions."""
 
 from __future__ import annotations
 
@@ -127,8 +128,8 @@ def _server_round_trips(own_app, tmp_path, request):
 
 
 def test_each_statement_of_a_get_is_one_round_trip_with_its_claim(own_app, tmp_path):
-    """BEGIN READ ONLY, the signed claim, the statement and COMMIT travel together: a page that
-    reads once costs one round trip, and the read sees the claim."""
+    """The read-only setting with the signed claim, then the statement, travel together: a page
+    that reads once costs one round trip, and the read sees the claim."""
     client = own_app.test_client()
     response, driver, trips = _server_round_trips(
         own_app, tmp_path, lambda: client.get("/_probe/tenant", base_url="https://localhost")
@@ -140,7 +141,7 @@ def test_each_statement_of_a_get_is_one_round_trip_with_its_claim(own_app, tmp_p
     assert driver.autocommit is False
 
 
-def test_a_get_transaction_is_read_only_with_the_app_sending_begin(own_app, tmp_path):
+def test_a_refused_write_leaves_the_connection_reset(own_app, tmp_path):
     client = own_app.test_client()
     with pytest.raises(Exception) as caught:
         _server_round_trips(
