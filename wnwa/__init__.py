@@ -85,8 +85,9 @@ def register_extensions(app: Flask) -> None:
     limiter.init_app(app)
     # No limit applies to every request (no default limits): each limited view checks its own
     # through its decorator, so the limiter's per-request hook would only look and find nothing.
-    app.before_request_funcs[None].remove(limiter._check_request_limit)
-    _limiter_hooks_only_where_limited(app, limiter)
+    if limiter.enabled:  # RATELIMIT_ENABLED = False: the limiter registers no hooks at all
+        app.before_request_funcs[None].remove(limiter._check_request_limit)
+        _limiter_hooks_only_where_limited(app, limiter)
     shared_state.init_app(app)
     login_manager.init_app(app)
     install_listeners(Session)

@@ -228,6 +228,28 @@ def test_password_change_ends_existing_sessions(client, make, dept, app):
     assert client.get("/welcome").status_code == 302
 
 
+def test_an_app_with_the_limiter_switched_off_starts():
+    """RATELIMIT_ENABLED = False (an operator's choice): the limiter then registers no hooks,
+    and the app must still start. In a process of its own: the limiter is one shared object."""
+    import subprocess
+    import sys
+
+    script = (
+        "from config import TestingConfig\n"
+        "from wnwa import create_app\n"
+        "app = create_app(TestingConfig, {'SQLALCHEMY_DATABASE_URI': 'sqlite://',"
+        " 'RATELIMIT_ENABLED': False})\n"
+        "from wnwa.extensions import limiter\n"
+        "assert not limiter.enabled\n"
+        "print('started')\n"
+    )
+    done = subprocess.run(  # noqa: S603 - this interpreter, our own snippet
+        [sys.executable, "-c", script], capture_output=True, text=True, timeout=120, check=False
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert done.stdout.strip().endswith("started")
+
+
 def test_failed_logins_are_throttled_in_memory(client, make, dept, app):
     officer = make.officer(dept)
     statuses = [
