@@ -45,6 +45,7 @@ SECRET = "bench-only-secret-key-0123456789abcdefghijklmnop"  # noqa: S105 - loca
 PASSWORD = "bench river stone lantern"  # noqa: S105 - local benchmark account
 TARGET_P95_MS = 25.0
 TARGET_RATIO = {"sqlite": 15.0, "postgresql": 10.0}
+COST_ROUNDS = 3  # the app and the baseline take turns, so a slow spell is shared by both
 QUERIES = [
     {"q": "grief", "state": "TX"},
     {"q": "divorce", "language": "es"},
@@ -439,14 +440,25 @@ def worker_cpu(master: int) -> float:
     return total / tick
 
 
-def cpu_per_request(port: int, master: int, paths_: list[str], cookie: str, seconds: int):
-    """Load one server with wrk (2 threads, 4 connections) and return (CPU ms per request,
-    req/s): the workers' CPU time over the requests served."""
-    headers = {"Cookie": cookie, "HX-Request": "true"} if cookie else {}
-    before = worker_cpu(master)
-    done, rate = run_wrk(port, paths_, headers, seconds)
-    used = worker_cpu(master) - before
-    return 1000 * used / max(1, done), rate
+def cpu_per_request(runs: dict[str, tuple], seconds: int, rounds: int = COST_ROUNDS) -> dict:
+    """Load each server of `runs` (name: port, gunicorn master, paths, session cookie) with wrk
+    (2 threads, 4 connections) for `seconds`, in turn, `rounds` times over, and return each
+    run's (CPU ms per request, req/s): its workers' CPU time over the requests they served,
+    summed over the rounds. Taking turns spreads the machine's slow spells over every run
+    instead of letting one land on a single side of a comparison."""
+    used = dict.fromkeys(runs, 0.0)
+    done = dict.fromkeys(runs, 0)
+    for _ in range(rounds):
+        for name, (port, master, paths_, cookie) in runs.items():
+            headers = {"Cookie": cookie, "HX-Request": "true"} if cookie else {}
+            before = worker_cpu(master)
+            served, _rate = run_wrk(port, paths_, headers, seconds)
+            used[name] += worker_cpu(master) - before
+            done[name] += served
+    return {
+        name: (1000 * used[name] / max(1, done[name]), done[name] / (rounds * seconds))
+        for name in runs
+    }
 
 
 def series(port: int, cookie: str, paths_: list[str], *, count: int, htmx: bool = True) -> dict:
@@ -600,13 +612,15 @@ def run_engine(engine: str, app_url: str, owner_url: str, args) -> dict:
         load, tool = throughput(port, runs, args.seconds)
         cost = {}
         if tool == "wrk":
-            for name, (p, master, targets, who) in {
-                "app search": (port, server.pid, paths(), cookie),
-                "baseline search": (base_port, baseline.pid, paths(), ""),
-                "app /healthz": (port, server.pid, ["/healthz"], ""),
-                "bare Flask /ping": (base_port, baseline.pid, ["/ping"], ""),
-            }.items():
-                cost[name] = cpu_per_request(p, master, targets, who, args.seconds)
+            cost = cpu_per_request(
+                {
+                    "app search": (port, server.pid, paths(), cookie),
+                    "baseline search": (base_port, baseline.pid, paths(), ""),
+                    "app /healthz": (port, server.pid, ["/healthz"], ""),
+                    "bare Flask /ping": (base_port, baseline.pid, ["/ping"], ""),
+                },
+                args.seconds,
+            )
     finally:
         for process in (server, baseline, redis):
             if process is not None:
@@ -768,7 +782,8 @@ def extra_sections(results: list[dict]) -> list[str]:
         "`bench/baseline_app.py`: a few lines of Flask serving the same search statement and "
         "the same 25-row template, without the portal's middleware, under gunicorn with 2 sync "
         "workers. CPU per request is the workers' user + system time over the requests wrk "
-        "served (2 threads, 4 connections).",
+        f"served (2 threads, 4 connections), in {COST_ROUNDS} rounds in which the four runs "
+        "take turns, so that a slow spell of the machine falls on both sides of a ratio.",
         "",
         "| engine | app search | baseline search | ratio | app /healthz | bare /ping | ratio "
         "| target |",
