@@ -25,10 +25,12 @@ import io
 import json
 import os
 import re
+import resource
 import shutil
 import subprocess
 import sys
 import tempfile
+import time
 from pathlib import Path
 from urllib.parse import urlencode
 
@@ -153,6 +155,30 @@ def worker_rss_mb(master: int) -> list[float]:
     return sorted(sizes)
 
 
+def cpu_used(master: int, redis: int) -> dict[str, float]:
+    """CPU seconds (user + system) used so far by the app's workers, Redis, PostgreSQL's
+    processes and this script's finished children (the load generator, once it has exited)."""
+    tick = os.sysconf("SC_CLK_TCK")
+    used = {"app workers": 0.0, "Redis": 0.0, "PostgreSQL": 0.0}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            head, tail = stat.read_text().rsplit(")", 1)
+        except OSError:
+            continue
+        fields = tail.split()
+        seconds = (int(fields[11]) + int(fields[12])) / tick  # utime, stime
+        pid, name = int(stat.parent.name), head.split("(", 1)[1]
+        if int(fields[1]) == master:  # ppid
+            used["app workers"] += seconds
+        elif pid == redis:
+            used["Redis"] += seconds
+        elif name == "postgres":
+            used["PostgreSQL"] += seconds
+    children = resource.getrusage(resource.RUSAGE_CHILDREN)
+    used["load generator"] = children.ru_utime + children.ru_stime
+    return used
+
+
 def pct(values: list[float], q: float) -> float:
     if not values:
         return float("nan")
@@ -202,6 +228,8 @@ def run_engine(engine: str, app_url: str, owner_url: str, args) -> dict:
             "LOAD_PROFESSIONAL_PATHS": json.dumps(bench_professionals.paths()),
             "LOAD_PROFILES": json.dumps(sorted(profiles)[:200]),
         }
+        cpu_before = cpu_used(server.pid, redis.pid)
+        started = time.monotonic()
         subprocess.run(
             [
                 str(ROOT / ".venv" / "bin" / "locust"),
@@ -228,6 +256,8 @@ def run_engine(engine: str, app_url: str, owner_url: str, args) -> dict:
             timeout=args.seconds + 600,
             stdout=subprocess.DEVNULL,
         )
+        wall = time.monotonic() - started
+        cpu_after = cpu_used(server.pid, redis.pid)
         rss = worker_rss_mb(server.pid)
     finally:
         server.terminate()
@@ -257,6 +287,8 @@ def run_engine(engine: str, app_url: str, owner_url: str, args) -> dict:
         "import_requests": len(during),
         "statuses": others,
         "rss": rss,
+        "cpu": {name: cpu_after[name] - cpu_before[name] for name in cpu_after},
+        "wall": wall,
         "users": args.users,
         "seconds": args.seconds,
     }
@@ -311,6 +343,20 @@ def report(results: list[dict], command: str, load_before: float) -> str:
             f"{f['directory_entry']:,} listings; {r['requests']:,} officer requests; last "
             f"status of the other users: {r['statuses']}."
         )
+    lines += [
+        "",
+        f"Where the machine's {os.cpu_count()} cores went during the run (CPU time over "
+        "wall time; the load generator runs on the same cores as the server):",
+        "",
+    ]
+    for r in results:
+        capacity = (os.cpu_count() or 1) * r["wall"]
+        shares = ", ".join(
+            f"{name} {100 * seconds / capacity:.0f}%"
+            for name, seconds in r["cpu"].items()
+            if seconds > 0.05  # no PostgreSQL on SQLite
+        )
+        lines.append(f"- {r['engine']}: {shares} (of {capacity:.0f} CPU seconds).")
     return "\n".join(lines) + "\n"
 
 
