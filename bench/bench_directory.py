@@ -29,6 +29,7 @@ import sys
 import tempfile
 import threading
 import time
+from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import urlencode
 
@@ -426,18 +427,22 @@ def start_baseline(url: str, port: int, viewer: int) -> subprocess.Popen:
     raise RuntimeError("the baseline did not start")
 
 
-def worker_cpu(master: int) -> float:
-    """CPU seconds (user + system) used so far by a gunicorn master's workers."""
+def processes() -> Iterator[tuple[int, int, str, float]]:
+    """(pid, parent pid, name, CPU seconds used so far: user + system) of every process."""
     tick = os.sysconf("SC_CLK_TCK")
-    total = 0
     for stat in Path("/proc").glob("[0-9]*/stat"):
         try:
-            fields = stat.read_text().rsplit(")", 1)[1].split()
+            head, tail = stat.read_text().rsplit(")", 1)
         except OSError:
             continue
-        if int(fields[1]) == master:  # ppid
-            total += int(fields[11]) + int(fields[12])  # utime, stime
-    return total / tick
+        fields = tail.split()
+        seconds = (int(fields[11]) + int(fields[12])) / tick  # utime, stime
+        yield int(stat.parent.name), int(fields[1]), head.split("(", 1)[1], seconds
+
+
+def worker_cpu(master: int) -> float:
+    """CPU seconds (user + system) used so far by a gunicorn master's workers."""
+    return sum(seconds for _, parent, _, seconds in processes() if parent == master)
 
 
 def cpu_per_request(runs: dict[str, tuple], seconds: int, rounds: int = COST_ROUNDS) -> dict:

@@ -158,17 +158,9 @@ def worker_rss_mb(master: int) -> list[float]:
 def cpu_used(master: int, redis: int) -> dict[str, float]:
     """CPU seconds (user + system) used so far by the app's workers, Redis, PostgreSQL's
     processes and this script's finished children (the load generator, once it has exited)."""
-    tick = os.sysconf("SC_CLK_TCK")
     used = {"app workers": 0.0, "Redis": 0.0, "PostgreSQL": 0.0}
-    for stat in Path("/proc").glob("[0-9]*/stat"):
-        try:
-            head, tail = stat.read_text().rsplit(")", 1)
-        except OSError:
-            continue
-        fields = tail.split()
-        seconds = (int(fields[11]) + int(fields[12])) / tick  # utime, stime
-        pid, name = int(stat.parent.name), head.split("(", 1)[1]
-        if int(fields[1]) == master:  # ppid
+    for pid, parent, name, seconds in base.processes():
+        if parent == master:
             used["app workers"] += seconds
         elif pid == redis:
             used["Redis"] += seconds
