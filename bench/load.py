@@ -301,7 +301,7 @@ def report(results: list[dict], command: str, load_before: float) -> str:
     lines = [
         "# Mixed load: officers, a 13,000-row import, finance (locust)",
         "",
-        f"Command: `{command}` (`make load`; not part of `make bench` or `make test`).",
+        f"Command: `{command}` (what `make load` runs; not part of `make bench` or `make test`).",
         f"Machine: {base.machine()}; 1-minute load average when the command started: "
         f"{load_before:.1f} (other work on the machine slows every figure).",
         f"Server: gunicorn, {WORKERS} sync workers (2 per core, gunicorn.conf.py), production "
@@ -371,7 +371,11 @@ def main() -> int:
         required=False,
         timeout=7200,
     )
-    engines.publish(args, report(results, "make load", load_before), REPORT)
+    command = (
+        f".venv/bin/python bench/load.py --engine {args.engine} --seconds {args.seconds} "
+        f"--users {args.users}"
+    )
+    engines.publish(args, report(results, command, load_before), REPORT)
     return 0 if results and all(r["ok"] for r in results) else 1
 
 
