@@ -25,7 +25,6 @@ from __future__ import annotations
 import argparse
 import csv
 import io
-import json
 import os
 import platform
 import random
@@ -38,10 +37,14 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "bench"))
+
+import bench_directory  # noqa: E402 - after the path set-up above
+import engines  # noqa: E402
 
 REPORT = ROOT / "docs" / "bench" / "roster.md"
-US_SCALE_CACHE = ROOT / "instance" / "bench" / "directory-us.sqlite3"  # bench_directory's
-SECRET = "bench-only-secret-key-0123456789abcdefghijklmnop"  # noqa: S105 - local benchmark
+US_SCALE_CACHE = bench_directory.CACHE  # the US-scale network, seeded once for every benchmark
+SECRET = bench_directory.SECRET
 ROWS = 13_000
 TARGET_SERVICE_S = {"sqlite": 0.8, "postgresql": 1.0}
 TARGET_CLI_S = 5.0
@@ -228,7 +231,9 @@ def seed(app_url: str) -> dict:
     return {"departments": departments, "seeded_s": seconds}
 
 
-def run_engine(engine: str, scale: str = "us") -> dict:
+def run_engine(engine: str, scale: str, app_url: str | None = None, owner_url=None) -> dict:
+    """One engine's figures: SQLite on a copy of the cached US-scale file (the run adds a
+    department), PostgreSQL at `app_url` (its owner at `owner_url`, for migrations)."""
     with tempfile.TemporaryDirectory(prefix="wnwa-bench-roster-") as tmp:
         folder = Path(tmp)
         if engine == "sqlite":
@@ -236,10 +241,6 @@ def run_engine(engine: str, scale: str = "us") -> dict:
             if scale == "us" and US_SCALE_CACHE.exists():
                 shutil.copyfile(US_SCALE_CACHE, file)
             app_url = f"sqlite:///{file}"
-            owner_url = None
-        else:
-            app_url = os.environ["WNWA_TEST_DATABASE_URL"]
-            owner_url = os.environ["MIGRATION_DATABASE_URL"]
         os.environ["MAIL_OUTBOX"] = str(folder / "outbox")
         os.environ["UPLOAD_FOLDER"] = str(folder / "uploads")
         migrate(app_url, owner_url)
@@ -252,23 +253,6 @@ def run_engine(engine: str, scale: str = "us") -> dict:
             "cli": measure_cli(app_url, folder),
             "load": round(os.getloadavg()[0], 1),
         }
-
-
-def run_postgres(scale: str) -> dict | None:
-    script = ROOT / "scripts" / "with_postgres.sh"
-    bash = shutil.which("bash")
-    if bash is None:
-        return None
-    done = subprocess.run(
-        [bash, str(script), sys.executable, __file__, "--worker", "postgresql", "--scale", scale],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-    )
-    if done.returncode != 0:
-        print(done.stderr[-2000:], file=sys.stderr)
-        return None
-    return json.loads(done.stdout.strip().splitlines()[-1])
 
 
 def verdict(figures: dict) -> tuple[bool, bool]:
@@ -358,32 +342,24 @@ def report(results: list[dict]) -> str:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--engine", choices=["sqlite", "postgresql", "both"], default="both")
+    engines.engine_arguments(parser)
     parser.add_argument(
         "--scale",
         choices=["us", "empty"],
         default="us",
         help="import into a US-scale network (default) or an empty database (quick check)",
     )
-    parser.add_argument("--worker", choices=["postgresql"], help=argparse.SUPPRESS)
     args = parser.parse_args()
-    if args.worker:
-        print(json.dumps(run_engine(args.worker, args.scale)))
-        return 0
-    results = []
-    if args.engine in ("sqlite", "both"):
-        results.append(run_engine("sqlite", args.scale))
-    if args.engine in ("postgresql", "both"):
-        figures = run_postgres(args.scale)
-        if figures is None:
-            print("PostgreSQL could not be started: its figures are missing.", file=sys.stderr)
-            return 1
-        results.append(figures)
-    text = report(results)
-    print(text)
-    if args.engine == "both":
-        REPORT.parent.mkdir(parents=True, exist_ok=True)
-        REPORT.write_text(text)
+    results = engines.run(
+        args,
+        script=__file__,
+        forward=["--scale", args.scale],
+        sqlite=lambda: run_engine("sqlite", args.scale),
+        postgresql=lambda app_url, owner_url: run_engine(
+            "postgresql", args.scale, app_url, owner_url
+        ),
+    )
+    engines.publish(args, report(results), REPORT)
     return 0 if all(all(verdict(f)) for f in results) else 1
 
 
