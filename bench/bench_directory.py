@@ -29,7 +29,7 @@ import sys
 import tempfile
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from urllib.parse import urlencode
 
@@ -302,33 +302,15 @@ def start_gunicorn(url: str, port: int, redis_url: str) -> subprocess.Popen:
     raise RuntimeError("gunicorn did not start")
 
 
+def _full_page(path: str, body: bytes) -> int:
+    shown = body.count(b'<li class="supporter')
+    if shown != 25 and not os.environ.get("BENCH_SMALL"):
+        raise RuntimeError(f"{path} showed {shown} results, not 25")
+    return shown
+
+
 def latency(port: int, cookie: str, *, partial: bool, count: int) -> dict:
-    headers = {"Cookie": cookie}
-    if partial:
-        headers["HX-Request"] = "true"
-    timings, sizes = [], set()
-    targets = paths()
-    for i in range(count + len(targets)):
-        path = targets[i % len(targets)]
-        started = time.perf_counter()
-        status, _, body = request(port, path, headers=headers)
-        elapsed = (time.perf_counter() - started) * 1000
-        if status != 200:
-            raise RuntimeError(f"{path} answered {status}")
-        shown = body.count(b'<li class="supporter')
-        if shown != 25 and not os.environ.get("BENCH_SMALL"):
-            raise RuntimeError(f"{path} showed {shown} results, not 25")
-        if i >= len(targets):  # the first round warms both workers
-            timings.append(elapsed)
-            sizes.add(len(body) // 1024)
-    timings.sort()
-    return {
-        "requests": len(timings),
-        "p50": statistics.median(timings),
-        "p95": timings[int(len(timings) * 0.95) - 1],
-        "max": timings[-1],
-        "kib": max(sizes),
-    }
+    return series(port, cookie, paths(), count=count, htmx=partial, check=_full_page)
 
 
 def run_wrk(port: int, paths_: list[str], headers: dict, seconds: int) -> tuple[int, float]:
@@ -466,12 +448,22 @@ def cpu_per_request(runs: dict[str, tuple], seconds: int, rounds: int = COST_ROU
     }
 
 
-def series(port: int, cookie: str, paths_: list[str], *, count: int, htmx: bool = True) -> dict:
-    """One client, `count` requests over the paths (after one warming round): p50/p95 ms."""
+def series(
+    port: int,
+    cookie: str,
+    paths_: list[str],
+    *,
+    count: int,
+    htmx: bool = True,
+    check: Callable[[str, bytes], int] | None = None,
+) -> dict:
+    """One client, `count` requests over the paths (after one round that warms both workers):
+    p50/p95/max ms and the largest page in KiB. `check(path, body)` raises on a wrong page and
+    returns how many results it shows (their mean is `results`)."""
     headers = {"Cookie": cookie}
     if htmx:
         headers["HX-Request"] = "true"
-    timings, sizes = [], []
+    timings, sizes, shown = [], [], []
     for i in range(count + len(paths_)):
         path = paths_[i % len(paths_)]
         started = time.perf_counter()
@@ -479,14 +471,19 @@ def series(port: int, cookie: str, paths_: list[str], *, count: int, htmx: bool 
         elapsed = (time.perf_counter() - started) * 1000
         if status != 200:
             raise RuntimeError(f"{path} answered {status}")
+        found = check(path, body) if check else 0
         if i >= len(paths_):
             timings.append(elapsed)
             sizes.append(len(body))
+            shown.append(found)
     timings.sort()
     return {
+        "requests": len(timings),
         "p50": statistics.median(timings),
         "p95": timings[max(0, int(len(timings) * 0.95) - 1)],
+        "max": timings[-1],
         "kib": max(sizes) / 1024,
+        "results": statistics.mean(shown),
     }
 
 
@@ -722,7 +719,8 @@ def report(results: list[dict], command: str) -> str:
         seeded = r["facts"]["seed_seconds"]
         lines.append(
             f"- {r['engine']}: {r['full']['requests']} requests per latency series, "
-            f"pages of {r['full']['kib']} KiB (full) / {r['partial']['kib']} KiB (partial); "
+            f"pages of {r['full']['kib']:.0f} KiB (full) / "
+            f"{r['partial']['kib']:.0f} KiB (partial); "
             f"load by {r['load_tool']} ({r['load']}); "
             + (f"seeded in {seeded:.0f} s." if seeded else "seed cached from an earlier run.")
         )

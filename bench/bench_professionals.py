@@ -20,7 +20,6 @@ from __future__ import annotations
 import argparse
 import os
 import sqlite3
-import statistics
 import sys
 import time
 from pathlib import Path
@@ -116,35 +115,15 @@ def prepare(engine: str, app_url: str, owner_url: str) -> dict:
     return {"email": email, "seed_seconds": seconds, "listed": listed, "server": server}
 
 
+def _found(path: str, body: bytes) -> int:
+    found = body.count(b'<li class="supporter professional')
+    if found == 0:
+        raise RuntimeError(f"{path} found nobody")
+    return found
+
+
 def latency(port: int, cookie: str, *, partial: bool, count: int) -> dict:
-    headers = {"Cookie": cookie}
-    if partial:
-        headers["HX-Request"] = "true"
-    timings, sizes, shown = [], set(), []
-    targets = paths()
-    for i in range(count + len(targets)):
-        path = targets[i % len(targets)]
-        started = time.perf_counter()
-        status, _, body = common.request(port, path, headers=headers)
-        elapsed = (time.perf_counter() - started) * 1000
-        if status != 200:
-            raise RuntimeError(f"{path} answered {status}")
-        found = body.count(b'<li class="supporter professional')
-        if found == 0:
-            raise RuntimeError(f"{path} found nobody")
-        if i >= len(targets):  # the first round warms both workers
-            timings.append(elapsed)
-            sizes.add(len(body) // 1024)
-            shown.append(found)
-    timings.sort()
-    return {
-        "requests": len(timings),
-        "p50": statistics.median(timings),
-        "p95": timings[int(len(timings) * 0.95) - 1],
-        "max": timings[-1],
-        "kib": max(sizes),
-        "results": statistics.mean(shown),
-    }
+    return common.series(port, cookie, paths(), count=count, htmx=partial, check=_found)
 
 
 def run_engine(engine: str, app_url: str, owner_url: str, args) -> dict:
@@ -221,7 +200,7 @@ def report(results: list[dict]) -> str:
         seeded = r["facts"]["seed_seconds"]
         lines.append(
             f"- {r['engine']}: {r['full']['requests']} requests per latency series, pages of "
-            f"{r['full']['kib']} KiB (full) / {r['partial']['kib']} KiB (partial); load by "
+            f"{r['full']['kib']:.0f} KiB (full) / {r['partial']['kib']:.0f} KiB (partial); load by "
             f"{r['load_tool']} ({ {k: round(v) for k, v in r['load'].items()} }); "
             + (f"seeded in {seeded:.0f} s." if seeded else "seed cached from an earlier run.")
         )
