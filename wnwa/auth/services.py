@@ -19,6 +19,7 @@ from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy import select
 
 from wnwa import shared_state
+from wnwa.auth import loading
 from wnwa.auth.models import StaffAccount
 from wnwa.auth.passwords import check_password, dummy_verify, hash_password, verify_password
 from wnwa.crypto import signing_secrets
@@ -101,20 +102,20 @@ def load_by_identity(identity: str) -> Account | None:
     """Flask-Login's user loader: the account, if still active and its password unchanged.
 
     The identity comes from the encrypted, authenticated session cookie and names the account's
-    department, so the tenant is bound before the (scoped) load: one query, no escape hatch.
+    department, so the tenant is bound before the load, which reads that department's account
+    only: one statement, no escape hatch (wnwa/auth/loading.py).
     """
     identity = identity or ""
     kind, parts = identity[:1], identity[1:].split(".")
     if kind not in ("u", "s") or len(parts) != 3 or not all(p.isdigit() for p in parts[:2]):
         return None
     ident, department_id, fp = int(parts[0]), int(parts[1]), parts[2]
+    session = db.session()
     if kind == "u":
-        bind_tenant(department_id)
-        account = db.session.scalars(select(User).where(User.id == ident)).one_or_none()
+        bind_tenant(department_id, session)
+        account = loading.user(session, ident, department_id)
     else:
-        account = db.session.scalars(
-            select(StaffAccount).where(StaffAccount.id == ident)
-        ).one_or_none()
+        account = loading.staff(session, ident)
     if account is None or not is_usable(account) or not fingerprint_matches(account, fp):
         bind_tenant(None)
         return None
