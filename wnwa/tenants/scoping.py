@@ -25,6 +25,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from functools import lru_cache
 from typing import Any, TypeVar
 
 from flask import abort
@@ -156,6 +157,7 @@ def scoped_get_or_404(model: type[M], ident: Any) -> M:
     return obj
 
 
+@lru_cache(maxsize=1024)  # one option per department, made once: SQLAlchemy reads its lambda
 def _tenant_criteria(department_id: int | None):
     if department_id is None:
         return with_loader_criteria(TenantScoped, lambda cls: false(), include_aliases=True)
