@@ -3,9 +3,11 @@
 ZIP centroids come from the `zipcodes` package (its bundled data; nothing is downloaded at
 run time). Held as Python dicts, the package's full list costs a process about 150 MB, which
 it keeps even after letting go of the list; so a child process reads it once and writes the
-columns used here to a small file in the instance folder (named by the package's version),
-and each process loads that file into compact arrays (a few MB), searched by
-bisection. Distances are great-circle (haversine) miles.
+columns used here to a small file in the instance folder (named by the package's version).
+Each process keeps only the ZIP numbers and where each line starts (two compact arrays, about
+330 KB), searched by bisection, and reads a line from the file mapped read-only when a lookup
+needs it: the kernel shares those pages between processes, where Python objects for every
+line cost each worker about 5 MB. Distances are great-circle (haversine) miles.
 
 A search first narrows listings with a latitude/longitude bounding box, which both engines
 answer from the (status, lat, lon, confirmed_at) index, then keeps those within the radius by
@@ -15,6 +17,7 @@ haversine.
 from __future__ import annotations
 
 import math
+import mmap
 import os
 import re
 import subprocess  # this module with the same interpreter, no shell  # nosec B404
@@ -46,14 +49,12 @@ class Box:
 
 @dataclass(frozen=True)
 class Centroids:
-    """Every ZIP code with a centroid, in ZIP order, column by column (names interned)."""
+    """Every ZIP code with a centroid, in ZIP order: the five digits as a number, where its
+    line starts in the table file, and the file mapped read-only."""
 
-    zips: array  # the five digits as a number
-    lats: array
-    lons: array
-    cities: list[str]
-    states: list[str]
-    area_codes: list[str]
+    zips: array
+    starts: array
+    lines: mmap.mmap
 
     def index(self, zip_code: str) -> int | None:
         if len(zip_code) != 5 or not zip_code.isascii() or not zip_code.isdigit():
@@ -61,6 +62,13 @@ class Centroids:
         number = int(zip_code)
         i = bisect_left(self.zips, number)
         return i if i < len(self.zips) and self.zips[i] == number else None
+
+    def row(self, i: int) -> tuple[float, float, str, str, str]:
+        """(lat, lon, city, state, first area code) of the i-th ZIP code."""
+        start = self.starts[i]
+        line = self.lines[start : self.lines.find(b"\n", start)].decode("utf-8")
+        _, lat, lon, city, state, area = line.split("\t")
+        return float(lat), float(lon), city, state, area
 
 
 def write_table(path: Path) -> None:
@@ -103,18 +111,16 @@ def _centroids() -> Centroids:
         subprocess.run(  # this interpreter, this module, our path  # noqa: S603  # nosec B603
             [sys.executable, "-m", "wnwa.professionals.geo", str(path)], check=True, timeout=120
         )
-    zips, lats, lons = array("i"), array("d"), array("d")
-    cities, states, areas = [], [], []
-    with path.open(encoding="utf-8") as lines:
+    zips, starts = array("i"), array("I")
+    offset = 0
+    with path.open("rb") as lines:  # read as a file: the mapping below stays untouched
         for line in lines:
-            zip_code, lat, lon, city, state, area = line.rstrip("\n").split("\t")
-            zips.append(int(zip_code))
-            lats.append(float(lat))
-            lons.append(float(lon))
-            cities.append(sys.intern(city))
-            states.append(sys.intern(state))
-            areas.append(sys.intern(area))
-    return Centroids(zips, lats, lons, cities, states, areas)
+            zips.append(int(line[:5]))
+            starts.append(offset)
+            offset += len(line)
+    with path.open("rb") as table:
+        mapped = mmap.mmap(table.fileno(), 0, access=mmap.ACCESS_READ)
+    return Centroids(zips, starts, mapped)
 
 
 def normalize_zip(value: str) -> str | None:
@@ -126,29 +132,33 @@ def normalize_zip(value: str) -> str | None:
 def centroid(zip_code: str) -> Point | None:
     table = _centroids()
     i = table.index(zip_code)
-    return None if i is None else Point(table.lats[i], table.lons[i])
+    if i is None:
+        return None
+    lat, lon, _, _, _ = table.row(i)
+    return Point(lat, lon)
 
 
 def place(zip_code: str) -> tuple[str, str] | None:
     """(city, state) of a ZIP code, if known."""
     table = _centroids()
     i = table.index(zip_code)
-    return None if i is None else (table.cities[i], table.states[i])
+    if i is None:
+        return None
+    _, _, city, state, _ = table.row(i)
+    return city, state
 
 
 def area_code(zip_code: str) -> str:
     table = _centroids()
     i = table.index(zip_code)
-    return table.area_codes[i] if i is not None and table.area_codes[i] else "312"
+    area = table.row(i)[4] if i is not None else ""
+    return area or "312"
 
 
 def all_zip_codes() -> list[tuple[str, str, str]]:
     """(zip code, city, state) of every ZIP code with a centroid, in ZIP order."""
     table = _centroids()
-    return [
-        (f"{z:05d}", city, state)
-        for z, city, state in zip(table.zips, table.cities, table.states, strict=True)
-    ]
+    return [(f"{z:05d}", *table.row(i)[2:4]) for i, z in enumerate(table.zips)]
 
 
 def haversine_miles(a: Point, b: Point) -> float:
