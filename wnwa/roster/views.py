@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from datetime import date
 
-from flask import Blueprint, Response, flash, request, url_for
+from flask import Blueprint, Response, after_this_request, flash, request, url_for
 from flask_login import current_user
 
 from wnwa.auth.guards import require_roles
 from wnwa.errors import DomainError
 from wnwa.htmx import invalid, redirect_to, render
+from wnwa.memory import give_back_memory
 from wnwa.roster import people, scim_tokens, uploads
 from wnwa.roster.forms import PersonForm, RolesForm, TicketForm, TokenForm, UploadForm
 from wnwa.roster.provisioning import RosterInvalid
@@ -103,6 +104,7 @@ def upload():
         if form.is_submitted():
             return invalid("tenants/import.html", "tenants/_import_form.html", form=form)
         return render("tenants/import.html", form=form)
+    after_this_request(give_back_memory)  # thousands of rows read and checked
     data = form.roster.data.read()
     preview = uploads.preview_upload(
         _department(), data, full_sync=form.mode.data == "full", actor=current_user
@@ -124,6 +126,7 @@ def confirm():
     form = TicketForm()
     if not form.validate_on_submit():
         return redirect_to(url_for("tenants.upload"))
+    after_this_request(give_back_memory)  # thousands of rows written
     try:
         result = uploads.confirm_upload(_department(), form.ticket.data, actor=current_user)
     except RosterInvalid as exc:
@@ -158,6 +161,7 @@ def preview_csv():
     form = TicketForm()
     if not form.validate_on_submit():
         return redirect_to(url_for("tenants.upload"))
+    after_this_request(give_back_memory)
     text = uploads.full_preview_csv(_department(), form.ticket.data, actor=current_user)
     return _csv(text, "roster-preview.csv")
 
