@@ -188,8 +188,9 @@ def report(results: list[dict]) -> str:
         )
     lines += [
         "",
-        "Each request: the ZIP code's centroid from the mapped table, one bounding-box query read off the "
-        "(status, lon_band, lat, lon, confirmed_at, id) index band by band, with EXISTS lookups "
+        "Each request: the ZIP code's centroid from the mapped table, one bounding-box query "
+        "read off the (status, lon_band, lat, lon, confirmed_at, id) index band by band, with "
+        "EXISTS lookups "
         "on the tag key for the listings in the box, haversine in Python for the candidates, "
         "then one query for the page's 25 rows (a licence-state search: that state's tag "
         "entries checked against the other tags on the tag index, then one page in name order). "
