@@ -523,3 +523,25 @@ def test_an_issued_invoice_has_a_number_po_dates_remit_to_lines_pdf_and_ledger_c
     assert rows[0][:4] == ["invoice_number", "issued_on", "due_on", "po_number"]
     assert rows[1][0] == invoice.number and rows[1][3] == "PO-2026-0042"
     assert rows[1][5] == "$1,500.00"
+
+
+def test_the_screens_know_billing_is_configured_without_making_the_stripe_client(
+    app, ctx, make, client, login
+):
+    """Reading the local mirror needs no Stripe client: building one loads the Stripe library
+    into the worker, so the screens ask the configuration instead."""
+    dept = make.department("Mirror PD")
+    login(make.officer(dept, chief=True))
+    app.config["STRIPE_SECRET_KEY"] = None
+    response = client.get("/billing/")
+    assert response.status_code == 200
+    assert 'id="billing-not-configured"' in response.get_data(as_text=True)
+    app.config["STRIPE_SECRET_KEY"] = "sk_test_not_used"
+    try:
+        response = client.get("/billing/")
+        assert response.status_code == 200
+        assert 'id="billing-not-configured"' not in response.get_data(as_text=True)
+        assert "wnwa.billing.stripe" not in app.extensions
+    finally:
+        app.config["STRIPE_SECRET_KEY"] = None
+        app.extensions.pop("wnwa.billing.stripe", None)

@@ -11,7 +11,7 @@ from flask_login import current_user
 from wnwa.auth.guards import require_roles
 from wnwa.billing import contracts, documents, overview
 from wnwa.billing.forms import ActionForm, CancelForm, DetailsForm, DevCardForm, PayByForm
-from wnwa.billing.runtime import get_gateway, today
+from wnwa.billing.runtime import configured, get_gateway, today
 from wnwa.errors import DomainError
 from wnwa.htmx import redirect_to, render
 
@@ -25,7 +25,7 @@ def _gateway():
 
 def _page(http_status: int = 200, **overrides: Any):
     billing = overview.department_billing(
-        current_user.department, today=today(), configured=_gateway() is not None
+        current_user.department, today=today(), configured=configured(current_app)
     )
     contract = billing.current.contract if billing.current else None
     forms = {

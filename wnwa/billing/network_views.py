@@ -21,7 +21,7 @@ from wnwa.billing.forms import (
     tier_table_form,
 )
 from wnwa.billing.health import BillingNotConfigured
-from wnwa.billing.runtime import get_gateway, today
+from wnwa.billing.runtime import configured, get_gateway, today
 from wnwa.errors import DomainError
 from wnwa.htmx import is_partial, redirect_to, render
 
@@ -40,7 +40,7 @@ def overview():
         return render(
             "billing/_contracts.html", contracts=reports.contract_list(filters, today=today())
         )
-    data = reports.network_billing(filters, today=today(), configured=_gateway() is not None)
+    data = reports.network_billing(filters, today=today(), configured=configured(current_app))
     chart = bar_chart(
         "Annual contracted revenue by tier",
         [(r.label, r.annual_cents, r.amount) for r in data.revenue],
@@ -117,7 +117,7 @@ def _contract_page(contract_id: int, http_status: int = 200, **overrides: Any):
         "billing/network_contract.html",
         http_status=http_status,
         view=view,
-        configured=_gateway() is not None,
+        configured=configured(current_app),
         **forms,
     )
 

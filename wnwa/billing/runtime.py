@@ -3,8 +3,10 @@
 ``get_gateway(app)`` returns the gateway a test injected (``app.extensions[GATEWAY_KEY]``),
 else a StripeGateway when STRIPE_SECRET_KEY is set (Stripe, or localstripe when
 STRIPE_API_BASE points at it), else None: billing is not configured, and the screens say so.
-``today()`` is the date views pass to services; tests may inject a clock (``CLOCK_KEY``) to
-walk contracts through several years.
+``configured(app)`` answers whether there is one without making it, so that a screen that only
+reads the local mirror never loads the Stripe library (about 8 MB per worker). ``today()`` is
+the date views pass to services; tests may inject a clock (``CLOCK_KEY``) to walk contracts
+through several years.
 """
 
 from __future__ import annotations
@@ -40,6 +42,11 @@ def get_gateway(app: Flask) -> BillingGateway | None:
         )
         app.extensions[_STRIPE_KEY] = gateway
     return gateway
+
+
+def configured(app: Flask) -> bool:
+    """Whether billing has a gateway (`get_gateway` would return one), without making it."""
+    return app.extensions.get(GATEWAY_KEY) is not None or bool(app.config.get("STRIPE_SECRET_KEY"))
 
 
 def today() -> date:
