@@ -545,3 +545,31 @@ def test_the_screens_know_billing_is_configured_without_making_the_stripe_client
     finally:
         app.config["STRIPE_SECRET_KEY"] = None
         app.extensions.pop("wnwa.billing.stripe", None)
+
+
+def test_an_issued_invoice_keeps_the_po_and_contact_it_was_issued_with(
+    ctx, make, fake, clock, client, login
+):
+    dept = make.department("Kept PD", sworn=9)
+    grow_roster(make, dept, 9)
+    staff = make.staff("network_finance")
+    contract_id = draft(dept.id, actor=staff, po="PO-ISSUED-1")
+    contracts.activate_contract(fake, contract_id, today=clock.today(), actor=staff)
+    [invoice] = invoices_of(dept.id)
+    with as_department(dept.id) as department:
+        contracts.update_details(
+            fake,
+            department,
+            po_number="PO-NEXT-2",
+            billing_contact="Sam Ortiz",
+            billing_email="ap@kept.example",
+            actor=staff,
+        )
+    assert contract_of(dept.id).po_number == "PO-NEXT-2"  # the next invoice's details
+    login(make.officer(dept, finance=True, sworn=False))
+    html = client.get(f"/billing/invoices/{invoice.id}").get_data(as_text=True)
+    assert "<dt>PO number</dt><dd>PO-ISSUED-1</dd>" in html
+    assert "Pat Quinn (billing@dept.example)" in html
+    assert "PO-NEXT-2" not in html and "Sam Ortiz" not in html
+    ledger = client.get("/billing/invoices.csv").get_data(as_text=True)
+    assert "PO-ISSUED-1" in ledger and "PO-NEXT-2" not in ledger

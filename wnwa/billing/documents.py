@@ -60,9 +60,9 @@ def _document(invoice: Invoice, today: date) -> InvoiceDocument:
     label, _ = invoice_status(invoice, today)
     tier = contract.tier_label or "membership"
     period = f"{invoice.period_start.isoformat()} to {invoice.period_end.isoformat()}"
-    contact = contract.billing_contact
-    if contract.billing_email:
-        contact = f"{contact} ({contract.billing_email})" if contact else contract.billing_email
+    contact = invoice.billing_contact  # as issued (see Invoice)
+    if invoice.billing_email:
+        contact = f"{contact} ({invoice.billing_email})" if contact else invoice.billing_email
     department = contract.department
     return InvoiceDocument(
         id=invoice.id,
@@ -70,7 +70,7 @@ def _document(invoice: Invoice, today: date) -> InvoiceDocument:
         issued_on=issued,
         due_on=invoice.due_date or issued + timedelta(days=net),
         net_days=net,
-        po_number=contract.po_number or "",
+        po_number=invoice.po_number,
         status=label,
         bill_to=[
             line

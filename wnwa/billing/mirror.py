@@ -186,6 +186,10 @@ def apply_invoice(
         db.session.add(row)
         if rows is not None:
             rows[gw.id] = row
+    if row.id is None or row.status == "draft":  # not yet issued: the contract's details now
+        row.po_number = contract.po_number or ""
+        row.billing_contact = contract.billing_contact or ""
+        row.billing_email = contract.billing_email or ""
     regress = row.status in TERMINAL_INVOICE_STATUSES and gw.status not in (
         TERMINAL_INVOICE_STATUSES
     )
