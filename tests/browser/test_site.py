@@ -195,6 +195,12 @@ def test_officer_finds_a_resource_by_search_and_by_category(page, live_server, s
     _sign_in(page, live_server, "site.reader@pd.example", mfa=False)
     page.goto(live_server.url + "/resources/")
     _checked(page, f"resources-{size}")
+    if size == "phone":  # the narrowest phones: the search box a line of its own
+        page.set_viewport_size({"width": 360, "height": 800})
+        _fits(page)
+        assert page.get_by_label("Search the resources").bounding_box()["width"] >= 300
+        assert page.get_by_label("Kind").bounding_box()["width"] >= 150
+        page.set_viewport_size(SIZES[size])
     page.evaluate("window.__sameDocument = true")
     page.get_by_label("Search the resources").press_sequentially("money", delay=40)
     results = page.locator("#results")

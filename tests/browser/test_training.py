@@ -170,6 +170,10 @@ def test_trainer_ticks_attendance_on_a_phone(page, live_server):
         expect(page.locator(".att-status .present")).to_have_count(1)
     page.goto(f"{live_server.url}/network/training/{cls_id}")
     assert axe_violations(page) == []
+    viewport = page.viewport_size
+    page.set_viewport_size({"width": 360, "height": 800})  # the seats table scrolls in its box
+    assert page.evaluate("document.documentElement.scrollWidth") <= 360
+    page.set_viewport_size(viewport)
     page.get_by_role("button", name="Complete the class and issue certificates").click()
     page.get_by_text("1 certified, 2 missed a day").wait_for()
     screenshot(page, "training-class-complete")
