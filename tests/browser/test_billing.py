@@ -88,10 +88,12 @@ def test_department_finance_screen(page, live_server, billing_world):
     assert axe_violations(page) == []
     assert _overflowing(page) == []
 
-    page.get_by_label("PO number", exact=True).fill("PO-2026-0099")
+    long_po = "PO-2026-" + "0099" * 13  # 60 characters, one word: wraps, never widens the page
+    page.get_by_label("PO number", exact=True).fill(long_po)
     page.get_by_role("button", name="Save billing details").click()
     page.wait_for_url("**/billing/#details")
-    assert page.get_by_label("PO number", exact=True).input_value() == "PO-2026-0099"
+    assert page.get_by_label("PO number", exact=True).input_value() == long_po
+    assert _overflowing(page) == []
 
     page.get_by_role("button", name="Add a card").click()
     page.wait_for_url("**/billing/card")
@@ -103,6 +105,7 @@ def test_department_finance_screen(page, live_server, billing_world):
     page.get_by_role("link", name="FAKE-").first.click()
     page.wait_for_url("**/billing/invoices/*")
     assert "Pay $5,000.00 now with the card on file" in page.content()
+    assert "PO-2026-0042" in page.content() and long_po not in page.content()  # as issued
     screenshot(page, "billing-invoice")
     assert axe_violations(page) == []
     assert _overflowing(page) == []

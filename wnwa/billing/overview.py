@@ -51,6 +51,7 @@ class InvoiceRow:
     hosted_url: str | None
     pdf_url: str | None
     payment_note: str
+    po_number: str  # as issued
     can_pay_now: bool
     can_record_payment: bool
 
@@ -148,6 +149,7 @@ def invoice_row(invoice: Invoice, today: date, *, card_on_file: bool) -> Invoice
         hosted_url=invoice.hosted_url,
         pdf_url=invoice.pdf_url,
         payment_note=invoice.payment_note,
+        po_number=invoice.po_number,
         can_pay_now=invoice.status == "open" and card_on_file,
         can_record_payment=invoice.status == "open",
     )
