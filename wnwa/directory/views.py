@@ -31,12 +31,14 @@ def _page_url(page: int, *extra: tuple[str, str]) -> str:
 
 def _pages(result: SearchPage) -> dict[str, object]:
     shown = (result.page - 1) * PAGE_SIZE + len(result.listings)
-    left = max(0, (result.total or 0) - shown)
+    # How many the next page holds is known only while the count is exact (not capped)
+    exact = result.total is not None and result.total <= COUNT_CAP
+    left = max(0, result.total - shown) if exact else 0
     return {
         "prev_url": _page_url(result.page - 1) if result.page > 1 else "",
         "next_url": _page_url(result.page + 1) if result.has_next else "",
         "more_url": _page_url(result.page + 1, (ROWS_ONLY, "1")) if result.has_next else "",
-        "more_count": min(PAGE_SIZE, left) if left else PAGE_SIZE,
+        "more_count": min(PAGE_SIZE, left) if left else None,
         "shown": shown,
         "total_label": _total_label(result.total),
         "now_label": _now_label(result.total_now),
