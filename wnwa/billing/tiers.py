@@ -129,11 +129,12 @@ def price(sworn: int, on: date) -> Quote:
 def quote(raw_sworn: str | None, on: date) -> Quote:
     """The public calculator: a sworn count as typed -> its tier and annual fee."""
     text = (raw_sworn or "").strip().replace(",", "")
-    if not text.isdigit():
-        raise InvalidInput("Enter the number of sworn officers as a whole number, e.g. 42.")
+    message = f"Enter a whole number of sworn officers from 1 to {MAX_SWORN:,}, e.g. 42."
+    if not text.lstrip("-").isdigit():
+        raise InvalidInput(message)
     sworn = int(text)
-    if sworn > MAX_SWORN:
-        raise InvalidInput(f"Enter a number of sworn officers up to {MAX_SWORN:,}.")
+    if not 1 <= sworn <= MAX_SWORN:
+        raise InvalidInput(message)
     return price(sworn, on)
 
 
