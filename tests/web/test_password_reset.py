@@ -193,3 +193,11 @@ def test_a_link_that_has_expired_says_so(client, app, make):
     finally:
         app.config["RESET_LINK_MAX_AGE"] = saved
     assert page.status_code == 400 and "expired" in page.get_data(as_text=True)
+
+
+@pytest.mark.parametrize("typed", ["notanemail", "name@", "@department.gov"])
+def test_an_address_that_is_not_one_is_refused_by_the_form(client, typed):
+    response = client.post("/login/forgot", data={"email": typed})
+    html = response.get_data(as_text=True)
+    assert response.status_code == 422
+    assert "Enter your work email address" in html and 'id="reset-sent"' not in html

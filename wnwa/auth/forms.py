@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, PasswordField, StringField
-from wtforms.validators import DataRequired, EqualTo, Length
+from wtforms.validators import DataRequired, Email, EqualTo, Length
 
 
 class LoginForm(FlaskForm):
@@ -34,7 +34,14 @@ class EnrolForm(FlaskForm):
 
 
 class ForgotForm(FlaskForm):
-    email = EmailField("Work email", validators=[DataRequired(), Length(max=254)])
+    email = EmailField(
+        "Work email",
+        validators=[
+            DataRequired(),
+            Length(max=254),
+            Email("Enter your work email address, like name@department.gov."),
+        ],
+    )
 
 
 class ResetForm(FlaskForm):
