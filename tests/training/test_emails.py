@@ -55,6 +55,24 @@ def test_an_approved_request_and_a_declined_one_reach_the_officer(make, tr, smtp
     assert "Your chief declined your request" in text and "3-day teammate course" in html
 
 
+def test_a_chief_who_takes_a_seat_is_not_told_to_ask_the_chief(make, tr, smtp_server):
+    dept = make.department()
+    cls = tr.new_class(START, capacity=5, on=ON, title="3-day teammate course")
+    chief = make.officer(dept, chief=True, first_name="Morgan", email="morgan@dept.example")
+    officer = make.officer(dept, first_name="Olive", email="olive@dept.example")
+    attach(chief, officer)
+    with tenant_context(dept.id):
+        for member in (chief, officer):
+            seats.reserve_seat(
+                dept, class_id=cls.id, officer=member.employee_number, actor="chief", on=ON
+            )
+    text, html = parts(only(smtp_server, "morgan@dept.example"))
+    assert "tell your chief" not in text and "tell your chief" not in html
+    assert "cancel the seat on the peer-support page" in text
+    text, _ = parts(only(smtp_server, "olive@dept.example"))
+    assert "tell your chief as soon as you can" in text
+
+
 def test_a_full_class_waitlists_the_officer_and_a_freed_seat_promotes_them(make, tr, smtp_server):
     a, b = make.department(), make.department()
     cls = tr.new_class(START, capacity=1, on=ON, title="Peer support basic")

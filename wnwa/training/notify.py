@@ -75,5 +75,6 @@ def class_facts(cls: Any) -> dict[str, str]:
 
 
 def tell_officer(user: User, template: str, **context: Any) -> None:
-    """Queue the message `template` to the officer it is about (flush only)."""
-    mail.queue(user.email, template, first_name=user.first_name, **context)
+    """Queue the message `template` to the officer it is about (flush only). `chief`: the
+    officer is a chief (who manages seats, and has no chief to ask)."""
+    mail.queue(user.email, template, first_name=user.first_name, chief=user.is_chief, **context)
