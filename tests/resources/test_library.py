@@ -230,8 +230,16 @@ def test_only_network_admins_write(client, login, make, who, library):
         assert client.post(url, data=RESOURCE).status_code in (403, 405), url
 
 
+def test_network_admins_read_the_library_they_publish(client, admin, library):
+    """The news editor's preview links into the library: its editors can follow them."""
+    for url in ("/resources/", "/resources/?category=sleep", "/news/"):
+        response = client.get(url)
+        assert response.status_code == 200, url
+    assert "Sleeping after nights" in _text(client.get("/resources/?category=sleep"))
+
+
 @pytest.mark.parametrize("who", ["network_finance", "vetter"])
-def test_reading_is_for_officers(client, login, make, who, library):
+def test_reading_is_for_officers_and_network_admins(client, login, make, who, library):
     login(make.staff(who))
     assert client.get("/resources/").status_code == 403
     assert client.get("/news/").status_code == 403

@@ -21,7 +21,7 @@ from wnwa.resources.forms import NewsForm, ResourceForm
 from wnwa.resources.models import KINDS
 
 bp = Blueprint("resources", __name__)
-require_roles(bp, "officer")
+require_roles(bp, "officer", "network_admin")  # network admins read what they publish
 
 admin = Blueprint("resources_admin", __name__, url_prefix="/network")
 require_roles(admin, "network_admin")
