@@ -118,7 +118,7 @@ def test_visitor_reads_the_faq_and_sends_each_request(page, live_server, size):
     _checked(page, f"site-member-list-{size}")
     page.get_by_label("Your name").fill(f"Priya Nair {size}")
     page.get_by_label("Email").fill("not-an-email")
-    page.get_by_label("Department or organisation").fill("Kane County Sheriff's Office")
+    page.get_by_label("Department or organization").fill("Kane County Sheriff's Office")
     page.get_by_label("Why you would like the list").fill("We are thinking of joining.")
     page.get_by_role("button", name="Ask for the list").click()
     expect(page.locator("#member-list-area")).to_contain_text("Enter an email address like")

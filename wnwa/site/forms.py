@@ -45,7 +45,7 @@ class VisitorForm(PublicForm):
         render_kw={"autocomplete": "email"},
     )
     organisation = StringField(
-        "Department or organisation",
+        "Department or organization",
         validators=[InputRequired("Enter your department or organisation."), Length(max=200)],
         render_kw={"autocomplete": "organization"},
     )
@@ -68,7 +68,7 @@ class MemberListForm(VisitorForm):
 
 class ContactForm(VisitorForm):
     organisation = StringField(
-        "Department or organisation (optional)",
+        "Department or organization (optional)",
         validators=[Optional(), Length(max=200)],
         render_kw={"autocomplete": "organization"},
     )
