@@ -78,6 +78,10 @@ def test_bad_onboarding_input_creates_nothing(client, make, login):
         ({"chief_email": "taken@x.example"}, "already has an account"),
         ({"chief_first_name": "=cmd"}, "formula-like"),
         ({"sworn": "0"}, "between 1 and 100,000"),
+        ({"name": ""}, "Give the department&#39;s name."),
+        ({"state": ""}, "Choose the state."),
+        ({"chief_email": "bad@"}, "Enter an email address like name@department.gov."),
+        ({"chief_last_name": " "}, "Give the chief&#39;s last name."),
     ):
         response = client.post(
             "/network/departments/new", data={**FORM, **change}, headers={"HX-Request": "true"}

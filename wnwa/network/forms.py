@@ -7,13 +7,31 @@ from wtforms import DateField, IntegerField, SelectField, StringField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Email, InputRequired, Length, NumberRange, Optional
 
+from wnwa.professionals.vocab import US_STATES as STATE_NAMES
 from wnwa.tenants.models import DEPARTMENT_STATUSES
+from wnwa.tenants.services import US_STATES
+
+TERRITORIES = {"AS": "American Samoa", "GU": "Guam", "MP": "Northern Mariana Islands",
+               "VI": "U.S. Virgin Islands"}  # fmt: skip
+STATE_CHOICES = [SelectChoice("", "Choose a state")] + sorted(
+    (SelectChoice(code, {**STATE_NAMES, **TERRITORIES}.get(code, code)) for code in US_STATES),
+    key=lambda choice: choice.label,
+)
 
 
 class DepartmentForm(FlaskForm):
-    name = StringField("Department name", validators=[DataRequired(), Length(max=200)])
-    county = StringField("County", validators=[DataRequired(), Length(max=100)])
-    state = StringField("State (two letters)", validators=[DataRequired(), Length(min=2, max=2)])
+    name = StringField(
+        "Department name",
+        validators=[DataRequired("Give the department's name."), Length(max=200)],
+    )
+    county = StringField("County", validators=[DataRequired("Give the county."), Length(max=100)])
+    state = SelectField(  # the service checks the code and says what is wrong with it
+        "State",
+        choices=STATE_CHOICES,
+        coerce=lambda value: (value or "").strip().upper(),
+        validate_choice=False,
+        validators=[DataRequired("Choose the state.")],
+    )
     sworn = IntegerField(
         "Declared sworn strength",
         validators=[
@@ -28,13 +46,20 @@ class DepartmentForm(FlaskForm):
 
 class OnboardForm(DepartmentForm):
     chief_email = StringField(
-        "First chief's work email", validators=[DataRequired(), Email(), Length(max=254)]
+        "First chief's work email",
+        validators=[
+            DataRequired("Give the chief's work email."),
+            Email("Enter an email address like name@department.gov."),
+            Length(max=254),
+        ],
     )
     chief_first_name = StringField(
-        "First chief's first name", validators=[DataRequired(), Length(max=100)]
+        "First chief's first name",
+        validators=[DataRequired("Give the chief's first name."), Length(max=100)],
     )
     chief_last_name = StringField(
-        "First chief's last name", validators=[DataRequired(), Length(max=100)]
+        "First chief's last name",
+        validators=[DataRequired("Give the chief's last name."), Length(max=100)],
     )
     chief_employee_number = StringField(
         "First chief's employee number (optional)", validators=[Optional(), Length(max=40)]
