@@ -97,7 +97,7 @@ def _vote(browser, live_server, vetter, *, assign: list | None = None) -> None:
             page.wait_for_load_state("networkidle")
         if assign:
             page.get_by_label("Kind").select_option("office")
-            page.get_by_label("Date and time (UTC)").fill("2026-12-10T15:00")
+            page.get_by_label("Date and time (Chicago time)").fill("2026-12-10T15:00")
             page.get_by_label("The assessment took place").check()
             page.get_by_label("Notes").fill("Office visit; ethics code reviewed.")
             page.get_by_role("button", name="Save the assessment").click()

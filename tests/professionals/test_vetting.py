@@ -227,3 +227,23 @@ def test_a_deferred_applicant_cannot_reapply_before_the_date(ctx, vetters):
         sample(email="again@practice.example"), [license_file()]
     )
     assert again.status == SUBMITTED
+
+
+def test_assessment_times_are_typed_and_read_in_chicago_time(ctx, vetters):
+    from datetime import UTC, datetime
+
+    from wnwa.professionals import forms
+
+    winter = forms.when("2026-12-10T09:00")
+    assert winter == datetime(2026, 12, 10, 15, 0, tzinfo=UTC)  # CST is UTC-6
+    assert forms.when("2027-07-01T09:00") == datetime(2027, 7, 1, 14, 0, tzinfo=UTC)  # CDT
+    assert forms.when("not a time") is None
+    p = submit(zip_code="60601")
+    a, _ = vetters
+    vetting.assign(p.id, a.id, actor=a)
+    vetting.schedule(p.id, kind="office", at=winter, held=False, notes="", actor=a)
+    shown = vetting.detail(p.id, a)
+    assert shown.assessment_text == "office visit scheduled December 10, 2026 at 9:00 AM CST"
+    assert shown.assessment_input == "2026-12-10T09:00"
+    assert "December 10, 2026 at 9:00 AM CST" in applications.status_view(p).assessment
+    assert any("on December 10, 2026 at 9:00 AM CST" in t for _, t in vetting.history(p.id))

@@ -330,8 +330,7 @@ def status_view(p: Professional) -> StatusView:
     assessment = ""
     if p.assessment_at is not None and not p.assessment_done:
         kind = "an office visit" if p.assessment_kind == "office" else "a video call"
-        at = p.assessment_at
-        assessment = f"{kind} on {at:%B} {at.day}, {at:%Y at %H:%M} UTC"
+        assessment = f"{kind} on {vocab.assessment_time(p.assessment_at)}"
     reapply = ""
     if p.reapply_on:
         reapply = f"{p.reapply_on:%B} {p.reapply_on.day}, {p.reapply_on.year}"

@@ -103,11 +103,13 @@ def filters(args: MultiDict) -> search.Filters:
 
 
 def when(value: str) -> datetime | None:
-    """A datetime-local value ("2026-12-07T14:30"), read as UTC."""
+    """An assessment's datetime-local value ("2026-12-07T14:30"), typed in Central time, as
+    UTC."""
     try:
-        return datetime.fromisoformat((value or "").strip()).replace(tzinfo=UTC)
+        typed = datetime.fromisoformat((value or "").strip())
     except ValueError:
         return None
+    return typed.replace(tzinfo=vocab.ASSESSMENT_ZONE).astimezone(UTC)
 
 
 def day(value: str) -> date | None:

@@ -43,6 +43,7 @@ from wnwa.professionals.models import (
     Vote,
 )
 from wnwa.professionals.settings import MAJORITY, describe_rule, who
+from wnwa.professionals.vocab import assessment_input, assessment_time
 
 VETTING_ROLES = ("vetter", "network_admin")
 DEFAULT_REAPPLY_DAYS = 180
@@ -143,7 +144,7 @@ def _assessment_text(p: Professional) -> str:
     kind = "office visit" if office else "video call"
     if p.assessment_at is None:
         return f"{kind} to schedule"
-    when = f"{p.assessment_at:%Y-%m-%d %H:%M} UTC"
+    when = assessment_time(p.assessment_at)
     return f"{kind} {'held' if p.assessment_done else 'scheduled'} {when}"
 
 
@@ -166,6 +167,7 @@ class Detail:
     rule_text: str
     needed: int
     assessment_text: str
+    assessment_input: str  # the form's value, Chicago time
     suggested_kind: str
     history: list[tuple[datetime, str]]
     candidates: list[StaffAccount]
@@ -207,6 +209,7 @@ def detail(professional_id: int, viewer: Any) -> Detail:
         rule_text=describe_rule(rule, needed),
         needed=needed,
         assessment_text=_assessment_text(p),
+        assessment_input=assessment_input(p.assessment_at),
         suggested_kind=p.assessment_kind or assessment_kind_for(p),
         history=history(p.id),
         candidates=candidates,
@@ -320,7 +323,7 @@ def schedule(
         actor,
         p,
         "assessment_recorded" if held else "assessment_scheduled",
-        f"{who(actor)} {verb} {what} with {p.name} on {at:%Y-%m-%d at %H:%M} UTC"
+        f"{who(actor)} {verb} {what} with {p.name} on {assessment_time(at)}"
         + (" and its notes." if held and p.assessment_notes else "."),
     )
     db.session.commit()

@@ -5,6 +5,25 @@ Codes are what the database and the search filters hold; labels are what people 
 
 from __future__ import annotations
 
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+# Assessments are arranged in the network's home time zone (its office visits are in the Chicago
+# metro): vetters type and read Central time; the database keeps UTC.
+ASSESSMENT_ZONE = ZoneInfo("America/Chicago")
+
+
+def assessment_time(at: datetime) -> str:
+    """An assessment's time as people read it: "December 10, 2026 at 9:00 AM CST"."""
+    local = at.astimezone(ASSESSMENT_ZONE)
+    return f"{local:%B} {local.day}, {local:%Y} at {local:%-I:%M %p} {local:%Z}"
+
+
+def assessment_input(at: datetime | None) -> str:
+    """The value of the form's datetime-local field (Central time)."""
+    return at.astimezone(ASSESSMENT_ZONE).strftime("%Y-%m-%dT%H:%M") if at else ""
+
+
 LICENSE_TYPES = {
     "psychologist": "Psychologist (PhD/PsyD)",
     "psychiatrist": "Psychiatrist (MD/DO)",
