@@ -155,3 +155,12 @@ def test_unknown_ids_are_404_for_staff(client, login, vetters):
         assert client.get(path).status_code == 404
     assert client.post("/network/professionals/987654/vote", data={}).status_code == 404
     _ = io, PDF
+
+
+def test_the_staff_page_shows_the_phone_as_people_write_it(client, login, vetters):
+    from tests.professionals.conftest import submit
+
+    p = submit(zip_code="60601")
+    login(vetters[0])
+    html = client.get(f"/network/professionals/{p.id}").get_data(as_text=True)
+    assert "(312) 555-0142" in html and "+13125550142" not in html

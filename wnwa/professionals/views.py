@@ -39,6 +39,7 @@ public_bp = Blueprint("professionals_public", __name__, url_prefix="/professiona
 bp = Blueprint("professionals", __name__, url_prefix="/professionals")
 require_roles(bp, "officer")
 staff_bp = Blueprint("professionals_staff", __name__, url_prefix="/network/professionals")
+staff_bp.add_app_template_filter(query.display_phone, "phone")  # +13125550123 -> (312) 555-0123
 require_roles(staff_bp, "network_admin", "vetter")
 admin_bp = Blueprint("professionals_admin", __name__, url_prefix="/network/professionals")
 require_roles(admin_bp, "network_admin")
