@@ -42,6 +42,23 @@ class ClassInput:
     registration_deadline: date | None
 
 
+def day_list(days: list[date]) -> str:
+    """A class's days as people write them: "December 31, 2026; January 1 and 2, 2027"."""
+    years: dict[int, dict[str, list[str]]] = {}
+    for day in sorted(days):
+        years.setdefault(day.year, {}).setdefault(f"{day:%B}", []).append(str(day.day))
+    parts = []
+    for year, months in years.items():
+        named = []
+        for month, numbers in months.items():
+            listed = (
+                numbers[0] if len(numbers) == 1 else ", ".join(numbers[:-1]) + " and " + numbers[-1]
+            )
+            named.append(f"{month} {listed}")
+        parts.append(f"{', '.join(named)}, {year}")
+    return "; ".join(parts)
+
+
 def class_problems(data: ClassInput) -> list[str]:
     """Everything wrong with `data`, in words an admin can act on (empty list: fine)."""
     problems = []

@@ -12,6 +12,7 @@ from wnwa.htmx import render
 from wnwa.training import classes, overview
 
 bp = Blueprint("training_public", __name__)
+bp.add_app_template_filter(classes.day_list, "day_list")
 
 MAX_CALCULATOR_SWORN = 100_000
 
