@@ -263,5 +263,16 @@ def test_tab_bar_labels_fit_at_360_px(page, live_server):
     for i in range(tabs.count()):
         box = tabs.nth(i).bounding_box()
         assert box["width"] >= 44 and box["height"] >= 44
-        overflow = tabs.nth(i).evaluate("a => a.scrollWidth > a.clientWidth")
+        # the label itself, not the link: a label cut short with an ellipsis overflows its span
+        overflow = tabs.nth(i).evaluate(
+            "a => [a, a.querySelector('span')].some(e => e.scrollWidth > e.clientWidth)"
+        )
         assert not overflow, tabs.nth(i).inner_text()
+    page.goto(live_server.url + "/directory/")
+    spare = page.evaluate(
+        """() => { const e = document.querySelector('#q'), s = getComputedStyle(e);
+                   const c = document.createElement('canvas').getContext('2d'); c.font = s.font;
+                   return e.clientWidth - parseFloat(s.paddingLeft) - parseFloat(s.paddingRight)
+                          - c.measureText(e.placeholder).width; }"""
+    )
+    assert spare >= 0  # the search box's hint is read whole
