@@ -63,3 +63,22 @@ def test_crisis_strip_offers_988_by_call_and_text_and_a_first_responder_line():
     assert il[2] == NATIONAL_OFFICER_LINE  # no state line listed: the national officers' line
     assert crisis_strip("NJ")[2].href == "tel:+18662672267"  # New Jersey's Cop 2 Cop
     assert crisis_strip(None)[2] == NATIONAL_OFFICER_LINE
+
+
+def test_a_page_under_an_entry_marks_the_entry_with_the_longest_address():
+    app = Flask("navigation-test")
+    for rule, endpoint in (
+        ("/network/", "network.overview"),
+        ("/network/training/", "training_admin.classes"),
+        ("/network/training/<int:n>", "training_admin.detail"),
+    ):
+        app.add_url_rule(rule, endpoint=endpoint, view_func=lambda **_: "")
+    extra = NavItem("Training", "training_admin.classes")
+    register_nav("network_admin", extra)
+    try:
+        with app.test_request_context("/network/training/2"):
+            assert [i.label for i in navigation_for(STAFF) if i.current] == ["Training"]
+        with app.test_request_context("/network/"):
+            assert [i.label for i in navigation_for(STAFF) if i.current] == ["Network"]
+    finally:
+        ROLE_NAV["network_admin"].remove(extra)

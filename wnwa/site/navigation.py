@@ -104,6 +104,33 @@ def register_tab(tab: Tab) -> None:
     OFFICER_TABS.insert(len(OFFICER_TABS) - 2, tab)
 
 
+@dataclass(frozen=True)
+class Shown:
+    """An entry as one request shows it: `current` marks the page's own entry, or on a page
+    under one (a profile, an invoice, a class) the entry whose address is the longest start of
+    the page's path."""
+
+    label: str
+    url: str
+    current: bool
+    icon: str = ""
+
+
+def _shown(items: list) -> list[Shown]:
+    urls = [item.url for item in items]
+    exact = [item.current for item in items]
+    if any(exact):
+        marked = exact
+    else:
+        path = request.path
+        prefix = max((u for u in urls if u != "/" and path.startswith(u)), key=len, default=None)
+        marked = [u == prefix for u in urls]
+    return [
+        Shown(item.label, url, mark, getattr(item, "icon", ""))
+        for item, url, mark in zip(items, urls, marked, strict=True)
+    ]
+
+
 def _exists(endpoint: str) -> bool:
     return endpoint in current_app.view_functions
 
@@ -112,7 +139,7 @@ def tabs_for(user) -> list[Tab]:
     """The officer's sections that exist in this app; none for visitors and staff accounts."""
     if not getattr(user, "is_authenticated", False) or "officer" not in user.roles:
         return []
-    return [tab for tab in OFFICER_TABS if _exists(tab.endpoint)]
+    return _shown([tab for tab in OFFICER_TABS if _exists(tab.endpoint)])
 
 
 def officer_links() -> list[NavItem]:
@@ -129,7 +156,7 @@ def navigation_for(user) -> list[NavItem]:
     """The plain links of the user's work roles (chief, finance, network staff). The officer's
     own pages are the tabs and the "Me" page."""
     if not getattr(user, "is_authenticated", False):
-        return [item for item in PUBLIC_NAV if _exists(item.endpoint)]
+        return _shown([item for item in PUBLIC_NAV if _exists(item.endpoint)])
     tab_endpoints = {tab.endpoint for tab in OFFICER_TABS}
     seen: list[NavItem] = []
     for role in ROLE_ORDER:
@@ -141,4 +168,4 @@ def navigation_for(user) -> list[NavItem]:
                 and item.endpoint not in tab_endpoints
                 and _exists(item.endpoint)
             ]
-    return seen
+    return _shown(seen)
