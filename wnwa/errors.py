@@ -18,13 +18,17 @@ log = logging.getLogger(__name__)
 
 
 class DomainError(Exception):
-    """An expected failure with a message safe to show the user."""
+    """An expected failure with a message safe to show the user. `field` names the form field
+    the message is about, when there is one (a form shows it there)."""
 
     status_code = 400
 
-    def __init__(self, message: str, *, status_code: int | None = None) -> None:
+    def __init__(
+        self, message: str, *, status_code: int | None = None, field: str | None = None
+    ) -> None:
         super().__init__(message)
         self.message = message
+        self.field = field
         if status_code is not None:
             self.status_code = status_code
 

@@ -29,3 +29,28 @@ def test_my_page_shows_only_my_own_profile(client, login, make):
     body = client.get("/directory/me").get_data(True)
     assert "Me Myself" in body and "Elsewhere Person" not in body
     assert other.email not in body
+
+
+def test_a_bad_value_is_marked_on_its_own_field(client, login, make):
+    me = make_supporter(make.department(), display_name="Field Person")
+    login(fresh(me))
+    profile = {
+        "display_name": "Field Person",
+        "phone": "12",
+        "contact_email": "",
+        "years_of_service": "10",
+        "career": "active",
+        "languages": "en",
+        "topics": "grief",
+        "gender": "",
+    }
+    response = client.post("/directory/me", data=profile)
+    body = response.get_data(as_text=True)
+    assert response.status_code == 422
+    assert 'aria-describedby="phone-error"' in body and 'aria-invalid="true"' in body
+    assert '<small id="phone-error" class="error">' in body
+    away = {"status": "away", "hours": "2", "until": "2000-01-01"}
+    response = client.post("/directory/me/availability", data=away)
+    body = response.get_data(as_text=True)
+    assert response.status_code == 422
+    assert '<small id="until-error" class="error">Choose the date you will be back' in body

@@ -107,9 +107,13 @@ def normalise_phone(raw: str) -> str:
     try:
         number = phonenumbers.parse((raw or "").strip(), "US")
     except phonenumbers.NumberParseException:
-        raise InvalidInput("Give a phone number that can be called, e.g. 312-555-0142.") from None
+        raise InvalidInput(
+            "Give a phone number that can be called, e.g. 312-555-0142.", field="phone"
+        ) from None
     if not phonenumbers.is_valid_number(number):
-        raise InvalidInput("That phone number is not valid. Check the area code and digits.")
+        raise InvalidInput(
+            "That phone number is not valid. Check the area code and digits.", field="phone"
+        )
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
 
 
@@ -124,18 +128,20 @@ def _codes(values: Iterable[str], vocabulary: dict[str, str], what: str) -> str:
 def _validated(data: ProfileInput) -> dict:
     name = " ".join((data.display_name or "").split())
     if not 2 <= len(name) <= 120:
-        raise InvalidInput("Give the name to show, 2 to 120 characters.")
+        raise InvalidInput("Give the name to show, 2 to 120 characters.", field="display_name")
     email = (data.contact_email or "").strip()
     if email:
         try:
             email = validate_email(email, check_deliverability=False).normalized
         except EmailNotValidError:
-            raise InvalidInput("That email address is not valid.") from None
+            raise InvalidInput("That email address is not valid.", field="contact_email") from None
     if not 0 <= data.years_of_service <= MAX_YEARS:
-        raise InvalidInput(f"Years of service must be between 0 and {MAX_YEARS}.")
+        raise InvalidInput(
+            f"Years of service must be between 0 and {MAX_YEARS}.", field="years_of_service"
+        )
     bio = (data.bio or "").strip()
     if len(bio) > MAX_BIO:
-        raise InvalidInput(f"Keep the introduction under {MAX_BIO} characters.")
+        raise InvalidInput(f"Keep the introduction under {MAX_BIO} characters.", field="bio")
     languages = _codes(data.languages, vocab.LANGUAGES, "language")
     if not languages:
         raise InvalidInput("Choose at least one language.")
@@ -200,7 +206,7 @@ def availability_until(
         return None
     if status == vocab.STATUS_NOW:
         if hours not in vocab.NOW_HOURS:
-            raise InvalidInput("Choose for how many hours you are available.")
+            raise InvalidInput("Choose for how many hours you are available.", field="hours")
         return now + timedelta(hours=hours)
     if status == vocab.STATUS_LATER:
         return local_midnight(local_today + timedelta(days=1))
@@ -208,9 +214,9 @@ def availability_until(
         if until is None and status == vocab.STATUS_PAUSED:
             until = local_today + timedelta(days=vocab.PAUSE_DEFAULT_DAYS)
         if until is None or until <= local_today:
-            raise InvalidInput("Choose the date you will be back (after today).")
+            raise InvalidInput("Choose the date you will be back (after today).", field="until")
         if until > local_today + timedelta(days=vocab.MAX_AWAY_DAYS):
-            raise InvalidInput(f"Choose a date within {vocab.MAX_AWAY_DAYS} days.")
+            raise InvalidInput(f"Choose a date within {vocab.MAX_AWAY_DAYS} days.", field="until")
         return local_midnight(until)
     raise InvalidInput("Choose one of the availability options.")
 

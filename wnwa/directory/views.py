@@ -96,6 +96,14 @@ def _my_page(http_status: int = 200, **forms_in_use):
     return render("directory/me.html", http_status=http_status, mine=mine, **page_forms)
 
 
+def _show_error(form, exc: DomainError) -> None:
+    """The service's message beside the field it is about, else above the form."""
+    if exc.field and exc.field in form:
+        form[exc.field].errors = [*form[exc.field].errors, exc.message]
+    else:
+        form.form_errors.append(exc.message)
+
+
 @bp.route("/me", methods=["GET", "POST"])
 def me():
     form = forms.ProfileForm()
@@ -106,7 +114,7 @@ def me():
     try:
         services.save_profile(current_user, form.to_input())
     except DomainError as exc:
-        form.form_errors.append(exc.message)
+        _show_error(form, exc)
         return _my_page(422, profile_form=form)
     return redirect_to(url_for("directory.me", saved="profile"))
 
@@ -121,7 +129,7 @@ def availability():
             current_user, form.status.data or "", hours=int(form.hours.data), until=form.until.data
         )
     except DomainError as exc:
-        form.form_errors.append(exc.message)
+        _show_error(form, exc)
         return _my_page(422, availability_form=form)
     return redirect_to(url_for("directory.me", saved="availability"))
 
