@@ -85,6 +85,6 @@ def requests_card(today: date) -> Card:
 
 
 def register() -> None:
-    register_card(departments_card, order=10)
+    register_card(departments_card, roles={"network_admin", "network_finance"}, order=10)
     register_card(training_card, roles={"network_admin"}, order=20)
     register_card(requests_card, roles={"network_admin"}, order=40)
