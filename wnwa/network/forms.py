@@ -7,14 +7,11 @@ from wtforms import DateField, IntegerField, SelectField, StringField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Email, InputRequired, Length, NumberRange, Optional
 
-from wnwa.professionals.vocab import US_STATES as STATE_NAMES
 from wnwa.tenants.models import DEPARTMENT_STATUSES
-from wnwa.tenants.services import US_STATES
+from wnwa.us_states import STATE_NAMES
 
-TERRITORIES = {"AS": "American Samoa", "GU": "Guam", "MP": "Northern Mariana Islands",
-               "VI": "U.S. Virgin Islands"}  # fmt: skip
 STATE_CHOICES = [SelectChoice("", "Choose a state")] + sorted(
-    (SelectChoice(code, {**STATE_NAMES, **TERRITORIES}.get(code, code)) for code in US_STATES),
+    (SelectChoice(code, name) for code, name in STATE_NAMES.items()),
     key=lambda choice: choice.label,
 )
 

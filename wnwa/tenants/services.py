@@ -15,11 +15,9 @@ from wnwa.errors import Conflict, InvalidInput
 from wnwa.extensions import db
 from wnwa.history import HistoryEntry
 from wnwa.tenants.models import DEPARTMENT_STATUSES, Department, User
+from wnwa.us_states import STATE_NAMES
 
-US_STATES = frozenset(
-    "AL AK AZ AR CA CO CT DE DC FL GA HI ID IL IN IA KS KY LA ME MD MA MI MN MS MO MT NE NV NH "
-    "NJ NM NY NC ND OH OK OR PA RI SC SD TN TX UT VT VA WA WV WI WY PR GU VI AS MP".split()
-)
+US_STATES = frozenset(STATE_NAMES)
 
 
 def slugify(name: str) -> str:
