@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import functools
 
-from wnwa.us_states import STATE_NAMES as US_STATE_NAMES
+from wnwa.us_states import STATE_NAMES as STATE_NAMES  # the state filter reads it here
 
 ASSIGNMENTS: dict[str, str] = {
     "patrol": "Patrol",
@@ -94,7 +94,6 @@ NOW_HOURS = (1, 2, 4, 8, 12)
 PAUSE_DEFAULT_DAYS = 30
 MAX_AWAY_DAYS = 90
 
-STATE_NAMES = US_STATE_NAMES  # the directory orders its state filter by this
 
 # The main time zone of each state: "later today" ends at the supporter's local midnight.
 _EASTERN = "CT DE DC FL GA IN ME MD MA MI NH NJ NY NC OH PA RI SC VT VA WV".split()
