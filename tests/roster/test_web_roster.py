@@ -306,3 +306,31 @@ def test_network_admin_sees_the_roster_above_the_declared_strength(client, make,
     assert f'href="/network/departments/{dept.id}/edit">Update the declared strength' in html
     overview = client.get("/network/").get_data(as_text=True)
     assert "1 more than declared" in overview
+
+
+def test_roster_pages_mark_roster_in_the_navigation_and_name_each_page_once(chief_client):
+    """The chief's header says which section a page is in; the roster's own sub-navigation
+    does not repeat the header's entries (on a phone both show, one above the other)."""
+    client, dept, chief = chief_client
+    pages = {
+        "/department/roster": "People",
+        "/department/roster/import": "Import",
+        "/department/scim": "SCIM",
+        "/department/roster/history": "History",
+        f"/department/people/{chief.id}": "People",
+    }
+    for path, own in pages.items():
+        response = client.get(path)
+        assert response.status_code == 200, path
+        html = response.get_data(as_text=True)
+        work = re.search(r'<nav aria-label="Work".*?</nav>', html, re.S).group(0)
+        current = re.findall(r'aria-current="page">([^<]+)<', work)
+        assert current == ["Roster"], (path, current)
+        sub = re.search(r'<nav aria-label="Roster pages".*?</nav>', html, re.S).group(0)
+        labels = re.findall(r">([^<>]+)</a>", sub)
+        assert labels == ["People", "Import", "SCIM", "History"], path
+        assert re.findall(r'aria-current="page">([^<]+)<', sub) == [own], path
+    dashboard = client.get("/department/").get_data(as_text=True)
+    work = re.search(r'<nav aria-label="Work".*?</nav>', dashboard, re.S).group(0)
+    assert re.findall(r'aria-current="page">([^<]+)<', work) == ["Department"]
+    assert 'aria-label="Roster pages"' not in dashboard  # the header's entry is enough

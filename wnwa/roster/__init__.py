@@ -10,7 +10,9 @@ def blueprints():
     from wnwa.roster.views import bp
     from wnwa.site.navigation import NavItem, register_nav
 
-    register_nav("chief", NavItem("Roster", "tenants.roster"))
+    # The section's own pages (people, imports, SCIM, history) are in its sub-navigation.
+    section = ("tenants.upload", "tenants.confirm", "tenants.person", "tenants.history")
+    register_nav("chief", NavItem("Roster", "tenants.roster", also=(*section, "tenants.scim")))
     return [bp, scim_bp]
 
 

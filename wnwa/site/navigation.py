@@ -18,8 +18,11 @@ from flask import current_app, request, url_for
 
 @dataclass(frozen=True)
 class NavItem:
+    """`also` lists the other endpoints of the entry's section (it shows as current there)."""
+
     label: str
     endpoint: str
+    also: tuple[str, ...] = ()
 
     @property
     def url(self) -> str:
@@ -27,7 +30,7 @@ class NavItem:
 
     @property
     def current(self) -> bool:
-        return request.endpoint == self.endpoint
+        return request.endpoint in (self.endpoint, *self.also)
 
 
 @dataclass(frozen=True)
