@@ -1,4 +1,10 @@
-"""The US states, the District of Columbia and the territories: two-letter codes and names."""
+"""The US states, the District of Columbia and the territories: two-letter codes, names and
+time zones."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from zoneinfo import ZoneInfo
 
 STATE_NAMES = {
     "AL": "Alabama", "AK": "Alaska", "AZ": "Arizona", "AR": "Arkansas", "CA": "California",
@@ -19,3 +25,44 @@ STATE_NAMES = {
 
 # Territories other than Puerto Rico (which licenses professionals itself, like a state)
 TERRITORIES = frozenset({"AS", "GU", "MP", "VI"})
+
+# The main time zone of each state: a supporter's "later today" ends at their local midnight,
+# and a department's history is read in its own time.
+_EASTERN = "CT DE DC FL GA IN ME MD MA MI NH NJ NY NC OH PA RI SC VT VA WV".split()
+_CENTRAL = "AL AR IL IA KS KY LA MN MS MO NE ND OK SD TN TX WI".split()
+_MOUNTAIN = "CO ID MT NM UT WY".split()
+STATE_TIMEZONES: dict[str, str] = {
+    **dict.fromkeys(_EASTERN, "America/New_York"),
+    **dict.fromkeys(_CENTRAL, "America/Chicago"),
+    **dict.fromkeys(_MOUNTAIN, "America/Denver"),
+    "AZ": "America/Phoenix",
+    "NV": "America/Los_Angeles",
+    "CA": "America/Los_Angeles",
+    "OR": "America/Los_Angeles",
+    "WA": "America/Los_Angeles",
+    "AK": "America/Anchorage",
+    "HI": "Pacific/Honolulu",
+    "PR": "America/Puerto_Rico",
+    "VI": "America/St_Thomas",
+    "GU": "Pacific/Guam",
+    "MP": "Pacific/Saipan",
+    "AS": "Pacific/Pago_Pago",
+}
+
+# The network's own office is in Chicago: its staff read and type times in Chicago time.
+NETWORK_ZONE = ZoneInfo("America/Chicago")
+
+
+def local_zone(state: str | None) -> ZoneInfo:
+    """The state's main time zone; the network's own for an unknown state."""
+    zone = STATE_TIMEZONES.get(state or "")
+    return ZoneInfo(zone) if zone else NETWORK_ZONE
+
+
+def local_time(at: datetime | None, state: str | None = None) -> str:
+    """A stored (UTC) moment as people read it, in the state's time (the network's own
+    without one), with its zone: "Dec 7, 2026, 9:14 AM CST"."""
+    if at is None:
+        return ""
+    local = at.astimezone(local_zone(state))
+    return f"{local:%b} {local.day}, {local.year}, {local:%-I:%M %p} {local.tzname()}"

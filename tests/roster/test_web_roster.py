@@ -14,6 +14,7 @@ from wnwa.audit import AuditEntry
 from wnwa.extensions import db
 from wnwa.tenants.credentials import fresh_credentials
 from wnwa.tenants.scoping import tenant_context
+from wnwa.us_states import local_time
 
 HX = {"HX-Request": "true"}
 
@@ -334,3 +335,19 @@ def test_roster_pages_mark_roster_in_the_navigation_and_name_each_page_once(chie
     work = re.search(r'<nav aria-label="Work".*?</nav>', dashboard, re.S).group(0)
     assert re.findall(r'aria-current="page">([^<]+)<', work) == ["Department"]
     assert 'aria-label="Roster pages"' not in dashboard  # the header's entry is enough
+
+
+def test_history_reads_in_the_department_s_own_time(client, make, login):
+    """A chief reads the roster's history in the department's time, with the zone's name."""
+    dept = make.department(state="CA")
+    chief = make.officer(dept, chief=True)
+    officer = make.officer(dept)
+    login(chief)
+    client.post(f"/department/people/{officer.id}/depart")
+    with tenant_context(dept.id):
+        at = db.session.scalars(select(AuditEntry.at).order_by(AuditEntry.id.desc())).first()
+    html = client.get("/department/roster/history").get_data(as_text=True)
+    assert "UTC" not in html
+    assert f">{local_time(at, 'CA')}</time>" in html
+    assert re.search(r">\w{3} \d{1,2}, \d{4}, \d{1,2}:\d\d [AP]M P[SD]T</time>", html)
+    assert '<th scope="col">When</th>' in html

@@ -16,7 +16,6 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from zoneinfo import ZoneInfo
 
 import phonenumbers
 from sqlalchemy import bindparam, text
@@ -31,6 +30,7 @@ from wnwa.directory.readmodel import (
     tag_word,
 )
 from wnwa.extensions import db
+from wnwa.us_states import local_zone
 
 PAGE_SIZE = 25
 MAX_WORDS = 8
@@ -425,10 +425,6 @@ def display_phone(e164: str) -> str:
     except phonenumbers.NumberParseException:
         return e164
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.INTERNATIONAL)
-
-
-def local_zone(state: str) -> ZoneInfo:
-    return ZoneInfo(vocab.STATE_TIMEZONES.get(state, "America/Chicago"))
 
 
 def availability(status: str, until_ts: int, state: str, now: datetime) -> tuple[str, bool]:

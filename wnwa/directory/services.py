@@ -24,6 +24,7 @@ from wnwa.errors import InvalidInput, NotFound
 from wnwa.extensions import db, utcnow
 from wnwa.tenants.models import User
 from wnwa.training.certification import certified_user_ids, is_certified
+from wnwa.us_states import local_zone
 
 MAX_BIO = 600
 MAX_YEARS = 60
@@ -196,7 +197,7 @@ def availability_until(
     status: str, *, state: str, now: datetime, hours: int | None = None, until: date | None = None
 ) -> datetime | None:
     """When a status ends by itself, or InvalidInput. '' clears the status."""
-    zone = query.local_zone(state)
+    zone = local_zone(state)
     local_today = now.astimezone(zone).date()
 
     def local_midnight(day: date) -> datetime:

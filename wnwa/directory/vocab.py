@@ -95,29 +95,6 @@ PAUSE_DEFAULT_DAYS = 30
 MAX_AWAY_DAYS = 90
 
 
-# The main time zone of each state: "later today" ends at the supporter's local midnight.
-_EASTERN = "CT DE DC FL GA IN ME MD MA MI NH NJ NY NC OH PA RI SC VT VA WV".split()
-_CENTRAL = "AL AR IL IA KS KY LA MN MS MO NE ND OK SD TN TX WI".split()
-_MOUNTAIN = "CO ID MT NM UT WY".split()
-STATE_TIMEZONES: dict[str, str] = {
-    **dict.fromkeys(_EASTERN, "America/New_York"),
-    **dict.fromkeys(_CENTRAL, "America/Chicago"),
-    **dict.fromkeys(_MOUNTAIN, "America/Denver"),
-    "AZ": "America/Phoenix",
-    "NV": "America/Los_Angeles",
-    "CA": "America/Los_Angeles",
-    "OR": "America/Los_Angeles",
-    "WA": "America/Los_Angeles",
-    "AK": "America/Anchorage",
-    "HI": "Pacific/Honolulu",
-    "PR": "America/Puerto_Rico",
-    "VI": "America/St_Thomas",
-    "GU": "Pacific/Guam",
-    "MP": "Pacific/Saipan",
-    "AS": "Pacific/Pago_Pago",
-}
-
-
 def labels(vocabulary: dict[str, str], codes: str) -> list[str]:
     """Labels for a space-separated string of codes, in vocabulary order."""
     return list(_labels(id(vocabulary), codes))

@@ -6,13 +6,12 @@ Codes are what the database and the search filters hold; labels are what people 
 from __future__ import annotations
 
 from datetime import datetime
-from zoneinfo import ZoneInfo
 
-from wnwa.us_states import STATE_NAMES, TERRITORIES
+from wnwa.us_states import NETWORK_ZONE, STATE_NAMES, TERRITORIES
 
 # Assessments are arranged in the network's home time zone (its office visits are in the Chicago
 # metro): vetters type and read Central time; the database keeps UTC.
-ASSESSMENT_ZONE = ZoneInfo("America/Chicago")
+ASSESSMENT_ZONE = NETWORK_ZONE
 
 
 def assessment_time(at: datetime) -> str:

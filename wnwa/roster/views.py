@@ -235,7 +235,10 @@ def invite(user_id: int):
 
 @bp.route("/roster/history")
 def history():
-    return render("tenants/history.html", entries=services.roster_history(_department()))
+    department = _department()
+    return render(
+        "tenants/history.html", entries=services.roster_history(department), state=department.state
+    )
 
 
 @bp.route("/scim", methods=["GET", "POST"])

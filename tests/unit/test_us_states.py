@@ -1,0 +1,27 @@
+"""State time zones: stored moments are UTC; people read them in their own time."""
+
+from datetime import UTC, datetime
+
+from wnwa.us_states import STATE_NAMES, STATE_TIMEZONES, local_time
+
+WINTER = datetime(2026, 12, 7, 15, 5, tzinfo=UTC)
+SUMMER = datetime(2026, 7, 4, 23, 30, tzinfo=UTC)
+
+
+def test_every_state_and_territory_has_a_time_zone():
+    assert set(STATE_TIMEZONES) == set(STATE_NAMES)
+
+
+def test_a_moment_reads_in_the_state_s_time_with_its_zone():
+    assert local_time(WINTER, "IL") == "Dec 7, 2026, 9:05 AM CST"
+    assert local_time(WINTER, "NY") == "Dec 7, 2026, 10:05 AM EST"
+    assert local_time(WINTER, "CA") == "Dec 7, 2026, 7:05 AM PST"
+    assert local_time(SUMMER, "AZ") == "Jul 4, 2026, 4:30 PM MST"  # Arizona keeps standard time
+    assert local_time(SUMMER, "CO") == "Jul 4, 2026, 5:30 PM MDT"
+    assert local_time(SUMMER, "TX") == "Jul 4, 2026, 6:30 PM CDT"
+    assert local_time(WINTER, "HI") == "Dec 7, 2026, 5:05 AM HST"
+
+
+def test_without_a_known_state_the_network_s_own_chicago_time_is_used():
+    assert local_time(WINTER) == local_time(WINTER, "XX") == "Dec 7, 2026, 9:05 AM CST"
+    assert local_time(None) == ""
