@@ -287,3 +287,18 @@ def test_pages_of_25(ctx, vetters):
     assert len(near.cards) == 2 and not near.has_next
     in_state = search(Filters(licensed_in="IL", page=2), now=utcnow())
     assert [c.name for c in in_state.cards] == [c.name for c in second.cards]
+
+
+def test_the_summary_says_what_the_distance_needs(client, login, make, listings):
+    """A distance means nothing without a ZIP code: the results say they are nationwide and how
+    to get the nearest first, and an empty search does not suggest a larger distance."""
+    login(make.officer(make.department()))
+    hx = {"HX-Request": "true"}
+    nationwide = client.get("/professionals/?radius=10", headers=hx).get_data(True)
+    assert "Nationwide, in name order. Give a ZIP code" in nationwide
+    near = client.get("/professionals/?zip=60601&radius=50", headers=hx).get_data(True)
+    assert "Nearest first, from 60601" in near and "Nationwide" not in near
+    nobody = client.get("/professionals/?licensed_in=WY", headers=hx).get_data(True)
+    assert "No professionals match. Try fewer filters." in nobody
+    nobody_near = client.get("/professionals/?zip=99501&radius=10", headers=hx).get_data(True)
+    assert "Try a larger distance or fewer filters." in nobody_near
