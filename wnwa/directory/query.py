@@ -17,9 +17,9 @@ import re
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
-import phonenumbers
 from sqlalchemy import bindparam, text
 
+from wnwa import phones
 from wnwa.directory import vocab
 from wnwa.directory.readmodel import (
     PG_PREFIX_MARK,
@@ -400,7 +400,7 @@ def to_listing(row, viewer_department_id: int, now: datetime, *, full: bool) -> 
         display_name=row.display_name,
         department_name=row.department_name,
         place=f"{row.county} County, {row.state}",
-        phone_display=display_phone(phone),
+        phone_display=phones.display(phone),
         tel="tel:" + phone,
         sms="sms:" + phone if row.accepts_texts else "",
         mailto="mailto:" + row.contact_email if row.contact_email else "",
@@ -415,16 +415,6 @@ def to_listing(row, viewer_department_id: int, now: datetime, *, full: bool) -> 
         availability=label,
         available_now=available,
     )
-
-
-def display_phone(e164: str) -> str:
-    if len(e164) == 12 and e164.startswith("+1") and e164[1:].isdigit():
-        return f"({e164[2:5]}) {e164[5:8]}-{e164[8:]}"
-    try:
-        number = phonenumbers.parse(e164, None)
-    except phonenumbers.NumberParseException:
-        return e164
-    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.INTERNATIONAL)
 
 
 def availability(status: str, until_ts: int, state: str, now: datetime) -> tuple[str, bool]:

@@ -14,10 +14,10 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
-import phonenumbers
 from email_validator import EmailNotValidError, validate_email
 from sqlalchemy import ColumnElement, func, select, update
 
+from wnwa import phones
 from wnwa.directory import query, readmodel, vocab
 from wnwa.directory.models import SupporterProfile
 from wnwa.errors import InvalidInput, NotFound
@@ -105,17 +105,14 @@ class ProfileInput:
 
 def normalise_phone(raw: str) -> str:
     """E.164 for a valid number (US numbers may omit +1), else InvalidInput."""
-    try:
-        number = phonenumbers.parse((raw or "").strip(), "US")
-    except phonenumbers.NumberParseException:
+    e164 = phones.to_e164(raw)
+    if e164 is None:
         raise InvalidInput(
-            "Give a phone number that can be called, e.g. 312-555-0142.", field="phone"
-        ) from None
-    if not phonenumbers.is_valid_number(number):
-        raise InvalidInput(
-            "That phone number is not valid. Check the area code and digits.", field="phone"
+            "That is not a phone number that can be called. Check the area code and digits, "
+            "e.g. 312-555-0142.",
+            field="phone",
         )
-    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+    return e164
 
 
 def _codes(values: Iterable[str], vocabulary: dict[str, str], what: str) -> str:

@@ -7,13 +7,12 @@ import re
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
-import phonenumbers
 from email_validator import EmailNotValidError, validate_email
 from flask import current_app
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 from sqlalchemy import delete, insert, select
 
-from wnwa import mail
+from wnwa import mail, phones
 from wnwa.errors import Conflict, InvalidInput, NotFound
 from wnwa.extensions import db, utcnow
 from wnwa.professionals import geo, uploads, vocab
@@ -78,16 +77,6 @@ def _codes(values: list[str], vocabulary: dict[str, str]) -> list[str]:
     return [code for code in vocabulary if code in chosen]
 
 
-def normalise_phone(raw: str) -> str | None:
-    try:
-        number = phonenumbers.parse((raw or "").strip(), "US")
-    except phonenumbers.NumberParseException:
-        return None
-    if not phonenumbers.is_valid_number(number):
-        return None
-    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
-
-
 def normalise_email(raw: str) -> str | None:
     try:
         return validate_email((raw or "").strip(), check_deliverability=False).normalized.lower()
@@ -146,7 +135,7 @@ def validate(data: ApplicationInput) -> tuple[dict, dict[str, str]]:
     else:
         clean["lat"], clean["lon"] = point.lat, point.lon
     clean["zip_code"] = zip_code or ""
-    phone = normalise_phone(data.phone)
+    phone = phones.to_e164(data.phone)
     if phone is None:
         problems["phone"] = "Give a phone number officers can call, e.g. 312-555-0142."
     clean["phone"] = phone or ""

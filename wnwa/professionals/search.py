@@ -22,10 +22,10 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from functools import lru_cache
 
-import phonenumbers
 from sqlalchemy import and_, bindparam, exists, select
 from sqlalchemy.orm import aliased
 
+from wnwa import phones
 from wnwa.errors import NotFound
 from wnwa.extensions import db
 from wnwa.professionals import geo, vocab
@@ -77,15 +77,6 @@ class Results:
     has_next: bool = False
     zip_unknown: bool = False
     origin: str = ""
-
-
-@lru_cache(maxsize=32768)  # a listing's number is formatted once per process, not per search
-def display_phone(e164: str) -> str:
-    try:
-        number = phonenumbers.parse(e164, None)
-    except phonenumbers.NumberParseException:
-        return e164
-    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.NATIONAL)
 
 
 def guarantee(p) -> list[str]:
@@ -250,7 +241,7 @@ def _card(row, stale_before: datetime, miles: float | None) -> Card:
         license_label=vocab.LICENSE_TYPES.get(row.license_type, ""),
         place=f"{row.city}, {row.state}",
         distance="" if miles is None else f"{miles:.1f} mi",
-        phone_display=display_phone(row.phone),
+        phone_display=phones.display(row.phone),
         tel=f"tel:{row.phone}",
         guarantee=guarantee(row),
         specialties=vocab.labels(row.specialties, vocab.SPECIALTIES)[:4],

@@ -17,6 +17,7 @@ from urllib.parse import urlencode
 from flask import Blueprint, request, send_file, url_for
 from flask_login import current_user
 
+from wnwa import phones
 from wnwa.auth.guards import public, require_roles
 from wnwa.errors import DomainError, InvalidInput
 from wnwa.extensions import limiter, public_form_limit, utcnow
@@ -39,7 +40,7 @@ public_bp = Blueprint("professionals_public", __name__, url_prefix="/professiona
 bp = Blueprint("professionals", __name__, url_prefix="/professionals")
 require_roles(bp, "officer")
 staff_bp = Blueprint("professionals_staff", __name__, url_prefix="/network/professionals")
-staff_bp.add_app_template_filter(query.display_phone, "phone")  # +13125550123 -> (312) 555-0123
+staff_bp.add_app_template_filter(phones.display, "phone")  # +13125550123 -> (312) 555-0123
 require_roles(staff_bp, "network_admin", "vetter")
 admin_bp = Blueprint("professionals_admin", __name__, url_prefix="/network/professionals")
 require_roles(admin_bp, "network_admin")
