@@ -3,6 +3,8 @@
 * No access log: it would record who asked for what, from where (docs/PRIVACY.md).
 * Several workers share their used two-step codes, sign-out list and sign-in throttles through
   a RAM-only Redis (REDIS_URL); without one, gunicorn refuses to start more than one worker.
+* A worker still above WORKER_RETIRE_ABOVE_MB resident (default 90) after a bulk request (a
+  roster import: wnwa/memory.py) retires once it has answered it; gunicorn starts a fresh one.
 * Responses gunicorn writes itself (a request it cannot parse, an application that fails
   outside Flask's error handling) carry the same security headers as the app's own, and no
   response names the server software (see wnwa/server_hardening.py).
@@ -13,6 +15,7 @@ import os
 os.environ["WNWA_SERVER"] = "gunicorn"  # the app leaves out what only the command line uses
 
 from config import check_shared_state
+from wnwa import memory
 from wnwa.server_hardening import harden_gunicorn
 
 harden_gunicorn()
@@ -30,5 +33,19 @@ proxy_protocol = False
 forwarded_allow_ips = "127.0.0.1"
 
 
+retire_above_mb = float(os.environ.get("WORKER_RETIRE_ABOVE_MB", "90"))
+
+
 def on_starting(server):
     check_shared_state(server.cfg.workers, os.environ.get("REDIS_URL"))
+
+
+def post_request(worker, req, environ, resp):
+    """After a bulk request has been answered (and its memory released), a worker that stays
+    above the ceiling finishes: gunicorn's arbiter starts a fresh worker in its place. Nothing
+    about the request is logged."""
+    if environ.get(memory.BULK) and (memory.resident_mb() or 0) > retire_above_mb:
+        worker.log.info(
+            "worker %s retires: above %s MB after a bulk request", worker.pid, retire_above_mb
+        )
+        worker.alive = False

@@ -139,6 +139,18 @@ def sign_in_with_code(port: int, email: str) -> str:
     return base.cookie_from(headers) or cookie
 
 
+def worker_pids(master: int) -> set[int]:
+    return {pid for pid, parent, _, _ in base.processes() if parent == master}
+
+
+def retired_workers_cpu(master: int) -> float:
+    """CPU seconds of the master's workers that have exited (a worker retires after an import
+    that left it above WORKER_RETIRE_ABOVE_MB): the kernel adds them to the master's
+    cutime/cstime once it has reaped them."""
+    fields = Path(f"/proc/{master}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[13]) + int(fields[14])) / os.sysconf("SC_CLK_TCK")
+
+
 def worker_rss_mb(master: int) -> list[float]:
     sizes = []
     for stat in Path("/proc").glob("[0-9]*/stat"):
@@ -166,6 +178,7 @@ def cpu_used(master: int, redis: int) -> dict[str, float]:
             used["Redis"] += seconds
         elif name == "postgres":
             used["PostgreSQL"] += seconds
+    used["app workers"] += retired_workers_cpu(master)
     children = resource.getrusage(resource.RUSAGE_CHILDREN)
     used["load generator"] = children.ru_utime + children.ru_stime
     return used
@@ -221,6 +234,7 @@ def run_engine(engine: str, app_url: str, owner_url: str, args) -> dict:
             "LOAD_PROFILES": json.dumps(sorted(profiles)[:200]),
         }
         cpu_before = cpu_used(server.pid, redis.pid)
+        first_workers = worker_pids(server.pid)
         started = time.monotonic()
         subprocess.run(
             [
@@ -251,6 +265,7 @@ def run_engine(engine: str, app_url: str, owner_url: str, args) -> dict:
         wall = time.monotonic() - started
         cpu_after = cpu_used(server.pid, redis.pid)
         rss = worker_rss_mb(server.pid)
+        replaced = len(first_workers - worker_pids(server.pid))
     finally:
         server.terminate()
         server.wait(60)
@@ -279,6 +294,7 @@ def run_engine(engine: str, app_url: str, owner_url: str, args) -> dict:
         "import_requests": len(during),
         "statuses": others,
         "rss": rss,
+        "replaced": replaced,
         "cpu": {name: cpu_after[name] - cpu_before[name] for name in cpu_after},
         "wall": wall,
         "users": args.users,
@@ -333,7 +349,9 @@ def report(results: list[dict], command: str, load_before: float) -> str:
         lines.append(
             f"- {r['engine']}: {f['department']:,} departments, {f['user_account']:,} accounts, "
             f"{f['directory_entry']:,} listings; {r['requests']:,} officer requests; last "
-            f"status of the other users: {r['statuses']}."
+            f"status of the other users: {r['statuses']}; workers retired after the import and "
+            f"replaced by fresh ones (above WORKER_RETIRE_ABOVE_MB, gunicorn.conf.py): "
+            f"{r['replaced']} (their CPU time is counted below)."
         )
     lines += [
         "",

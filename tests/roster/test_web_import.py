@@ -182,10 +182,16 @@ def _full_collections() -> int:
     return gc.get_stats()[2]["collections"]
 
 
-def test_import_requests_give_their_memory_back_once_answered(chief_client):
+def test_import_requests_give_their_memory_back_once_answered(chief_client, monkeypatch):
     """Preview and confirm release the worker's memory after the response is sent
-    (wnwa/memory.py): a full garbage collection runs when the response is closed, not before."""
+    (wnwa/memory.py): a full garbage collection runs when the response is closed, not before,
+    and the request is marked for gunicorn, which retires a worker left above its ceiling."""
     client, _, _ = chief_client
+    environs = []  # what the server's post_request hook would see
+    inner = client.application.wsgi_app
+    monkeypatch.setattr(
+        client.application, "wsgi_app", lambda env, start: environs.append(env) or inner(env, start)
+    )
     response = client.post(
         "/department/roster/import",
         data={"roster": (io.BytesIO(roster_csv([person(1)])), "roster.csv"), "mode": "update"},
@@ -193,6 +199,7 @@ def test_import_requests_give_their_memory_back_once_answered(chief_client):
         buffered=False,
     )
     assert response.status_code == 200
+    assert environs[-1].get(memory.BULK) is True  # marked for gunicorn's post_request hook
     before = _full_collections()
     response.close()
     assert _full_collections() > before
@@ -202,12 +209,14 @@ def test_import_requests_give_their_memory_back_once_answered(chief_client):
         "/department/roster/import/confirm", data={"ticket": ticket}, buffered=False
     )
     assert confirmed.status_code == 303
+    assert environs[-1].get(memory.BULK) is True
     before = _full_collections()
     confirmed.close()
     assert _full_collections() > before
 
     page = client.get("/department/roster/import", buffered=False)
     assert page.status_code == 200
+    assert memory.BULK not in environs[-1]
     before = _full_collections()
     page.close()
     assert _full_collections() == before  # reading the form costs nothing of the kind
