@@ -59,3 +59,6 @@ def test_history_names_people_and_says_what_changed(
     assert "<td>Carla Chief</td>" in html
     assert "Pat Alvarez, Spring teammate course: holds a seat." in html
     assert "Peer-support certification recorded" in html and "<td>Pat Alvarez</td>" in html
+    day = f"{TODAY:%b} {TODAY.day}, {TODAY.year}"
+    assert f"Teammate course, certified {day}." in html  # dates kept in ISO read as words
+    assert TODAY.isoformat() not in re.sub(r"<[^>]+>", " ", html)  # only in machine-read tags
