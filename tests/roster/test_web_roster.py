@@ -351,3 +351,9 @@ def test_history_reads_in_the_department_s_own_time(client, make, login):
     assert f">{local_time(at, 'CA')}</time>" in html
     assert re.search(r">\w{3} \d{1,2}, \d{4}, \d{1,2}:\d\d [AP]M P[SD]T</time>", html)
     assert '<th scope="col">When</th>' in html
+
+
+def test_the_dashboard_says_when_the_department_joined_in_words(chief_client):
+    client, dept, _ = chief_client
+    html = client.get("/department/").get_data(as_text=True)
+    assert f"member since {dept.joined_on:%B} {dept.joined_on.day}, {dept.joined_on.year}" in html
