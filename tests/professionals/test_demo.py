@@ -7,7 +7,7 @@ import random
 from sqlalchemy import func, select
 
 from wnwa.extensions import db, utcnow
-from wnwa.professionals import listings, vetting
+from wnwa.professionals import listings, uploads, vetting, vocab
 from wnwa.professionals.demo import seed_demo_professionals, seed_us_professionals
 from wnwa.professionals.models import Professional
 from wnwa.professionals.search import Filters, search
@@ -39,6 +39,14 @@ def test_the_demo_set(ctx):
     upkeep = listings.overview(utcnow())
     assert upkeep.waiting >= 2 and upkeep.stale and upkeep.reports
     assert len(vetting.queue(utcnow())) == upkeep.waiting
+    waiting = db.session.scalars(select(Professional).where(Professional.status != "listed"))
+    for professional in waiting:  # a vetter has the documents to read
+        kinds = sorted(d.kind for d in professional.documents)
+        assert kinds == sorted(vocab.DOCUMENT_KINDS), professional.name
+        for document in professional.documents:
+            data = uploads.path_of(document.stored_name).read_bytes()
+            assert data.startswith(b"%PDF-") and len(data) == document.size
+            assert uploads.sniff(data[:16]) == ("application/pdf", "pdf")
 
 
 def test_us_scale_spreads_across_the_country(ctx):

@@ -14,13 +14,14 @@ from datetime import datetime, timedelta
 from sqlalchemy import func, insert, select
 
 from wnwa.extensions import db, utcnow
-from wnwa.professionals import geo, vocab
+from wnwa.professionals import geo, uploads, vocab
 from wnwa.professionals.applications import sort_name, tags_for
 from wnwa.professionals.models import (
     DEFERRED,
     IN_REVIEW,
     LISTED,
     SUBMITTED,
+    Document,
     Professional,
     Tag,
 )
@@ -196,8 +197,43 @@ def seed_demo_professionals(rng: random.Random, now: datetime | None = None) -> 
             Tag.professional_id.in_(select(Professional.id).where(Professional.status != LISTED))
         )
     )
+    _attach_documents(now)
     db.session.commit()
     return len(rows)
+
+
+def _attach_documents(now: datetime) -> None:
+    """Each demo professional's application documents (license, CV, malpractice insurance, a
+    reference) as small PDFs marked as demo files, stored as uploads are, so the vetting pages
+    show what a vetter reads."""
+    for professional in db.session.scalars(select(Professional).order_by(Professional.id)):
+        for kind, title in vocab.DOCUMENT_KINDS.items():
+            data = _demo_pdf(f"{title}: {professional.name}, {professional.credentials}")
+            label = f"{title.lower().replace(' ', '-')}-{professional.name.split()[-1].lower()}.pdf"
+            item = uploads.Checked(kind, label, data, "application/pdf", "pdf")
+            db.session.add(
+                Document(
+                    professional_id=professional.id,
+                    kind=kind,
+                    label=label,
+                    stored_name=uploads.store(item),
+                    content_type=item.content_type,
+                    size=len(data),
+                    uploaded_at=professional.submitted_at or now,
+                )
+            )
+
+
+def _demo_pdf(line: str) -> bytes:
+    from fpdf import FPDF
+
+    pdf = FPDF(format="letter")
+    pdf.add_page()
+    pdf.set_font("helvetica", "B", 16)
+    pdf.cell(0, 12, "Demo document (not a real record)", new_x="LMARGIN", new_y="NEXT")
+    pdf.set_font("helvetica", "", 12)
+    pdf.multi_cell(0, 8, line.encode("latin-1", "replace").decode("latin-1"))
+    return bytes(pdf.output())
 
 
 def seed_us_professionals(count: int = 15000, rng: random.Random | None = None) -> int:
