@@ -394,9 +394,11 @@ def test_officer_asks_for_a_seat_and_withdraws(client, make, login, tr):
     login(officer)
     page = client.get("/my-training/").get_data(as_text=True)
     assert "Ask my chief for a seat" in page
+    assert "You have not asked for a seat in a class." in page  # the empty list says so
     assert client.post(f"/my-training/classes/{cls.id}/request").status_code == 303
     page = client.get("/my-training/").get_data(as_text=True)
     assert "asked, waiting for your chief" in page
+    assert "You have not asked for a seat" not in page
     again = client.post(f"/my-training/classes/{cls.id}/request")
     assert again.status_code == 409 and "already have a seat" in again.get_data(as_text=True)
     with tenant_context(dept.id):
