@@ -263,11 +263,13 @@ def _scim(d: dict[str, Any], _: _Names) -> str:
     return " ".join(parts) + "."
 
 
-def _day(value: Any) -> str:
-    """A date kept in an entry's details (ISO, "2025-10-27") as people read it: "Oct 27, 2025".
-    Anything else is shown as it was kept."""
+def day_words(value: Any) -> str:
+    """A date (a `date`, the day of a `datetime`, or ISO text as an entry's details keep it:
+    "2025-10-27") as people read it: "Oct 27, 2025". Anything else is shown as it was kept."""
+    if isinstance(value, datetime):
+        value = value.date()
     try:
-        day = date.fromisoformat(str(value))
+        day = value if isinstance(value, date) else date.fromisoformat(str(value))
     except ValueError:
         return "" if value is None else str(value)
     return f"{day:%b} {day.day}, {day.year}"
@@ -280,7 +282,7 @@ def _contract_started(d: dict[str, Any], _: _Names) -> str:
     if "sworn_declared" in d:
         text += f" (declared {d['sworn_declared']:,}, on the roster {d.get('sworn_rostered', 0):,})"
     if d.get("term_start"):
-        text += f"; the term starts {_day(d['term_start'])}"
+        text += f"; the term starts {day_words(d['term_start'])}"
     return text + "."
 
 
@@ -310,13 +312,13 @@ SUMMARIES: dict[str, Callable[[dict[str, Any], _Names], str]] = {
         + "."
     ),
     "billing.cancellation_requested": lambda d, _: (
-        f"Membership ends {_day(d.get('ends_on'))}"
+        f"Membership ends {day_words(d.get('ends_on'))}"
         + (" (under a recorded exception)" if d.get("exception") else "")
         + "."
     ),
     "billing.exception_recorded": lambda d, _: f"Reason: {d.get('reason', '')}",
     "billing.renewal_priced": lambda d, _: (
-        f"From {_day(d.get('renews_on'))}: {_money(d.get('annual_cents'))} a year, from "
+        f"From {day_words(d.get('renews_on'))}: {_money(d.get('annual_cents'))} a year, from "
         f"{d.get('sworn', '?')} sworn officers on the roster."
     ),
     "training.seat_reserved": _seat,
@@ -328,7 +330,7 @@ SUMMARIES: dict[str, Callable[[dict[str, Any], _Names], str]] = {
     ),
     "training.external_declined": lambda d, _: f"Reason: {d.get('reason', '')}",
     "certification.added": lambda d, _: (
-        f"{d.get('course', '')}, certified {_day(d.get('on'))}"
+        f"{d.get('course', '')}, certified {day_words(d.get('on'))}"
         + (" (outside training)" if d.get("source") == "external" else "")
         + "."
     ),

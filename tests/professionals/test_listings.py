@@ -151,7 +151,12 @@ def test_staff_overview_lists_queue_stale_and_reports(client, login, vetters):
     queue = body.split('id="queue"')[1].split("</table>")[0]
     assert waiting.name in queue
     assert "Stale Person" in body.split('id="stale"')[1].split("</ul>")[0]
-    assert "Reported Person" in body.split('id="reports"')[1].split("</ul>")[0]
+    reports = body.split('id="reports"')[1].split("</ul>")[0]
+    assert "Reported Person" in reports
+    today = utcnow().date()
+    assert f"re-check asked since {today:%b} {today.day}, {today.year}" in reports  # in words
+    detail = client.get(f"/network/professionals/{reported.id}").get_data(True)
+    assert f"officers asked for a re-check on {today:%b} {today.day}, {today.year}" in detail
 
 
 def test_settings_are_for_network_admins(client, login):

@@ -14,6 +14,7 @@ from sqlalchemy import func, select
 
 from wnwa.errors import Conflict, InvalidInput, NotFound
 from wnwa.extensions import db, utcnow
+from wnwa.history import day_words
 from wnwa.professionals import settings as settings_service
 from wnwa.professionals.applications import (
     ApplicationInput,
@@ -258,8 +259,8 @@ def overview(now: datetime) -> Overview:
                 p.name,
                 p.state,
                 p.status,
-                p.confirmed_at.date().isoformat() if p.confirmed_at else "never",
-                p.recheck_since.isoformat() if p.recheck_since else "",
+                day_words(p.confirmed_at) if p.confirmed_at else "never",
+                day_words(p.recheck_since) if p.recheck_since else "",
                 p.confirmed_at is None or p.confirmed_at < stale_before,
             )
             for p in db.session.scalars(
