@@ -124,9 +124,11 @@ def draft(department_id: int, *, actor, pay_by: str = "invoice", po: str = "PO-1
     )
 
 
-def under_contract(fake, clock, department, *, actor, pay_by: str = "invoice") -> int:
+def under_contract(
+    fake, clock, department, *, actor, pay_by: str = "invoice", po: str = "PO-1"
+) -> int:
     """A started contract for ``department`` (its year-1 invoice issued)."""
-    contract_id = draft(department.id, actor=actor)
+    contract_id = draft(department.id, actor=actor, po=po)
     if pay_by == "card":
         with as_department(department.id) as dept:
             contracts.add_test_card(fake, dept, payment_method="pm_card_visa", actor=actor)

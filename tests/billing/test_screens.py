@@ -484,8 +484,7 @@ def test_an_issued_invoice_has_a_number_po_dates_remit_to_lines_pdf_and_ledger_c
     dept = make.department("Ledger PD", sworn=9)
     grow_roster(make, dept, 9)
     staff = make.staff("network_finance")
-    contract_id = draft(dept.id, actor=staff, po="PO-2026-0042")
-    contracts.activate_contract(fake, contract_id, today=clock.today(), actor=staff)
+    under_contract(fake, clock, dept, actor=staff, po="PO-2026-0042")
     [invoice] = invoices_of(dept.id)
     assert invoice.number  # numbered when issued (the processor's number, or the network's)
     saved = {k: app.config[k] for k in ("REMIT_TO", "NETWORK_TAX_ID")}
@@ -553,8 +552,7 @@ def test_an_issued_invoice_keeps_the_po_and_contact_it_was_issued_with(
     dept = make.department("Kept PD", sworn=9)
     grow_roster(make, dept, 9)
     staff = make.staff("network_finance")
-    contract_id = draft(dept.id, actor=staff, po="PO-ISSUED-1")
-    contracts.activate_contract(fake, contract_id, today=clock.today(), actor=staff)
+    under_contract(fake, clock, dept, actor=staff, po="PO-ISSUED-1")
     [invoice] = invoices_of(dept.id)
     with as_department(dept.id) as department:
         contracts.update_details(
