@@ -11,7 +11,7 @@ Two kinds of entries:
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from flask import current_app, request, url_for
 
@@ -22,7 +22,7 @@ class NavItem:
 
     label: str
     endpoint: str
-    also: tuple[str, ...] = ()
+    also: tuple[str, ...] = field(default=(), kw_only=True)
 
     @property
     def url(self) -> str:
@@ -34,22 +34,10 @@ class NavItem:
 
 
 @dataclass(frozen=True)
-class Tab:
-    """One of the officer's sections. `icon` names a symbol in templates/_icons.html;
-    `also` lists other endpoints that belong to the section (so it shows as current there)."""
+class Tab(NavItem):
+    """One of the officer's sections. `icon` names a symbol in templates/_icons.html."""
 
-    label: str
-    endpoint: str
     icon: str
-    also: tuple[str, ...] = ()
-
-    @property
-    def url(self) -> str:
-        return url_for(self.endpoint)
-
-    @property
-    def current(self) -> bool:
-        return request.endpoint in (self.endpoint, *self.also)
 
 
 OFFICER_TABS: list[Tab] = [
