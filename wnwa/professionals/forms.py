@@ -11,6 +11,7 @@ from wnwa.professionals import search, vocab
 from wnwa.professionals.applications import ApplicationInput, LicenseInput
 from wnwa.professionals.listings import Reconfirmation
 from wnwa.professionals.uploads import Incoming
+from wnwa.us_states import NETWORK_ZONE
 
 LICENSE_ROWS = 5
 # A field people never see (off-screen, out of the tab order, no autofill); bots fill it in.
@@ -109,7 +110,7 @@ def when(value: str) -> datetime | None:
         typed = datetime.fromisoformat((value or "").strip())
     except ValueError:
         return None
-    return typed.replace(tzinfo=vocab.ASSESSMENT_ZONE).astimezone(UTC)
+    return typed.replace(tzinfo=NETWORK_ZONE).astimezone(UTC)
 
 
 def day(value: str) -> date | None:

@@ -9,20 +9,19 @@ from datetime import datetime
 
 from wnwa.us_states import NETWORK_ZONE, STATE_NAMES, TERRITORIES
 
-# Assessments are arranged in the network's home time zone (its office visits are in the Chicago
-# metro): vetters type and read Central time; the database keeps UTC.
-ASSESSMENT_ZONE = NETWORK_ZONE
+# Assessments are arranged in the network's own time zone (NETWORK_ZONE: its office visits are
+# in the Chicago metro): vetters type and read Central time; the database keeps UTC.
 
 
 def assessment_time(at: datetime) -> str:
     """An assessment's time as people read it: "December 10, 2026 at 9:00 AM CST"."""
-    local = at.astimezone(ASSESSMENT_ZONE)
+    local = at.astimezone(NETWORK_ZONE)
     return f"{local:%B} {local.day}, {local:%Y} at {local:%-I:%M %p} {local:%Z}"
 
 
 def assessment_input(at: datetime | None) -> str:
     """The value of the form's datetime-local field (Central time)."""
-    return at.astimezone(ASSESSMENT_ZONE).strftime("%Y-%m-%dT%H:%M") if at else ""
+    return at.astimezone(NETWORK_ZONE).strftime("%Y-%m-%dT%H:%M") if at else ""
 
 
 LICENSE_TYPES = {
