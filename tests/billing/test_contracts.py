@@ -230,7 +230,7 @@ def test_details_go_to_stripe_and_are_checked(ctx, fake, clock, dept, staff):
                 actor=staff,
             )
     contract = contract_of(dept.id)
-    assert (contract.po_number, contract.billing_email) == ("PO-2027-1", "AP@notice.example")
+    assert (contract.po_number, contract.billing_email) == ("PO-2027-1", "ap@notice.example")
     assert fake.customer_details[contract.stripe_customer_id] == {"po_number": "PO-2027-1"}
 
 

@@ -22,12 +22,12 @@ ON = date(2026, 8, 1)
 def test_reserve_by_employee_number_or_email(make, tr):
     dept = make.department()
     cls = tr.new_class(START, on=ON)
-    a, b = make.officer(dept), make.officer(dept, email="Second.Officer@dept.example")
+    a, b = make.officer(dept), make.officer(dept, email="second.officer@dept.example")
     b_id = b.id
     first = tr.reserve(dept, cls.id, a, ON)
     with tenant_context(dept.id):
         second = seats.reserve_seat(
-            dept, class_id=cls.id, officer="second.officer@dept.example", actor="chief", on=ON
+            dept, class_id=cls.id, officer=" Second.Officer@Dept.example ", actor="chief", on=ON
         )
         assert second.user_id == b_id
     assert tr.seat_status(first) == "reserved"

@@ -18,7 +18,7 @@ from flask import current_app
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy import select
 
-from wnwa import shared_state
+from wnwa import emails, shared_state
 from wnwa.auth import loading
 from wnwa.auth.models import StaffAccount
 from wnwa.auth.passwords import check_password, dummy_verify, hash_password, verify_password
@@ -72,15 +72,11 @@ class PasswordRejected(DomainError):
         self.problems = problems
 
 
-def normalise_email(email: str) -> str:
-    return (email or "").strip().lower()
-
-
 # --- looking accounts up -------------------------------------------------------------------
 
 
 def find_account(email: str) -> Account | None:
-    email = normalise_email(email)
+    email = emails.lookup_form(email)
     if not email:
         return None
     # unscoped: sign-in happens before any tenant is known.

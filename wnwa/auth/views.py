@@ -7,7 +7,7 @@ import time
 from flask import Blueprint, current_app, make_response, redirect, request, session, url_for
 from flask_login import current_user, login_user, logout_user
 
-from wnwa import shared_state
+from wnwa import emails, shared_state
 from wnwa.auth import services
 from wnwa.auth.forms import (
     ActivationForm,
@@ -53,7 +53,7 @@ def _account_limit() -> str:
 
 
 def _account_key() -> str:
-    email = services.normalise_email(request.form.get("email", ""))
+    email = emails.lookup_form(request.form.get("email", ""))
     return "acct:" + keyed_digest("throttle", email)[:32]
 
 

@@ -16,10 +16,9 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from email_validator import EmailNotValidError, validate_email
 from sqlalchemy import select
 
-from wnwa import audit
+from wnwa import audit, emails
 from wnwa.billing import health, notify, terms, tiers
 from wnwa.billing.gateway import BillingGateway, GatewayError, PayBy
 from wnwa.billing.health import stripe_call
@@ -106,8 +105,8 @@ def _require_gateway(gateway: BillingGateway | None) -> BillingGateway:
 
 def _check_email(email: str) -> str:
     try:
-        return validate_email(email.strip(), check_deliverability=False).normalized
-    except EmailNotValidError:
+        return emails.normalise(email)
+    except emails.InvalidEmail:
         raise InvalidInput("Give a valid billing email address.") from None
 
 

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from email_validator import EmailNotValidError, validate_email
 from sqlalchemy import select
 
+from wnwa import emails
 from wnwa.auth.models import STAFF_ROLES, StaffAccount
-from wnwa.auth.services import find_account, normalise_email
+from wnwa.auth.services import find_account
 from wnwa.errors import Conflict, InvalidInput
 from wnwa.extensions import db
 from wnwa.tenants.credentials import fresh_credentials
@@ -16,8 +16,8 @@ def create_staff_account(*, role: str, email: str, name: str = "") -> StaffAccou
     if role not in STAFF_ROLES:
         raise InvalidInput(f"Role must be one of {', '.join(STAFF_ROLES)}.")
     try:
-        email = normalise_email(validate_email(email, check_deliverability=False).normalized)
-    except EmailNotValidError:
+        email = emails.normalise(email)
+    except emails.InvalidEmail:
         raise InvalidInput("That email address is not valid.") from None
     if find_account(email) is not None:
         raise Conflict("An account with that email already exists.")

@@ -7,12 +7,11 @@ import re
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
-from email_validator import EmailNotValidError, validate_email
 from flask import current_app
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 from sqlalchemy import delete, insert, select
 
-from wnwa import mail, phones
+from wnwa import emails, mail, phones
 from wnwa.errors import Conflict, InvalidInput, NotFound
 from wnwa.extensions import db, utcnow
 from wnwa.professionals import geo, uploads, vocab
@@ -77,13 +76,6 @@ def _codes(values: list[str], vocabulary: dict[str, str]) -> list[str]:
     return [code for code in vocabulary if code in chosen]
 
 
-def normalise_email(raw: str) -> str | None:
-    try:
-        return validate_email((raw or "").strip(), check_deliverability=False).normalized.lower()
-    except EmailNotValidError:
-        return None
-
-
 def validate(data: ApplicationInput) -> tuple[dict, dict[str, str]]:
     """Clean values for a Professional row, and the problems by field name."""
     problems: dict[str, str] = {}
@@ -139,10 +131,11 @@ def validate(data: ApplicationInput) -> tuple[dict, dict[str, str]]:
     if phone is None:
         problems["phone"] = "Give a phone number officers can call, e.g. 312-555-0142."
     clean["phone"] = phone or ""
-    email = normalise_email(data.email)
-    if email is None:
+    try:
+        clean["email"] = emails.normalise(data.email)
+    except emails.InvalidEmail:
         problems["email"] = "Give an email address we can write to."
-    clean["email"] = email or ""
+        clean["email"] = ""
     website = (data.website or "").strip()
     if website and not re.fullmatch(r"https?://[^\s<>\"']{3,290}", website):
         problems["website"] = "Give the website as a full address, e.g. https://example.org."

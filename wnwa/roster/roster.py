@@ -14,10 +14,8 @@ import re
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
-from functools import lru_cache
 
-from email_validator import EmailNotValidError, validate_email
-
+from wnwa import emails
 from wnwa.csvfiles import FORMULA_STARTS, export_csv, is_formula
 
 MAX_ROWS = 50_000
@@ -85,10 +83,6 @@ _FORMULA_MESSAGE = (
 
 _NON_ALNUM = re.compile(r"[^a-z0-9]")
 _SEP_LINE = re.compile(r"sep=([,;])", re.IGNORECASE)
-_ASCII_EMAIL = re.compile(
-    r"(?P<local>[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(?:\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+)*)"
-    r"@(?P<domain>[A-Za-z0-9.-]{1,253})"
-)
 _SHOWN_LENGTH = 40
 
 
@@ -419,28 +413,13 @@ def _parse_sworn(value: str) -> bool:
 
 
 def _normalise_email(value: str) -> str:
-    """The lowercased, normalised address, or ValueError saying what is wrong."""
-    fast = _ASCII_EMAIL.fullmatch(value)
-    if fast:
-        domain = _normalised_domain(fast.group("domain"))
-        if domain is not None:
-            return f"{fast.group('local')}@{domain}".lower()
+    """The stored form of the address, or ValueError saying what is wrong."""
     try:
-        normalized = validate_email(value, check_deliverability=False).normalized
-    except EmailNotValidError as exc:
+        return emails.normalise(value)
+    except emails.InvalidEmail as exc:
         raise ValueError(
             f"{_LABELS['email']} {_show(value)} is not a valid email address: {exc}"
         ) from None
-    return normalized.lower()
-
-
-@lru_cache(maxsize=4096)
-def _normalised_domain(domain: str) -> str | None:
-    """The normalised domain if email-validator accepts it, else None (cached per domain)."""
-    try:
-        return validate_email(f"x@{domain}", check_deliverability=False).domain
-    except EmailNotValidError:
-        return None
 
 
 def _duplicate_messages(

@@ -69,6 +69,7 @@ from scim2_server.storage import ScimStorage, SearchPage
 from sqlalchemy import func, or_, select
 from werkzeug.exceptions import HTTPException
 
+from wnwa import emails
 from wnwa.errors import Conflict, DomainError, NotFound
 from wnwa.extensions import db
 from wnwa.roster import provisioning, sync
@@ -186,9 +187,9 @@ def to_resource(user: Account, identity: ScimIdentity | None) -> Resource[Any]:
 
 
 def _primary_email(resource: Resource[Any]) -> str:
-    emails = [e for e in (resource.emails or []) if e.value]
-    work = [e for e in emails if str(e.type or "").lower() == "work"]
-    chosen = (work or emails)[:1]
+    listed = [e for e in (resource.emails or []) if e.value]
+    work = [e for e in listed if str(e.type or "").lower() == "work"]
+    chosen = (work or listed)[:1]
     return str(chosen[0].value) if chosen else str(resource.user_name or "")
 
 
@@ -261,7 +262,7 @@ def _equality_condition(attribute: str, value: str):
     if attribute == "user_name":
         return or_(
             func.lower(ScimIdentity.user_name) == value.lower(),
-            (ScimIdentity.id.is_(None)) & (Account.email == value.strip().lower()),
+            (ScimIdentity.id.is_(None)) & (Account.email == emails.lookup_form(value)),
         )
     if attribute == "external_id":
         return ScimIdentity.external_id == value

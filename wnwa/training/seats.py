@@ -15,7 +15,7 @@ from sqlalchemy import exists, func, or_, select
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import aliased
 
-from wnwa import audit
+from wnwa import audit, emails
 from wnwa.errors import Conflict, InvalidInput, NotFound
 from wnwa.extensions import db
 from wnwa.signals import class_saved
@@ -50,7 +50,7 @@ def find_member(reference: str) -> User:
     user = db.session.scalars(
         select(User).where(
             User.active.is_(True),
-            or_(User.employee_number == reference, func.lower(User.email) == reference.lower()),
+            or_(User.employee_number == reference, User.email == emails.lookup_form(reference)),
         )
     ).first()
     if user is None:
