@@ -110,6 +110,15 @@ def test_home_says_what_the_network_is_and_links_crisis_help(client):
     assert "another" in html and "Sign in" in html
 
 
+def test_home_offers_a_signed_in_visitor_their_portal_not_a_sign_in(client, make, login):
+    dept = make.department()
+    login(make.officer(dept))
+    html = client.get("/").get_data(as_text=True)
+    assert 'href="/home" role="button">Open your portal</a>' in html
+    assert 'href="/login"' not in html
+    assert client.get("/home").headers["Location"] == "/directory/"
+
+
 def test_manifest_and_icons_make_the_portal_installable(client):
     manifest = client.get("/manifest.webmanifest")
     assert manifest.mimetype == "application/manifest+json"
