@@ -179,10 +179,9 @@ def register_errors(app: Flask) -> None:
 
 
 def register_templates(app: Flask) -> None:
-    from wnwa.history import day_words
     from wnwa.site.navigation import navigation_for, tabs_for
     from wnwa.site.services import crisis_strip
-    from wnwa.us_states import local_time
+    from wnwa.us_states import day_words, local_time
 
     app.add_template_filter(local_time, "local_time")  # a stored UTC moment in a state's time
     app.add_template_filter(day_words, "day")  # 2025-10-27 -> Oct 27, 2025

@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select
@@ -22,6 +22,7 @@ from wnwa.audit import AuditEntry
 from wnwa.auth.models import StaffAccount
 from wnwa.extensions import db
 from wnwa.tenants.models import User
+from wnwa.us_states import day_words
 
 ACTOR_LABEL = re.compile(r"^(department|staff) (\d+) <([^>]*)>$")
 SUBJECT_ID = re.compile(r"^(user|seat|contract|class|external|employee) (\S+)$")
@@ -261,18 +262,6 @@ def _scim(d: dict[str, Any], _: _Names) -> str:
     if d.get("active") is False:
         parts.append("and marked inactive")
     return " ".join(parts) + "."
-
-
-def day_words(value: Any) -> str:
-    """A date (a `date`, the day of a `datetime`, or ISO text as an entry's details keep it:
-    "2025-10-27") as people read it: "Oct 27, 2025". Anything else is shown as it was kept."""
-    if isinstance(value, datetime):
-        value = value.date()
-    try:
-        day = value if isinstance(value, date) else date.fromisoformat(str(value))
-    except ValueError:
-        return "" if value is None else str(value)
-    return f"{day:%b} {day.day}, {day.year}"
 
 
 def _contract_started(d: dict[str, Any], _: _Names) -> str:

@@ -1,9 +1,10 @@
 """The US states, the District of Columbia and the territories: two-letter codes, names and
-time zones."""
+time zones, and how a stored moment or a day reads in them."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
+from typing import Any
 from zoneinfo import ZoneInfo
 
 STATE_NAMES = {
@@ -66,3 +67,16 @@ def local_time(at: datetime | None, state: str | None = None) -> str:
         return ""
     local = at.astimezone(local_zone(state))
     return f"{local:%b} {local.day}, {local.year}, {local:%-I:%M %p} {local.tzname()}"
+
+
+def day_words(value: Any, state: str | None = None) -> str:
+    """A day as people read it: "Oct 27, 2025". `value` is a `date`, ISO text as an audit
+    entry's details keep it ("2025-10-27"), or a stored (UTC) moment, whose day is taken in the
+    state's time (the network's own without one). Anything else is shown as it was kept."""
+    if isinstance(value, datetime):
+        value = value.astimezone(local_zone(state)).date() if value.tzinfo else value.date()
+    try:
+        day = value if isinstance(value, date) else date.fromisoformat(str(value))
+    except ValueError:
+        return "" if value is None else str(value)
+    return f"{day:%b} {day.day}, {day.year}"

@@ -6,6 +6,7 @@ from __future__ import annotations
 import math
 import random
 from dataclasses import replace
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlalchemy import select
@@ -274,6 +275,20 @@ def test_the_page_works_without_javascript_and_as_an_htmx_partial(client, login,
     assert profile.status_code == 200
     assert "Sees you within 24 hours" in body and "Cigna" in body and "Last re-confirmed" in body
     assert client.get("/professionals/987654").status_code == 404
+
+
+def test_the_profile_says_in_words_on_which_day_of_the_network_it_was_re_confirmed(
+    client, login, make, listings
+):
+    listed = listings["aurora"]
+    today = utcnow().date()
+    # 3:30 this morning UTC is last evening in Chicago, the network's own time
+    listed.confirmed_at = datetime(today.year, today.month, today.day, 3, 30, tzinfo=UTC)
+    db.session.commit()
+    login(make.officer(make.department()))
+    body = client.get(f"/professionals/{listed.id}").get_data(True)
+    evening = today - timedelta(days=1)
+    assert f'<dd id="confirmed-on">{evening:%b} {evening.day}, {evening.year}</dd>' in body
 
 
 def test_pages_of_25(ctx, vetters):

@@ -1,8 +1,8 @@
 """State time zones: stored moments are UTC; people read them in their own time."""
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 
-from wnwa.us_states import STATE_NAMES, STATE_TIMEZONES, local_time
+from wnwa.us_states import STATE_NAMES, STATE_TIMEZONES, day_words, local_time
 
 WINTER = datetime(2026, 12, 7, 15, 5, tzinfo=UTC)
 SUMMER = datetime(2026, 7, 4, 23, 30, tzinfo=UTC)
@@ -25,3 +25,12 @@ def test_a_moment_reads_in_the_state_s_time_with_its_zone():
 def test_without_a_known_state_the_network_s_own_chicago_time_is_used():
     assert local_time(WINTER) == local_time(WINTER, "XX") == "Dec 7, 2026, 9:05 AM CST"
     assert local_time(None) == ""
+
+
+def test_a_day_reads_in_words_and_a_moment_s_day_is_the_local_one():
+    assert day_words(date(2025, 10, 27)) == day_words("2025-10-27") == "Oct 27, 2025"
+    late_in_chicago = datetime(2026, 12, 8, 3, 30, tzinfo=UTC)  # Dec 7, 9:30 PM CST
+    assert day_words(late_in_chicago) == "Dec 7, 2026"
+    assert day_words(late_in_chicago, "CA") == "Dec 7, 2026"
+    assert day_words(datetime(2026, 12, 8, 5, 30, tzinfo=UTC), "NY") == "Dec 8, 2026"
+    assert day_words(None) == "" and day_words("not a day") == "not a day"

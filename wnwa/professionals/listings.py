@@ -14,7 +14,6 @@ from sqlalchemy import func, select
 
 from wnwa.errors import Conflict, InvalidInput, NotFound
 from wnwa.extensions import db, utcnow
-from wnwa.history import day_words
 from wnwa.professionals import settings as settings_service
 from wnwa.professionals.applications import (
     ApplicationInput,
@@ -27,6 +26,7 @@ from wnwa.professionals.applications import (
 from wnwa.professionals.models import LISTED, OPEN_STATUSES, SUSPENDED, Professional
 from wnwa.professionals.settings import who
 from wnwa.professionals.vetting import get, record
+from wnwa.us_states import day_words
 
 CONFIRM_SALT = "professional-reconfirm-v1"
 CONFIRM_MAX_AGE = timedelta(days=90)

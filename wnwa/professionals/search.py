@@ -31,6 +31,7 @@ from wnwa.extensions import db
 from wnwa.professionals import geo, vocab
 from wnwa.professionals import settings as settings_service
 from wnwa.professionals.models import LISTED, Professional, Tag
+from wnwa.us_states import day_words
 
 PAGE_SIZE = 25
 MAX_CANDIDATES = 20000
@@ -343,9 +344,5 @@ def profile(professional_id: int, *, now: datetime) -> Profile:
         address=f"{p.street}, {p.city}, {p.state} {p.zip_code}",
         website=p.website,
         email=p.email,
-        confirmed_on=(
-            f"{p.confirmed_at:%B} {p.confirmed_at.day}, {p.confirmed_at.year}"
-            if p.confirmed_at
-            else "not yet"
-        ),
+        confirmed_on=day_words(p.confirmed_at) if p.confirmed_at else "not yet",
     )
