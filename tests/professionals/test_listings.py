@@ -157,6 +157,8 @@ def test_staff_overview_lists_queue_stale_and_reports(client, login, vetters):
     assert f"re-check asked since {today:%b} {today.day}, {today.year}" in reports  # in words
     detail = client.get(f"/network/professionals/{reported.id}").get_data(True)
     assert f"officers asked for a re-check on {today:%b} {today.day}, {today.year}" in detail
+    suspended = body.split('id="suspended-heading"')[1]
+    assert "<p>No listing is suspended.</p>" in suspended  # an empty list says so in words
 
 
 def test_settings_are_for_network_admins(client, login):
