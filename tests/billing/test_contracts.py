@@ -24,6 +24,7 @@ from wnwa.billing.health import CardDeclined, StripeUnavailable
 from wnwa.billing.terms import add_years
 from wnwa.errors import Conflict, InvalidInput
 from wnwa.extensions import db
+from wnwa.us_states import day_words
 
 
 def _at(day):
@@ -56,8 +57,8 @@ def test_notice_before_the_final_commitment_year_is_refused(ctx, fake, clock, de
         with pytest.raises(Conflict) as refused:
             _cancel(fake, dept, clock.today(), staff)
         message = refused.value.message
-        assert f"until {add_years(start, 3).isoformat()}" in message
-        assert f"can be given from {add_years(start, 2).isoformat()}" in message
+        assert f"until {day_words(add_years(start, 3))}" in message
+        assert f"can be given from {day_words(add_years(start, 2))}" in message
         assert "exception" in message
     contract = contract_of(dept.id)
     assert contract.status == "active" and not contract.cancel_at_period_end

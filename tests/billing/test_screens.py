@@ -26,6 +26,7 @@ from wnwa.billing.models import Contract
 from wnwa.billing.terms import add_years
 from wnwa.csvfiles import export_csv, is_formula
 from wnwa.extensions import db
+from wnwa.us_states import day_words
 
 
 def _at(day: date) -> datetime:
@@ -42,17 +43,17 @@ def test_the_department_screen_shows_terms_tier_invoices_and_renewal(
     login(make.officer(dept, finance=True, sworn=False))
     start = START.date()
     html = client.get("/billing/").get_data(as_text=True)
-    assert f"until {add_years(start, 3).isoformat()}; then renews 1 year at a time" in html
+    assert f"until {day_words(add_years(start, 3))}; then renews 1 year at a time" in html
     assert "Year 1 of the 3-year commitment" in html
-    assert f"Priced on {start.isoformat()} from 9 sworn officers" in html
+    assert f"Priced on {day_words(start)} from 9 sworn officers" in html
     assert "1-10 sworn officers" in html and "$1,500.00" in html
-    assert f"Next renewal: {add_years(start, 1).isoformat()}" in html
+    assert f"Next renewal: {day_words(add_years(start, 1))}" in html
     assert "locked for the commitment" in html
     assert "PO-1" in html and "Pat Quinn" in html
-    assert f"can be given from {add_years(start, 2).isoformat()}" in html
+    assert f"can be given from {day_words(add_years(start, 2))}" in html
     assert 'id="notice-refused"' in html
     [invoice] = invoices_of(dept.id)
-    assert invoice.number in html and f"Due by {(start + timedelta(days=30)).isoformat()}" in html
+    assert invoice.number in html and f"Due by {day_words(start + timedelta(days=30))}" in html
 
     # In the final renewal-phase preview the re-tiered amount shows from today's roster.
     grow_roster(make, dept, 30)
@@ -61,7 +62,7 @@ def test_the_department_screen_shows_terms_tier_invoices_and_renewal(
     deliver(client, fake)
     html = client.get("/billing/").get_data(as_text=True)
     assert "Year 3 of the 3-year commitment" in html
-    assert f"Next renewal: {add_years(start, 3).isoformat()}" in html
+    assert f"Next renewal: {day_words(add_years(start, 3))}" in html
     assert "Re-tiered from the sworn roster" in html and "$5,000.00" in html
     assert "Preview from today&#39;s roster (30 sworn officers)" in html
     assert "Give notice of non-renewal" in html
@@ -93,7 +94,7 @@ def test_the_department_screen_leads_with_the_invoice_to_pay(ctx, make, fake, cl
     )
     first = lead(client.get("/billing/").get_data(as_text=True))
     assert "Nothing to pay now" in first
-    assert f"with the renewal on {add_years(START.date(), 1).isoformat()}" in first
+    assert f"with the renewal on {day_words(add_years(START.date(), 1))}" in first
 
 
 def test_without_a_contract_the_department_screen_says_so(ctx, make, fake, client, login):
@@ -156,7 +157,7 @@ def test_department_finance_sets_po_pays_by_card_and_gives_notice_via_the_forms(
     assert client.post("/billing/cancel", data={}).status_code == 422  # not confirmed
     assert client.post("/billing/cancel", data={"confirm": "y"}).status_code == 303
     html = client.get("/billing/").get_data(as_text=True)
-    assert "Notice given" in html and add_years(START.date(), 1).isoformat() in html
+    assert "Notice given" in html and day_words(add_years(START.date(), 1)) in html
 
 
 @pytest.fixture
@@ -393,7 +394,7 @@ def test_network_finance_sees_who_recorded_an_exception(
     assert recorded.status_code == 303
     page = client.get(f"/billing/network/contracts/{contract_id}").get_data(as_text=True)
     assert (
-        f'<p id="exception-recorded">Recorded on {clock.today().isoformat()} by staff '
+        f'<p id="exception-recorded">Recorded on {day_words(clock.today())} by staff '
         f"{staff.id} &lt;{staff.email}&gt;. Reason: One-year pilot for a small agency</p>"
     ) in page
     # The department sees the exception and its date, not which staff member recorded it.
@@ -497,8 +498,8 @@ def test_an_issued_invoice_has_a_number_po_dates_remit_to_lines_pdf_and_ledger_c
         assert "(not numbered yet)" not in html
         assert f"Invoice {invoice.number}" in html
         issued = invoice.issued_at.date()
-        assert f"<dt>Issued</dt><dd>{issued.isoformat()}</dd>" in html
-        assert f"{(issued + timedelta(days=30)).isoformat()} (net 30 days)" in html
+        assert f"<dt>Issued</dt><dd>{day_words(issued)}</dd>" in html
+        assert f"{day_words(issued + timedelta(days=30))} (net 30 days)" in html
         assert "<dt>PO number</dt><dd>PO-2026-0042</dd>" in html
         assert "WNWA Network, PO Box 4410, Chicago, IL 60680" in html
         assert "tax id 36-1234567" in html

@@ -154,7 +154,7 @@ def test_the_quote_partial_renders_inside_another_page(app):
 def test_network_finance_publishes_a_table_from_the_editor(ctx, make, fake, client, login):
     login(make.staff("network_finance"))
     page = client.get("/billing/network/tiers").get_data(as_text=True)
-    assert "From 2026-01-01" in page and 'name="rows-0-lower"' in page
+    assert "From Jan 1, 2026" in page and 'name="rows-0-lower"' in page
     data = {"valid_from": "2026-09-01"}
     for i, (lower, upper, annual) in enumerate([("1", "99", "2500.50"), ("100", "", "9000")]):
         data |= {f"rows-{i}-lower": lower, f"rows-{i}-upper": upper, f"rows-{i}-annual": annual}

@@ -28,9 +28,10 @@ def test_valid_class_has_no_problems():
     [
         (
             [DAYS[1], DAYS[0], DAYS[2]],
-            "Class days must be in date order: day 2 (2026-09-14) comes before day 1 (2026-09-15).",
+            "Class days must be in date order: day 2 (Sep 14, 2026) comes before day 1 "
+            "(Sep 15, 2026).",
         ),
-        ([DAYS[0], DAYS[0]], "Day 2 repeats day 1 (2026-09-14)."),
+        ([DAYS[0], DAYS[0]], "Day 2 repeats day 1 (Sep 14, 2026)."),
         ([DAYS[0], None, DAYS[2]], "Fill the class days from day 1 on, without gaps."),
         ([None, None], "Give the date of each class day (at least one)."),
     ],

@@ -118,7 +118,7 @@ def test_missing_file_is_refused(make):
     [
         (
             {"started_on": ON - timedelta(days=3), "ended_on": ON - timedelta(days=5)},
-            "The last day (2026-06-10) comes before the first day (2026-06-12).",
+            "The last day (Jun 10, 2026) comes before the first day (Jun 12, 2026).",
         ),
         ({"ended_on": ON + timedelta(days=1)}, "The training must have ended already."),
         ({"started_on": None}, "Give the first and last day of the training."),

@@ -16,6 +16,7 @@ from wnwa.tenants.models import User
 from wnwa.tenants.scoping import tenant_context
 from wnwa.training.models import QuotaReminder
 from wnwa.training.quota_service import send_reminders
+from wnwa.us_states import day_words
 
 ON = date(2026, 6, 15)
 
@@ -48,7 +49,7 @@ def test_shortfall_reminder_goes_to_chief_and_admins_once(make, tr, people):
     message = _mail("chief@aurora.example")[0]
     assert message.subject == "Aurora PD: 6 peer supporter(s) short of the minimum"
     assert "minimum is 6 and its target 9 for 100 sworn officers" in message.body
-    assert "grace period ended on 2026-05-15" in message.body
+    assert "grace period ended on May 15, 2026" in message.body
     assert "https://localhost/department/peer-support" in message.body
     assert send_reminders(ON).total == 0
     assert send_reminders(ON + timedelta(days=1)).total == 0
@@ -110,7 +111,7 @@ def test_grace_reminders_at_60_and_30_days(make, tr, people):
     assert send_reminders(ends - timedelta(days=60)).sent == {"grace_60": 1}
     message = _mail("chief@grace.example")[0]
     assert message.subject.endswith(": 60 days of quota grace left")
-    assert f"ends on {ends.isoformat()} (60 days left)" in message.body
+    assert f"ends on {day_words(ends)} (60 days left)" in message.body
     assert send_reminders(ends - timedelta(days=45)).total == 0
     assert send_reminders(ends - timedelta(days=30)).sent == {"grace_30": 1}
     assert send_reminders(ends - timedelta(days=29)).total == 0

@@ -37,6 +37,7 @@ from wnwa.extensions import db
 from wnwa.tenants.models import Department
 from wnwa.tenants.scoping import acting_for, bound_department_id
 from wnwa.tenants.services import sworn_count
+from wnwa.us_states import day_words
 
 NET_DAYS = 30
 PAYMENT_METHODS = ("check", "ACH", "wire")
@@ -306,16 +307,16 @@ def cancellation_refusal(contract: Contract, today: date) -> str | None:
     )
     return (
         f"The contract commits {contract.department.name} to membership until "
-        f"{end.isoformat()} ({years} years from {contract.term_start.isoformat()}). "
-        f"Notice of non-renewal can be given from {opens.isoformat()} and then takes effect "
-        f"on {end.isoformat()}. To end the membership earlier, network finance must record "
+        f"{day_words(end)} ({years} years from {day_words(contract.term_start)}). "
+        f"Notice of non-renewal can be given from {day_words(opens)} and then takes effect "
+        f"on {day_words(end)}. To end the membership earlier, network finance must record "
         "an exception."
     )
 
 
 def _cancel(gateway: BillingGateway, contract: Contract, *, today: date, actor: Any) -> Contract:
     if contract.status == "cancellation_requested":
-        ends = contract.ends_on.isoformat() if contract.ends_on else "the end of the term"
+        ends = day_words(contract.ends_on) if contract.ends_on else "the end of the term"
         raise Conflict(f"Notice was already given: the membership ends on {ends}.")
     if contract.status not in ("active", "renewal_due") or not contract.stripe_subscription_id:
         raise Conflict("Only a running contract can be given notice.")

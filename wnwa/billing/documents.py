@@ -19,6 +19,7 @@ from wnwa.billing.overview import invoice_status
 from wnwa.errors import NotFound
 from wnwa.extensions import db
 from wnwa.roster.roster import export_csv
+from wnwa.us_states import day_words
 
 DEJAVU = Path("/usr/share/fonts/truetype/dejavu")
 
@@ -59,7 +60,7 @@ def _document(invoice: Invoice, today: date) -> InvoiceDocument:
     net = contract.net_days or 30
     label, _ = invoice_status(invoice, today)
     tier = contract.tier_label or "membership"
-    period = f"{invoice.period_start.isoformat()} to {invoice.period_end.isoformat()}"
+    period = f"{day_words(invoice.period_start)} to {day_words(invoice.period_end)}"
     contact = invoice.billing_contact  # as issued (see Invoice)
     if invoice.billing_email:
         contact = f"{contact} ({invoice.billing_email})" if contact else invoice.billing_email
@@ -174,8 +175,8 @@ def invoice_pdf(doc: InvoiceDocument) -> bytes:
         pdf.cell(0, 6, clean(f"Tax id: {doc.tax_id}"), new_x="LMARGIN", new_y="NEXT")
     pdf.ln(4)
     facts = [
-        ("Issued", doc.issued_on.isoformat()),
-        ("Due", f"{doc.due_on.isoformat()} (net {doc.net_days} days)"),
+        ("Issued", day_words(doc.issued_on)),
+        ("Due", f"{day_words(doc.due_on)} (net {doc.net_days} days)"),
         ("PO number", doc.po_number or "None given"),
         ("Status", doc.status),
     ]

@@ -11,6 +11,7 @@ from wnwa import mail
 from wnwa.billing.models import Contract, Invoice
 from wnwa.extensions import db
 from wnwa.tenants.models import User
+from wnwa.us_states import day_words
 
 
 def money(cents: int | None, currency: str = "usd") -> str:
@@ -69,7 +70,7 @@ def payment_failed(contract: Contract, invoice: Invoice) -> int:
         [
             f"The card payment for {_invoice_name(invoice)} "
             f"({money(invoice.amount_due_cents, invoice.currency)}, "
-            f"{invoice.period_start.isoformat()} to {invoice.period_end.isoformat()}) "
+            f"{day_words(invoice.period_start)} to {day_words(invoice.period_end)}) "
             "was declined.",
             "Please update the card on file or pay the invoice against a PO.",
         ],
@@ -97,13 +98,13 @@ def invoice_overdue(contract: Contract, invoice: Invoice, today: date) -> int:
         "invoice_overdue",
         invoice_name=_invoice_name(invoice),
         outstanding=money(invoice.amount_due_cents - invoice.amount_paid_cents, invoice.currency),
-        due=invoice.due_date.isoformat() if invoice.due_date else "on receipt",
+        due=day_words(invoice.due_date) if invoice.due_date else "on receipt",
         days=days,
     )
 
 
 def cancellation_accepted(contract: Contract) -> int:
-    ends = contract.ends_on.isoformat() if contract.ends_on else "the end of the current term"
+    ends = day_words(contract.ends_on) if contract.ends_on else "the end of the current term"
     return _send(
         contract,
         "WeNeverWalkAlone: notice of non-renewal received",
@@ -121,7 +122,7 @@ def renewal_priced(contract: Contract) -> int:
         contract,
         "WeNeverWalkAlone: your membership renewal",
         [
-            f"The membership renews on {contract.renewal_on.isoformat()} for one year.",
+            f"The membership renews on {day_words(contract.renewal_on)} for one year.",
             f"With {contract.renewal_sworn} sworn officers on the roster, the tier is "
             f"{contract.renewal_tier_label}: "
             f"{money(contract.renewal_annual_cents, contract.currency)} a year.",

@@ -26,6 +26,7 @@ from wnwa.billing.renewals import RenewalPreview, commitment_end_of, renewal_pre
 from wnwa.errors import NotFound
 from wnwa.extensions import db
 from wnwa.tenants.models import Department
+from wnwa.us_states import day_words
 
 STATUS_LABELS = {
     "draft": "Draft (not started)",
@@ -114,7 +115,7 @@ def invoice_lead(view: ContractView) -> InvoiceLead:
 def invoice_status(invoice: Invoice, today: date) -> tuple[str, str]:
     """(label, kind) where kind is paid | due | overdue | failed | closed."""
     if invoice.status == "paid":
-        when = f" on {invoice.paid_on.isoformat()}" if invoice.paid_on else ""
+        when = f" on {day_words(invoice.paid_on)}" if invoice.paid_on else ""
         return f"Paid{when}", "paid"
     if invoice.status in ("void", "uncollectible"):
         return invoice.status.capitalize(), "closed"
@@ -122,13 +123,13 @@ def invoice_status(invoice: Invoice, today: date) -> tuple[str, str]:
     days = (today - invoice.due_date).days if late and invoice.due_date else 0
     if invoice.payment_failed_on is not None:
         suffix = f"; overdue by {days} days" if late else ""
-        return f"Card payment declined on {invoice.payment_failed_on.isoformat()}{suffix}", (
+        return f"Card payment declined on {day_words(invoice.payment_failed_on)}{suffix}", (
             "failed"
         )
     if late:
         return f"Overdue by {days} days", "overdue"
     if invoice.due_date is not None:
-        return f"Due by {invoice.due_date.isoformat()}", "due"
+        return f"Due by {day_words(invoice.due_date)}", "due"
     return "Open", "due"
 
 
@@ -165,8 +166,8 @@ def _tier_reason(contract: Contract, today: date) -> str:
             f"officers ({basis.source}), tier {quote.tier.label}, "
             f"{money(quote.annual_cents)} a year."
         )
-    priced = contract.priced_on.isoformat() if contract.priced_on else "signing"
-    table = contract.tiers_valid_from.isoformat() if contract.tiers_valid_from else "in force"
+    priced = day_words(contract.priced_on) if contract.priced_on else "signing"
+    table = day_words(contract.tiers_valid_from) if contract.tiers_valid_from else "in force"
     return (
         f"Priced on {priced} from {contract.sworn_at_pricing} sworn officers, which put the "
         f"department in the {contract.tier_label} tier (tier table from {table})."
@@ -219,7 +220,7 @@ def _exception_recorded(contract: Contract) -> str:
     """When and by whom the exception was recorded (network finance's screen)."""
     if not contract.has_exception:
         return ""
-    on = contract.exception_recorded_on.isoformat() if contract.exception_recorded_on else ""
+    on = day_words(contract.exception_recorded_on) if contract.exception_recorded_on else ""
     who = contract.exception_recorded_by or "an unknown user"
     return f"Recorded on {on} by {who}." if on else f"Recorded by {who}."
 

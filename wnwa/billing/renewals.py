@@ -27,6 +27,7 @@ from wnwa.errors import DomainError
 from wnwa.extensions import db
 from wnwa.tenants.scoping import acting_for
 from wnwa.tenants.services import sworn_count
+from wnwa.us_states import day_words
 
 DEFAULT_HORIZON_DAYS = 90
 
@@ -90,10 +91,10 @@ def renewal_preview(contract: Contract, today: date) -> RenewalPreview | None:
             contract.sworn_at_pricing,
             contract.tier_label,
             contract.annual_cents,
-            f"The price is locked for the commitment, until {end.isoformat()}.",
+            f"The price is locked for the commitment, until {day_words(end)}.",
         )
     if contract.renewal_on == renews_on and contract.renewal_annual_cents is not None:
-        priced = contract.renewal_priced_on.isoformat() if contract.renewal_priced_on else ""
+        priced = day_words(contract.renewal_priced_on) if contract.renewal_priced_on else ""
         return RenewalPreview(
             renews_on,
             True,

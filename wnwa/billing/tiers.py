@@ -22,6 +22,7 @@ from wnwa.billing.models import PricingTier
 from wnwa.billing.terms import Tier, make_tier, tier_for, validate_tiers
 from wnwa.errors import Conflict, InvalidInput
 from wnwa.extensions import db
+from wnwa.us_states import day_words
 
 MAX_SWORN = 100_000
 MAX_ANNUAL_CENTS = 100_000_000  # $1,000,000 a year
@@ -76,7 +77,7 @@ def tier_table_on(on: date) -> TierTable | None:
 
 
 def _no_table(on: date) -> Conflict:
-    return Conflict(f"No pricing tier table is in force on {on.isoformat()}.")
+    return Conflict(f"No pricing tier table is in force on {day_words(on)}.")
 
 
 def require_tier_table(on: date) -> TierTable:
@@ -176,7 +177,7 @@ def save_tier_table(
     audit.record(
         actor,
         "billing.tiers_published",
-        subject=f"tier table from {valid_from.isoformat()}",
+        subject=f"tier table from {day_words(valid_from)}",
         details={
             "valid_from": valid_from.isoformat(),
             "replaced": bool(replaced),

@@ -44,6 +44,7 @@ from wnwa.professionals.models import (
 )
 from wnwa.professionals.settings import MAJORITY, describe_rule, who
 from wnwa.professionals.vocab import assessment_input, assessment_time
+from wnwa.us_states import day_words
 
 VETTING_ROLES = ("vetter", "network_admin")
 DEFAULT_REAPPLY_DAYS = 180
@@ -406,13 +407,13 @@ def _maybe_decide(p: Professional, *, actor: Any, now: datetime) -> None:
         p,
         "deferred",
         f"{p.name} is deferred: the rule ({describe_rule(rule, needed)}) was not met. "
-        f"They may apply again from {p.reapply_on.isoformat()}.",
+        f"They may apply again from {day_words(p.reapply_on)}.",
     )
     mail.enqueue(
         p.email,
         "Your application to the WeNeverWalkAlone network",
         f"Dear {p.name},\n\nThe vetters deferred your application for now.\n\nReason: "
-        f"{p.deferred_reason}\n\nYou may apply again from {p.reapply_on.isoformat()}.\n\n"
+        f"{p.deferred_reason}\n\nYou may apply again from {day_words(p.reapply_on)}.\n\n"
         f"Your application's page: {link}\n",
     )
 
@@ -424,7 +425,7 @@ def set_reapply_date(professional_id: int, on: date, *, today: date, actor: Any)
     if not today <= on <= today + timedelta(days=MAX_REAPPLY_DAYS):
         raise InvalidInput("The re-apply date must be between today and three years from now.")
     p.reapply_on = on
-    summary = f"{who(actor)} set {p.name}'s re-apply date to {on.isoformat()}."
+    summary = f"{who(actor)} set {p.name}'s re-apply date to {day_words(on)}."
     record(actor, p, "reapply_set", summary)
     db.session.commit()
     return p

@@ -31,6 +31,7 @@ from wnwa.training.models import (
 from wnwa.training.notify import tell_chiefs, tell_officer, when
 from wnwa.training.seats import offer_makeups
 from wnwa.training.settings import renewal_date
+from wnwa.us_states import day_words
 
 
 @dataclass(frozen=True)
@@ -66,7 +67,7 @@ def _not_editable_reason(cls: TrainingClass, day: ClassDay, on: date) -> str:
     if cls.completed_on is not None:
         return "This class is complete; attendance can no longer change."
     if day.day > on:
-        return f"Attendance for {day.day.isoformat()} can be recorded from that day on."
+        return f"Attendance for {day_words(day.day)} can be recorded from that day on."
     return ""
 
 
@@ -239,7 +240,7 @@ def complete_class(class_id: int, *, actor: Any, on: date) -> Completion:
         raise Conflict("This class is already complete.")
     if on < cls.ends_on:
         raise Conflict(
-            f"The class ends on {cls.ends_on.isoformat()}; complete it on or after that day."
+            f"The class ends on {day_words(cls.ends_on)}; complete it on or after that day."
         )
     all_days = {d.id for d in cls.days}
     results: dict[int, dict[str, list[str]]] = {}
@@ -303,7 +304,7 @@ def _close_waitlist(cls: TrainingClass) -> None:
 
 
 def _tell_results(cls: TrainingClass, department_id: int, outcome: dict[str, list[str]]) -> None:
-    lines = [f"The {cls.title} ({cls.starts_on.isoformat()} to {cls.ends_on.isoformat()}) is over."]
+    lines = [f"The {cls.title} ({day_words(cls.starts_on)} to {day_words(cls.ends_on)}) is over."]
     if outcome["certified"]:
         lines.append("Certified: " + ", ".join(outcome["certified"]) + ".")
         lines.append("They count toward your quota once they list themselves in the directory.")

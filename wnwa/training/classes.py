@@ -21,6 +21,7 @@ from wnwa.training.models import (
     Seat,
     TrainingClass,
 )
+from wnwa.us_states import day_words
 
 MAX_DAYS = 10
 MAX_CAPACITY = 1000
@@ -87,8 +88,8 @@ def class_problems(data: ClassInput) -> list[str]:
         problems.append("Give the registration deadline.")
     elif days and data.registration_deadline > days[0]:
         problems.append(
-            f"The registration deadline ({data.registration_deadline.isoformat()}) must be on "
-            f"or before the first day ({days[0].isoformat()})."
+            f"The registration deadline ({day_words(data.registration_deadline)}) must be on "
+            f"or before the first day ({day_words(days[0])})."
         )
     return problems
 
@@ -105,11 +106,11 @@ def _day_problems(entered: list[date | None]) -> list[str]:
         problems.append(f"A class has at most {MAX_DAYS} days.")
     for n, (before, after) in enumerate(zip(days, days[1:], strict=False), start=2):
         if after == before:
-            problems.append(f"Day {n} repeats day {n - 1} ({after.isoformat()}).")
+            problems.append(f"Day {n} repeats day {n - 1} ({day_words(after)}).")
         elif after < before:
             problems.append(
-                f"Class days must be in date order: day {n} ({after.isoformat()}) comes "
-                f"before day {n - 1} ({before.isoformat()})."
+                f"Class days must be in date order: day {n} ({day_words(after)}) comes "
+                f"before day {n - 1} ({day_words(before)})."
             )
     return problems
 

@@ -30,6 +30,7 @@ from wnwa.training.models import (
 from wnwa.training.notify import tell_admins, tell_chiefs, tell_officer, when
 from wnwa.training.seats import find_member
 from wnwa.training.settings import renewal_date
+from wnwa.us_states import day_words
 
 MAX_FILE_BYTES = 10 * 1024 * 1024
 MAX_HOURS = 400
@@ -100,8 +101,8 @@ def input_problems(data: ExternalInput, on: date) -> list[str]:
         problems.append("Give the first and last day of the training.")
     elif data.ended_on < data.started_on:
         problems.append(
-            f"The last day ({data.ended_on.isoformat()}) comes before the first day "
-            f"({data.started_on.isoformat()})."
+            f"The last day ({day_words(data.ended_on)}) comes before the first day "
+            f"({day_words(data.started_on)})."
         )
     elif data.ended_on > on:
         problems.append("The training must have ended already.")

@@ -34,6 +34,7 @@ from wnwa.training.network_counts import (
 )
 from wnwa.training.notify import admin_emails
 from wnwa.training.settings import quota_anchors
+from wnwa.us_states import day_words
 
 GRACE_WARNINGS = (60, 30)
 
@@ -300,7 +301,7 @@ def _send(department: Department, result: QuotaStatus, kind: str, to: list[str])
         "target": result.target,
         "sworn": result.sworn,
         "shortfall": result.shortfall,
-        "grace_ends": result.grace_ends.isoformat(),
+        "grace_ends": day_words(result.grace_ends),
         "days_left": result.days_left,
     }
     for address in to:

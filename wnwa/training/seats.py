@@ -36,6 +36,7 @@ from wnwa.training.models import (
     TrainingClass,
 )
 from wnwa.training.notify import class_facts, tell_chiefs, tell_officer
+from wnwa.us_states import day_words
 
 BUSY = "Another reservation was being saved at the same moment. Please try again."
 LOCK_ATTEMPTS = 12
@@ -85,7 +86,7 @@ def _lock_open_class(class_id: int, on: date) -> TrainingClass:
         raise Conflict("This class is complete.")
     if on > cls.registration_deadline:
         raise Conflict(
-            f"Registration for this class closed on {cls.registration_deadline.isoformat()}."
+            f"Registration for this class closed on {day_words(cls.registration_deadline)}."
         )
     return cls
 
@@ -232,7 +233,7 @@ def cancel_seat(department: Department, seat_id: int, *, actor: Any, on: date) -
         cls = seat.training_class
         if seat.status in OPEN_SEAT_STATUSES and on > cls.registration_deadline:
             raise Conflict(
-                f"The registration deadline ({cls.registration_deadline.isoformat()}) has "
+                f"The registration deadline ({day_words(cls.registration_deadline)}) has "
                 "passed; contact the network to cancel."
             )
         return _cancel(seat, actor=actor, on=on)
@@ -302,7 +303,7 @@ def request_seat(user: User, *, class_id: int, on: date) -> Seat:
     tell_chiefs(
         user.department_id,
         "A member of your department asked for a peer-support training seat",
-        f"Someone asked for a seat in the {cls.title} starting {cls.starts_on.isoformat()}. "
+        f"Someone asked for a seat in the {cls.title} starting {day_words(cls.starts_on)}. "
         "Approve or decline the request on your peer-support page.",
     )
     db.session.commit()
@@ -353,9 +354,9 @@ def promote_waitlist(cls: TrainingClass, *, on: date) -> list[Seat]:
             tell_officer(member, "seat_promoted", **class_facts(cls))
             tell_chiefs(
                 chosen.department_id,
-                f"A seat opened: {cls.title} starting {cls.starts_on.isoformat()}",
+                f"A seat opened: {cls.title} starting {day_words(cls.starts_on)}",
                 f"{name} moved from the waiting list to a reserved seat in the {cls.title} "
-                f"starting {cls.starts_on.isoformat()} in {cls.location}.",
+                f"starting {day_words(cls.starts_on)} in {cls.location}.",
             )
         promoted.append(chosen)
     return promoted
@@ -421,11 +422,11 @@ def _offer_makeup(original: Seat, on: date) -> Seat | None:
     where = "a reserved seat" if seat.status == SEAT_RESERVED else "a waiting-list place"
     tell_chiefs(
         user.department_id,
-        f"Make-up seat for {user.display_name}: {cls.title} starting {cls.starts_on.isoformat()}",
+        f"Make-up seat for {user.display_name}: {cls.title} starting {day_words(cls.starts_on)}",
         f"{user.display_name} missed a day of the {original.training_class.title} and so was "
         f"not certified. We have given them {where} in the {cls.title} starting "
-        f"{cls.starts_on.isoformat()} in {cls.location}. Cancel it on your peer-support page "
-        f"before {cls.registration_deadline.isoformat()} if they cannot attend.",
+        f"{day_words(cls.starts_on)} in {cls.location}. Cancel it on your peer-support page "
+        f"before {day_words(cls.registration_deadline)} if they cannot attend.",
     )
     return seat
 
