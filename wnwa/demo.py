@@ -12,7 +12,7 @@ from wnwa.auth.models import StaffAccount
 from wnwa.auth.passwords import hash_password
 from wnwa.directory.demo import list_demo_peer, refresh_demo_availability, seed_demo_supporters
 from wnwa.extensions import db
-from wnwa.professionals.demo import seed_demo_professionals
+from wnwa.professionals.demo import seed_demo_professionals, seed_demo_vetting
 from wnwa.resources.demo import seed_resources
 from wnwa.site.demo import seed_requests
 from wnwa.tenants.credentials import Secrets, fresh_credentials, seal
@@ -192,6 +192,7 @@ def seed_demo(*, today: date | None = None, rng: random.Random | None = None) ->
     seed_external_submission(today, DEMO_DEPARTMENT)
     refresh_demo_availability(rng)
     seed_demo_professionals(rng)
+    seed_demo_vetting()
     seed_requests(today)
     seed_resources(today)
     return logins

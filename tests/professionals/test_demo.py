@@ -8,7 +8,11 @@ from sqlalchemy import func, select
 
 from wnwa.extensions import db, utcnow
 from wnwa.professionals import listings, uploads, vetting, vocab
-from wnwa.professionals.demo import seed_demo_professionals, seed_us_professionals
+from wnwa.professionals.demo import (
+    seed_demo_professionals,
+    seed_demo_vetting,
+    seed_us_professionals,
+)
 from wnwa.professionals.models import Professional
 from wnwa.professionals.search import Filters, search
 
@@ -47,6 +51,24 @@ def test_the_demo_set(ctx):
             data = uploads.path_of(document.stored_name).read_bytes()
             assert data.startswith(b"%PDF-") and len(data) == document.size
             assert uploads.sniff(data[:16]) == ("application/pdf", "pdf")
+
+
+def test_the_demo_application_in_review_waits_on_the_vetter_s_vote(ctx):
+    from tests import factories
+
+    seed_demo_professionals(random.Random(1))
+    admin, vetter = factories.staff("network_admin"), factories.staff("vetter")
+    application = seed_demo_vetting()
+    assert application is not None and seed_demo_vetting() is None  # once
+    row = next(r for r in vetting.queue(utcnow()) if r.id == application.id)
+    assert (row.status, row.vetters, row.votes_in) == ("in review", 2, 1)
+    assert row.assessment.startswith("office visit scheduled")
+    seen = vetting.detail(application.id, vetter)
+    assert [v.choice for v in seen.votes] == ["", ""]  # blind until every vote is in
+    vetting.vote(application.id, choice="approve", reason="", actor=vetter)
+    assert application.status == "listed"
+    texts = [t for _, t in vetting.history(application.id)]
+    assert f"{admin.name} assigned {vetter.name} to vet {application.name}." in texts
 
 
 def test_us_scale_spreads_across_the_country(ctx):

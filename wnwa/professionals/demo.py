@@ -20,11 +20,13 @@ from wnwa.professionals.models import (
     DEFERRED,
     IN_REVIEW,
     LISTED,
+    OFFICE,
     SUBMITTED,
     Document,
     Professional,
     Tag,
 )
+from wnwa.us_states import NETWORK_ZONE
 
 FIRST = (
     "Maria", "James", "Aisha", "Robert", "Elena", "David", "Priya", "Michael", "Grace", "Daniel",
@@ -50,6 +52,7 @@ PRACTICES = (
     "Counseling Associates", "Behavioral Health", "Psychological Services", "Trauma Center",
     "Family Therapy", "Wellness Group", "First Responder Counseling", "Psychiatry",
 )  # fmt: skip
+
 STREETS = ("Main St", "Oak Ave", "Washington St", "Lake St", "Center Rd", "Park Ave", "2nd St")
 EXPERIENCE = (
     "Contract clinician for several suburban departments; critical-incident debriefings.",
@@ -200,6 +203,36 @@ def seed_demo_professionals(rng: random.Random, now: datetime | None = None) -> 
     _attach_documents(now)
     db.session.commit()
     return len(rows)
+
+
+def seed_demo_vetting(now: datetime | None = None) -> Professional | None:
+    """The demo application in review, part way through: the demo vetter and network admin
+    assigned, an office visit booked for later this week, the admin's vote in; the vetter's
+    vote decides it. Through the vetting services, so its history reads as a real one."""
+    from wnwa.auth.models import StaffAccount
+    from wnwa.professionals import vetting
+
+    now = now or utcnow()
+    application = db.session.scalar(
+        select(Professional).where(Professional.status == IN_REVIEW).order_by(Professional.id)
+    )
+    staff = {
+        role: db.session.scalar(
+            select(StaffAccount).where(StaffAccount.role == role).order_by(StaffAccount.id)
+        )
+        for role in ("network_admin", "vetter")
+    }
+    if application is None or application.votes or None in staff.values():
+        return None
+    admin, vetter = staff["network_admin"], staff["vetter"]
+    for person in (admin, vetter):
+        vetting.assign(application.id, person.id, actor=admin, now=now)
+    visit = (now.astimezone(NETWORK_ZONE) + timedelta(days=3)).replace(
+        hour=10, minute=0, second=0, microsecond=0
+    )
+    vetting.schedule(application.id, kind=OFFICE, at=visit, held=False, notes="", actor=admin)
+    vetting.vote(application.id, choice="approve", reason="", actor=admin, now=now)
+    return application
 
 
 def _attach_documents(now: datetime) -> None:
