@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import functools
-
 from wnwa.us_states import STATE_NAMES as STATE_NAMES  # the state filter reads it here
 
 ASSIGNMENTS: dict[str, str] = {
@@ -96,15 +94,15 @@ MAX_AWAY_DAYS = 90
 
 
 def labels(vocabulary: dict[str, str], codes: str) -> list[str]:
-    """Labels for a space-separated string of codes, in vocabulary order."""
-    return list(_labels(id(vocabulary), codes))
+    """Labels for a space-separated string of codes, in vocabulary order. Not cached: a cache
+    keyed by the codes of the listings shown would keep a trace of what officers were shown."""
+    order = _ORDER[id(vocabulary)]
+    known = sorted(order[code] for code in set(codes.split()) if code in order)
+    return [label for _, label in known]
 
 
-_VOCABULARIES = {id(v): v for v in (ASSIGNMENTS, TOPICS, LANGUAGES, GENDERS, CAREERS, STATUSES)}
-
-
-@functools.lru_cache(maxsize=4096)
-def _labels(vocabulary_id: int, codes: str) -> tuple[str, ...]:
-    present = set(codes.split())
-    vocabulary = _VOCABULARIES[vocabulary_id]
-    return tuple(label for code, label in vocabulary.items() if code in present)
+# code -> (position, label) for each vocabulary
+_ORDER = {
+    id(v): {code: (n, label) for n, (code, label) in enumerate(v.items())}
+    for v in (ASSIGNMENTS, TOPICS, LANGUAGES, GENDERS, CAREERS, STATUSES)
+}
