@@ -56,7 +56,7 @@ def test_only_certified_members_create_a_profile_and_it_lists_them(ctx, make):
         add_certification(me, source="manual", course="Peer", on=CERTIFIED_ON, actor="t")
         profile = services.save_profile(me, profile_input(contact_email=" Casey@Example.ORG "))
         assert profile.listed and profile.phone == "+13125550142"
-        assert profile.contact_email == "Casey@example.org"
+        assert profile.contact_email == "casey@example.org"
     assert [e.display_name for e in entries()] == ["Casey Doe"]
 
 

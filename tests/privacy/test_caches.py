@@ -27,8 +27,9 @@ REVIEWED = {
     ),
     "wnwa.professionals.search._by_name_statement": "as _near_statement",
     "wnwa.emails._domain": (
-        "mail domains checked on writes by chiefs, staff, applicants and billing contacts; "
-        "sign-in and searches never check an address"
+        "mail domains of addresses being saved (roster files, staff, applicants, billing "
+        "contacts, a supporter's listing), which the database holds anyway; sign-in and "
+        "searches never check an address"
     ),
 }
 

@@ -14,10 +14,9 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
-from email_validator import EmailNotValidError, validate_email
 from sqlalchemy import ColumnElement, func, select, update
 
-from wnwa import phones
+from wnwa import emails, phones
 from wnwa.directory import query, readmodel, vocab
 from wnwa.directory.models import SupporterProfile
 from wnwa.errors import InvalidInput, NotFound
@@ -130,8 +129,8 @@ def _validated(data: ProfileInput) -> dict:
     email = (data.contact_email or "").strip()
     if email:
         try:
-            email = validate_email(email, check_deliverability=False).normalized
-        except EmailNotValidError:
+            email = emails.normalise(email)
+        except emails.InvalidEmail:
             raise InvalidInput("That email address is not valid.", field="contact_email") from None
     if not 0 <= data.years_of_service <= MAX_YEARS:
         raise InvalidInput(
