@@ -97,7 +97,8 @@ def labels(vocabulary: dict[str, str], codes: str) -> list[str]:
     """Labels for a space-separated string of codes, in vocabulary order. Not cached: a cache
     keyed by the codes of the listings shown would keep a trace of what officers were shown."""
     order = _ORDER[id(vocabulary)]
-    known = sorted(order[code] for code in set(codes.split()) if code in order)
+    known = [order[code] for code in set(codes.split()) if code in order]
+    known.sort()
     return [label for _, label in known]
 
 
