@@ -243,7 +243,7 @@ def test_assessment_times_are_typed_and_read_in_chicago_time(ctx, vetters):
     vetting.assign(p.id, a.id, actor=a)
     vetting.schedule(p.id, kind="office", at=winter, held=False, notes="", actor=a)
     shown = vetting.detail(p.id, a)
-    assert shown.assessment_text == "office visit scheduled December 10, 2026 at 9:00 AM CST"
+    assert shown.assessment_text == "office visit scheduled Dec 10, 2026, 9:00 AM CST"
     assert shown.assessment_input == "2026-12-10T09:00"
-    assert "December 10, 2026 at 9:00 AM CST" in applications.status_view(p).assessment
-    assert any("on December 10, 2026 at 9:00 AM CST" in t for _, t in vetting.history(p.id))
+    assert "Dec 10, 2026, 9:00 AM CST" in applications.status_view(p).assessment
+    assert any("on Dec 10, 2026, 9:00 AM CST" in t for _, t in vetting.history(p.id))

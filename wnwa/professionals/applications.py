@@ -23,6 +23,7 @@ from wnwa.professionals.models import (
     Professional,
     Tag,
 )
+from wnwa.us_states import day_words
 
 STATUS_SALT = "professional-status-v1"
 STATUS_MAX_AGE = timedelta(days=3 * 365)
@@ -214,7 +215,7 @@ def _refuse_duplicates(email: str, today: date) -> None:
     if previous.status == DEFERRED and previous.reapply_on and previous.reapply_on > today:
         raise Conflict(
             f"Your earlier application was deferred; you may apply again from "
-            f"{previous.reapply_on:%B} {previous.reapply_on.day}, {previous.reapply_on.year}."
+            f"{day_words(previous.reapply_on)}."
         )
 
 
@@ -313,9 +314,7 @@ def status_view(p: Professional) -> StatusView:
     if p.assessment_at is not None and not p.assessment_done:
         kind = "an office visit" if p.assessment_kind == "office" else "a video call"
         assessment = f"{kind} on {vocab.assessment_time(p.assessment_at)}"
-    reapply = ""
-    if p.reapply_on:
-        reapply = f"{p.reapply_on:%B} {p.reapply_on.day}, {p.reapply_on.year}"
+    reapply = day_words(p.reapply_on) if p.reapply_on else ""
     if p.status == SUBMITTED:
         return StatusView(
             "Received",

@@ -7,16 +7,15 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from wnwa.us_states import NETWORK_ZONE, STATE_NAMES, TERRITORIES
+from wnwa.us_states import NETWORK_ZONE, STATE_NAMES, TERRITORIES, local_time
 
 # Assessments are arranged in the network's own time zone (NETWORK_ZONE: its office visits are
 # in the Chicago metro): vetters type and read Central time; the database keeps UTC.
 
 
 def assessment_time(at: datetime) -> str:
-    """An assessment's time as people read it: "December 10, 2026 at 9:00 AM CST"."""
-    local = at.astimezone(NETWORK_ZONE)
-    return f"{local:%B} {local.day}, {local:%Y} at {local:%-I:%M %p} {local:%Z}"
+    """An assessment's time as people read it, in Central time: "Dec 10, 2026, 9:00 AM CST"."""
+    return local_time(at)
 
 
 def assessment_input(at: datetime | None) -> str:
