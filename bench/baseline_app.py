@@ -26,6 +26,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from wnwa.directory import query  # noqa: E402 - the portal's SQL text and row shaping
+from wnwa.us_states import network_day  # noqa: E402
 
 app = Flask(__name__)
 engine = create_engine(os.environ["DATABASE_URL"], isolation_level="AUTOCOMMIT")
@@ -60,7 +61,7 @@ def search():
         query.fts5_match(terms, groups) if dialect == "sqlite" else query.pg_tsquery(terms, groups)
     )
     params = {
-        "today": now.date().toordinal(),
+        "today": network_day(now).toordinal(),
         "now": int(now.timestamp()),
         "own": VIEWER,
         "match": match,

@@ -4,7 +4,7 @@ whom it was about and what changed; no internal codes, no "user 2082"."""
 from __future__ import annotations
 
 import re
-from datetime import date, timedelta
+from datetime import timedelta
 
 from tests.billing.conftest import (  # noqa: F401 - clock and fake are fixtures
     clock,
@@ -14,8 +14,9 @@ from tests.billing.conftest import (  # noqa: F401 - clock and fake are fixtures
 )
 from tests.training.conftest import attach, tr  # noqa: F401 - a fixture
 from wnwa.training import certification
+from wnwa.us_states import network_day
 
-TODAY = date.today()
+TODAY = network_day()
 CODE = re.compile(r"\b(billing|roster|training|certification|department|scim)\.[a-z_]+\b")
 
 

@@ -11,7 +11,7 @@ tests/training, tests/billing, tests/directory) also check lists and exports.
 from __future__ import annotations
 
 import io
-from datetime import date, timedelta
+from datetime import timedelta
 
 import pytest
 from sqlalchemy import select
@@ -32,8 +32,9 @@ from wnwa.roster import scim_tokens
 from wnwa.tenants.models import ScimToken
 from wnwa.tenants.scoping import tenant_context
 from wnwa.training import external
+from wnwa.us_states import network_day
 
-TODAY = date.today()
+TODAY = network_day()
 PDF = b"%PDF-1.7\nminimal\n%%EOF\n"
 NETWORK_ROLES = frozenset({"network_admin", "network_finance", "vetter"})
 # Route parameters that name a department-owned row.

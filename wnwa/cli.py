@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import sys
-from datetime import date
 
 import click
 import pyotp
@@ -11,6 +10,7 @@ from flask import Flask, current_app
 from flask.cli import AppGroup
 
 from wnwa.errors import DomainError
+from wnwa.us_states import network_day
 
 departments_cli = AppGroup("departments", help="Member departments.")
 users_cli = AppGroup("users", help="Accounts.")
@@ -92,7 +92,7 @@ def demo_seed(scale: str):
         seed_us_professionals()
         click.echo("US-scale network created (with 15,000 professionals).")
         return
-    created = seed_demo(today=date.today())
+    created = seed_demo(today=network_day())
     if created:
         click.echo("Demo network created.")
     else:

@@ -20,6 +20,7 @@ from wnwa.tenants.models import Department, User
 from wnwa.tenants.scoping import tenant_context
 from wnwa.tenants.services import slugify
 from wnwa.training.demo import seed_external_submission, seed_training, seed_waitlist
+from wnwa.us_states import network_day
 
 DEMO_PASSWORD = "quiet harbor lantern 2026"  # printed demo login  # noqa: S105  # nosec B105
 DEMO_TOTP = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"  # printed so a demo user can add it to an app
@@ -160,7 +161,7 @@ class DemoLogin:
 def seed_demo(*, today: date | None = None, rng: random.Random | None = None) -> list[DemoLogin]:
     """Create the demo network if the database has no departments yet; return the logins."""
     rng = rng or random.Random(2026)  # demo data  # noqa: S311  # nosec B311
-    today = today or date.today()
+    today = today or network_day()
     if db.session.scalar(select(Department.id).limit(1)) is not None:
         return []
     for county, departments in MEMBERS:

@@ -3,7 +3,7 @@ time zones, and how a stored moment or a day reads in them."""
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -58,6 +58,14 @@ def local_zone(state: str | None) -> ZoneInfo:
     """The state's main time zone; the network's own for an unknown state."""
     zone = STATE_TIMEZONES.get(state or "")
     return ZoneInfo(zone) if zone else NETWORK_ZONE
+
+
+def network_day(at: datetime | None = None) -> date:
+    """The network's day: today's, or a stored (UTC) moment's. Every rule that counts days
+    (quota grace, contract terms, due dates, training days, re-apply dates) counts the
+    network's own (Chicago) days, whatever zone the server runs in."""
+    at = datetime.now(UTC) if at is None else at
+    return (at if at.tzinfo else at.replace(tzinfo=UTC)).astimezone(NETWORK_ZONE).date()
 
 
 def local_time(at: datetime | None, state: str | None = None) -> str:

@@ -1,12 +1,11 @@
 """`flask billing ...` commands: renewals, overdue notices, tiers, and the development set-up
 against a real localstripe."""
 
-from datetime import date
-
 import pytest
 
 from tests.billing.conftest import contract_of, grow_roster, invoices_of, under_contract
 from wnwa.billing.runtime import _STRIPE_KEY
+from wnwa.us_states import network_day
 
 
 def test_tiers_command_prints_the_table_in_force(ctx, app):
@@ -32,7 +31,7 @@ def test_renewals_and_overdue_commands(ctx, make, fake, clock, app):
     assert "0 renewals priced." in result.output  # inside the commitment (real today)
     result = runner.invoke(args=["billing", "notify-overdue"])
     assert result.exit_code == 0
-    assert invoices_of(dept.id)[0].overdue_notified_on == date.today()
+    assert invoices_of(dept.id)[0].overdue_notified_on == network_day()
     assert "Overdue notices queued: 1." in result.output
 
 

@@ -25,6 +25,7 @@ from tests.billing.conftest import contract_of, grow_roster, invoices_of, login_
 from wnwa.billing.localstripe_server import register_webhook
 from wnwa.billing.runtime import GATEWAY_KEY
 from wnwa.billing.stripe_gateway import StripeGateway
+from wnwa.us_states import network_day
 
 SECRET_KEY = "sk_test_wnwa_e2e"
 
@@ -241,9 +242,8 @@ def test_paying_by_card_from_the_app_and_a_declined_card(
         po_number="",
         actor=staff,
     )
-    from datetime import date
 
-    contracts.activate_contract(stripe_app, contract_id, today=date.today(), actor=staff)
+    contracts.activate_contract(stripe_app, contract_id, today=network_day(), actor=staff)
     login(finance)
     [invoice] = invoices_of(dept.id)
 

@@ -22,7 +22,8 @@ from tests.billing.conftest import (
 )
 from wnwa.billing import contracts, reports
 from wnwa.billing.chart import bar_chart
-from wnwa.billing.models import Contract
+from wnwa.billing.mirror import invoice_number
+from wnwa.billing.models import Contract, Invoice
 from wnwa.billing.terms import add_years
 from wnwa.csvfiles import export_csv, is_formula
 from wnwa.extensions import db
@@ -523,6 +524,25 @@ def test_an_issued_invoice_has_a_number_po_dates_remit_to_lines_pdf_and_ledger_c
     assert rows[0][:4] == ["invoice_number", "issued_on", "due_on", "po_number"]
     assert rows[1][0] == invoice.number and rows[1][3] == "PO-2026-0042"
     assert rows[1][5] == "$1,500.00"
+
+
+def test_an_invoice_issued_on_a_chicago_evening_carries_that_day_and_year(
+    ctx, make, fake, clock, client, login
+):
+    """9:30 PM in Chicago on Dec 31 is already Jan 1 in UTC: the invoice still reads as issued
+    on Dec 31, is numbered in that year, and is due 30 days after that day."""
+    clock.moment = datetime(2027, 1, 1, 3, 30, tzinfo=UTC)
+    dept = make.department("Evening PD", sworn=9)
+    grow_roster(make, dept, 9)
+    under_contract(fake, clock, dept, actor=make.staff("network_finance"))
+    [invoice] = invoices_of(dept.id)
+    unnumbered = Invoice(id=42, issued_at=invoice.issued_at)  # as when the processor gives none
+    assert invoice_number(unnumbered) == "WNWA-2026-000042"
+    login(make.officer(dept, finance=True, sworn=False))
+    html = client.get(f"/billing/invoices/{invoice.id}").get_data(as_text=True)
+    assert "<dt>Issued</dt><dd>Dec 31, 2026</dd>" in html
+    ledger = list(csv.reader(io.StringIO(client.get("/billing/invoices.csv").get_data(True))))
+    assert ledger[1][1] == "2026-12-31"
 
 
 def test_the_screens_know_billing_is_configured_without_making_the_stripe_client(

@@ -4,7 +4,7 @@ fails any test whose pages request another origin or trip the CSP."""
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import timedelta
 
 import pyotp
 import pytest
@@ -19,8 +19,9 @@ from wnwa.site import facts
 from wnwa.site.models import SiteRequest
 from wnwa.training import classes
 from wnwa.training.classes import ClassInput
+from wnwa.us_states import network_day
 
-TODAY = date.today()
+TODAY = network_day()
 SIZES = {"phone": {"width": 390, "height": 844}, "desktop": {"width": 1280, "height": 800}}
 
 

@@ -17,8 +17,9 @@ from wnwa.tenants.scoping import tenant_context
 from wnwa.training import classes, seats
 from wnwa.training.classes import ClassInput
 from wnwa.training.models import Seat
+from wnwa.us_states import network_day
 
-TODAY = date.today()
+TODAY = network_day()
 
 
 def _class(admin, start: date, *, title: str, location: str, capacity: int = 12) -> int:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from datetime import date, timedelta
+from datetime import timedelta
 
 import pytest
 from sqlalchemy import inspect as sa_inspect
@@ -15,6 +15,7 @@ from wnwa.directory.models import DirectoryEntry
 from wnwa.extensions import db
 from wnwa.tenants.models import User
 from wnwa.tenants.scoping import tenant_context
+from wnwa.us_states import network_day
 
 
 def names(response) -> list[str]:
@@ -50,7 +51,7 @@ def network(make):
         first_name="Lapsed",
         last_name="Cert",
         topics="grief",
-        renews_on=date.today() - timedelta(days=1),
+        renews_on=network_day() - timedelta(days=1),
     )
     return a, b, c, fresh(officer)
 

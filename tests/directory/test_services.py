@@ -16,6 +16,7 @@ from wnwa.tenants.models import Department, User
 from wnwa.tenants.scoping import tenant_context
 from wnwa.training.certification import add_certification
 from wnwa.training.models import Certification
+from wnwa.us_states import network_day
 
 NOON = datetime(2026, 6, 15, 17, 0, tzinfo=UTC)  # 12:00 in Chicago (CDT)
 
@@ -149,7 +150,7 @@ def test_deactivating_an_account_through_the_orm_hides_the_listing(ctx, make):
 
 def test_lapse_hides_at_once_and_new_certification_shows_again(ctx, make):
     dept = make.department()
-    today = date.today()
+    today = network_day()
     member = make_supporter(dept, display_name="Renewing", renews_on=today + timedelta(days=1))
     now = datetime.now(UTC)
     tomorrow = now + timedelta(days=1)
@@ -178,7 +179,7 @@ def test_revoked_certification_removes_the_listing(ctx, make):
         cert = db.session.scalars(
             select(Certification).where(Certification.user_id == member.id)
         ).one()
-        cert.revoked_on = date.today()
+        cert.revoked_on = network_day()
         db.session.commit()
     assert entries() == []
 
@@ -228,7 +229,7 @@ def test_a_department_resync_looks_entries_up_once(ctx, make, statements):
 
 def test_listed_supporter_count(ctx, make):
     dept = make.department()
-    today = date.today()
+    today = network_day()
     make_supporter(dept)
     make_supporter(dept, listed=False)
     make_supporter(dept, certified=False)

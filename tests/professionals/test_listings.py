@@ -16,6 +16,7 @@ from wnwa.extensions import db, utcnow
 from wnwa.mail import MailJob
 from wnwa.professionals import jobs, listings, settings, vetting
 from wnwa.professionals.models import LISTED, SUSPENDED, Tag
+from wnwa.us_states import network_day
 
 
 def reminders_to(email: str) -> list[MailJob]:
@@ -145,7 +146,7 @@ def test_staff_overview_lists_queue_stale_and_reports(client, login, vetters):
     stale = list_professional(vetters, name="Stale Person")
     confirmed_days_ago(stale, 200)
     reported = list_professional(vetters, name="Reported Person")
-    listings.report_problem(reported.id, today=utcnow().date())
+    listings.report_problem(reported.id, today=network_day())
     login(vetters[0])
     body = client.get("/network/professionals/").get_data(True)
     queue = body.split('id="queue"')[1].split("</table>")[0]
@@ -153,7 +154,7 @@ def test_staff_overview_lists_queue_stale_and_reports(client, login, vetters):
     assert "Stale Person" in body.split('id="stale"')[1].split("</ul>")[0]
     reports = body.split('id="reports"')[1].split("</ul>")[0]
     assert "Reported Person" in reports
-    today = utcnow().date()
+    today = network_day()
     assert f"re-check asked since {today:%b} {today.day}, {today.year}" in reports  # in words
     detail = client.get(f"/network/professionals/{reported.id}").get_data(True)
     assert f"officers asked for a re-check on {today:%b} {today.day}, {today.year}" in detail
@@ -185,7 +186,7 @@ def test_the_console_card_counts_the_work_waiting_for_vetters(client, login, mak
     stale = list_professional(vetters, name="Stale Person")
     confirmed_days_ago(stale, 200)
     reported = list_professional(vetters, name="Reported Person")
-    listings.report_problem(reported.id, today=utcnow().date())
+    listings.report_problem(reported.id, today=network_day())
     assert listings.counts(utcnow()) == listings.Counts(waiting=1, stale=1, reports=1, listed=2)
     for person in (vetters[0], make.staff("network_admin")):
         login(person)

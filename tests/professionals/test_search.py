@@ -19,6 +19,7 @@ from wnwa.professionals.applications import LicenseInput
 from wnwa.professionals.demo import seed_demo_professionals, seed_us_professionals
 from wnwa.professionals.models import Professional
 from wnwa.professionals.search import Filters, search
+from wnwa.us_states import network_day
 
 # Great-circle distances between ZIP centroids (published city-to-city figures, +-4%).
 KNOWN = [
@@ -281,7 +282,7 @@ def test_the_profile_says_in_words_on_which_day_of_the_network_it_was_re_confirm
     client, login, make, listings
 ):
     listed = listings["aurora"]
-    today = utcnow().date()
+    today = network_day()
     # 3:30 this morning UTC is last evening in Chicago, the network's own time
     listed.confirmed_at = datetime(today.year, today.month, today.day, 3, 30, tzinfo=UTC)
     db.session.commit()

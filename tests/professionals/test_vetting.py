@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import timedelta
 
 import pytest
 from sqlalchemy import select
@@ -15,6 +15,7 @@ from wnwa.mail import MailJob
 from wnwa.professionals import applications, settings, vetting
 from wnwa.professionals.models import DEFERRED, IN_REVIEW, LISTED, SUBMITTED
 from wnwa.professionals.vetting import outcome
+from wnwa.us_states import network_day
 
 
 @pytest.mark.parametrize(
@@ -222,7 +223,7 @@ def test_a_deferred_applicant_cannot_reapply_before_the_date(ctx, vetters):
     vetting.vote(p.id, choice="defer", reason="Later.", actor=b)
     with pytest.raises(Conflict, match="apply again from"):
         applications.submit_application(sample(email="again@practice.example"), [license_file()])
-    vetting.set_reapply_date(p.id, date.today(), today=date.today(), actor="tests")
+    vetting.set_reapply_date(p.id, network_day(), today=network_day(), actor="tests")
     again, _ = applications.submit_application(
         sample(email="again@practice.example"), [license_file()]
     )

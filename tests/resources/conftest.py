@@ -1,13 +1,14 @@
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import timedelta
 
 import pytest
 
 from wnwa.extensions import db
 from wnwa.resources.models import DRAFT, PUBLISHED, NewsPost, Resource
+from wnwa.us_states import network_day
 
-TODAY = date.today()
+TODAY = network_day()
 
 
 def add_resource(title, *, category="sleep", kind="guide", state=PUBLISHED, days=-1, **extra):

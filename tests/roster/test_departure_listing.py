@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import timedelta
 
 import pytest
 from sqlalchemy import select
@@ -16,6 +16,7 @@ from wnwa.roster import people
 from wnwa.roster.provisioning import import_roster
 from wnwa.tenants.scoping import tenant_context
 from wnwa.training.certification import add_certification
+from wnwa.us_states import network_day
 
 
 def listed_supporter(make, dept):
@@ -29,7 +30,7 @@ def listed_supporter(make, dept):
             user,
             source="manual",
             course="Peer support",
-            on=date.today() - timedelta(days=30),
+            on=network_day() - timedelta(days=30),
             actor="test",
         )
         db.session.commit()

@@ -12,7 +12,6 @@ document, the models and the database to the same list.
 from __future__ import annotations
 
 import re
-from datetime import date
 from pathlib import Path
 
 import pytest
@@ -33,6 +32,7 @@ from wnwa.tenants import rls
 from wnwa.tenants.models import ScimIdentity, User
 from wnwa.tenants.scoping import cross_department_read, tenant_context
 from wnwa.training.models import Attendance, ClassDay, QuotaReminder, Seat
+from wnwa.us_states import network_day
 
 DOC = Path(__file__).resolve().parents[2] / "docs" / "POSTGRES.md"
 # Settings older policies read: a forged value must not matter either.
@@ -81,7 +81,7 @@ def b_everywhere(other_department, tr, make):  # noqa: F811 - fixture imported a
         select(User).where(User.id == zed_id).execution_options(unscoped=True)
     ).one()
     b_id = zed.department_id
-    today = date.today()
+    today = network_day()
     tr.supporter(zed.department, today)  # certification, profile, directory listing
     with tenant_context(b_id):
         seat = db.session.scalars(select(Seat).where(Seat.id == other_department["seat_id"])).one()

@@ -4,13 +4,14 @@ another origin; the FAQ's figures come from the data."""
 from __future__ import annotations
 
 import re
-from datetime import date, timedelta
+from datetime import timedelta
 
 import pytest
 
 from tests.training.conftest import tr  # noqa: F401 - a fixture
 from tests.web.routes import all_routes
 from wnwa.extensions import db
+from wnwa.us_states import network_day
 
 INFORMATIONAL = [
     "/",
@@ -90,7 +91,7 @@ def test_faq_figures_come_from_the_data(client, make, tr):  # noqa: F811 - the f
     left = make.department("Gone Police Department", county="Grundy")
     left.status = "left"
     db.session.commit()
-    today = date.today()
+    today = network_day()
     tr.new_class(today + timedelta(days=40), on=today, location="Lisle Police Training Center")
     text = " ".join(client.get("/faq").get_data(as_text=True).split())
     assert "3 departments in 3 counties" in text

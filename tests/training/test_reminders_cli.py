@@ -16,7 +16,7 @@ from wnwa.tenants.models import User
 from wnwa.tenants.scoping import tenant_context
 from wnwa.training.models import QuotaReminder
 from wnwa.training.quota_service import send_reminders
-from wnwa.us_states import day_words
+from wnwa.us_states import day_words, network_day
 
 ON = date(2026, 6, 15)
 
@@ -225,7 +225,7 @@ def test_report_csv_neutralises_formula_like_department_names(app, make):
 def test_report_defaults_to_today_and_rejects_bad_dates(app, network):
     runner = app.test_cli_runner()
     today = runner.invoke(args=["quota", "report", "--format", "json"])
-    assert json.loads(today.output)["date"] == date.today().isoformat()
+    assert json.loads(today.output)["date"] == network_day().isoformat()
     bad = runner.invoke(args=["quota", "report", "--date", "15/06/2026"])
     assert bad.exit_code != 0 and "YYYY-MM-DD" in bad.output or "%Y-%m-%d" in bad.output
 

@@ -7,7 +7,7 @@ import io
 import logging
 import re
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import timedelta
 
 import pytest
 from sqlalchemy import select
@@ -19,8 +19,9 @@ from wnwa.extensions import db
 from wnwa.tenants.quota import grace_end
 from wnwa.tenants.scoping import tenant_context
 from wnwa.training.models import ExternalCertificate, Seat, TrainingClass
+from wnwa.us_states import network_day
 
-TODAY = date.today()
+TODAY = network_day()
 SOON = TODAY + timedelta(days=30)
 PDF = b"%PDF-1.7\nminimal\n%%EOF\n"
 BLUEPRINTS = ("training", "training_officer", "training_admin", "training_public")

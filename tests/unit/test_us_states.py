@@ -1,8 +1,10 @@
 """State time zones: stored moments are UTC; people read them in their own time."""
 
+import time
 from datetime import UTC, date, datetime
+from zoneinfo import ZoneInfo
 
-from wnwa.us_states import STATE_NAMES, STATE_TIMEZONES, day_words, local_time
+from wnwa.us_states import STATE_NAMES, STATE_TIMEZONES, day_words, local_time, network_day
 
 WINTER = datetime(2026, 12, 7, 15, 5, tzinfo=UTC)
 SUMMER = datetime(2026, 7, 4, 23, 30, tzinfo=UTC)
@@ -34,3 +36,17 @@ def test_a_day_reads_in_words_and_a_moment_s_day_is_the_local_one():
     assert day_words(late_in_chicago, "CA") == "Dec 7, 2026"
     assert day_words(datetime(2026, 12, 8, 5, 30, tzinfo=UTC), "NY") == "Dec 8, 2026"
     assert day_words(None) == "" and day_words("not a day") == "not a day"
+
+
+def test_the_network_s_day_is_chicago_s_whatever_zone_the_server_runs_in(monkeypatch):
+    late_in_chicago = datetime(2026, 12, 8, 3, 30, tzinfo=UTC)  # Dec 7, 9:30 PM CST
+    assert network_day(late_in_chicago) == date(2026, 12, 7)
+    assert network_day(late_in_chicago.replace(tzinfo=None)) == date(2026, 12, 7)  # naive: UTC
+    assert network_day(datetime(2026, 7, 5, 4, 59, tzinfo=UTC)) == date(2026, 7, 4)  # CDT
+    monkeypatch.setenv("TZ", "Asia/Tokyo")
+    time.tzset()
+    try:
+        assert network_day() == datetime.now(ZoneInfo("America/Chicago")).date()
+    finally:
+        monkeypatch.undo()
+        time.tzset()

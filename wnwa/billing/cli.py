@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import time
-from datetime import date
 
 import click
 from flask import current_app
@@ -11,6 +10,7 @@ from flask.cli import AppGroup
 
 from wnwa.billing.runtime import get_gateway
 from wnwa.errors import DomainError
+from wnwa.us_states import network_day
 
 billing_cli = AppGroup("billing", help="Membership billing (Stripe).")
 
@@ -28,10 +28,10 @@ def reconcile_command() -> None:
     from wnwa.billing.sync import notify_overdue, reconcile
 
     try:
-        result = reconcile(_gateway(), today=date.today())
+        result = reconcile(_gateway(), today=network_day())
     except DomainError as exc:
         raise click.ClickException(exc.message) from None
-    overdue = notify_overdue(today=date.today())
+    overdue = notify_overdue(today=network_day())
     since = result.since.isoformat() if result.since else "the beginning"
     click.echo(
         f"Synced {result.invoices} invoices and {result.subscriptions} subscriptions "
@@ -45,7 +45,7 @@ def renewals_command(days: int) -> None:
     """Re-tier renewals due within DAYS from the sworn roster (safe to run daily)."""
     from wnwa.billing.renewals import run_renewals
 
-    run = run_renewals(_gateway(), today=date.today(), horizon_days=days, actor="billing cli")
+    run = run_renewals(_gateway(), today=network_day(), horizon_days=days, actor="billing cli")
     for row in run.rows:
         click.echo(
             f"{row.department}: renews {row.renews_on.isoformat()} at {row.tier_label} "
@@ -63,7 +63,7 @@ def notify_overdue_command() -> None:
     """Email department finance about each newly overdue invoice (once per invoice)."""
     from wnwa.billing.sync import notify_overdue
 
-    click.echo(f"Overdue notices queued: {notify_overdue(today=date.today())}.")
+    click.echo(f"Overdue notices queued: {notify_overdue(today=network_day())}.")
 
 
 @billing_cli.command("tiers")
@@ -71,7 +71,7 @@ def tiers_command() -> None:
     """Print the tier table in force today."""
     from wnwa.billing.tiers import tier_table_on
 
-    table = tier_table_on(date.today())
+    table = tier_table_on(network_day())
     if table is None:
         raise click.ClickException("No tier table is in force.")
     click.echo(f"Tier table from {table.valid_from.isoformat()}:")
@@ -112,4 +112,4 @@ def setup_dev(webhook_url: str, wait: float, demo_contract: bool) -> None:
             time.sleep(0.3)
     click.echo(f"localstripe at {base} delivers webhooks to {webhook_url}")
     if demo_contract:
-        click.echo(put_demo_department_under_contract(_gateway(), today=date.today()))
+        click.echo(put_demo_department_under_contract(_gateway(), today=network_day()))

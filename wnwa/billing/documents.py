@@ -19,7 +19,7 @@ from wnwa.billing.overview import invoice_status
 from wnwa.errors import NotFound
 from wnwa.extensions import db
 from wnwa.roster.roster import export_csv
-from wnwa.us_states import day_words
+from wnwa.us_states import day_words, network_day
 
 DEJAVU = Path("/usr/share/fonts/truetype/dejavu")
 
@@ -56,7 +56,7 @@ class InvoiceDocument:
 def _document(invoice: Invoice, today: date) -> InvoiceDocument:
     contract = invoice.contract
     config = current_app.config
-    issued = invoice.issued_at.date()
+    issued = network_day(invoice.issued_at)
     net = contract.net_days or 30
     label, _ = invoice_status(invoice, today)
     tier = contract.tier_label or "membership"

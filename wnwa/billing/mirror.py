@@ -17,6 +17,7 @@ from wnwa.billing import notify
 from wnwa.billing.gateway import GatewayInvoice, GatewaySubscription
 from wnwa.billing.models import Contract, Invoice
 from wnwa.extensions import db, utcnow
+from wnwa.us_states import network_day
 
 TERMINAL_INVOICE_STATUSES = ("paid", "void", "uncollectible")
 
@@ -224,4 +225,4 @@ def apply_invoice(
 
 def invoice_number(row: Invoice) -> str:
     """The network's own number: year of issue and the mirror row's id (WNWA-2026-000042)."""
-    return f"WNWA-{row.issued_at:%Y}-{row.id:06d}"
+    return f"WNWA-{network_day(row.issued_at).year}-{row.id:06d}"

@@ -22,6 +22,7 @@ from wnwa.errors import NotFound
 from wnwa.extensions import db
 from wnwa.tenants.models import Department
 from wnwa.tenants.scoping import acting_for
+from wnwa.us_states import network_day
 
 RENEWAL_WINDOW_DAYS = 90
 PER_PAGE = 50
@@ -215,7 +216,7 @@ def _open_invoices(today: date):
 
 
 def _days_past_due(row, today: date) -> int:
-    due = row.due_date or row.issued_at.date()
+    due = row.due_date or network_day(row.issued_at)
     return (today - due).days
 
 

@@ -17,6 +17,7 @@ from datetime import date
 from flask import Flask, current_app
 
 from wnwa.billing.gateway import BillingGateway
+from wnwa.us_states import network_day
 
 GATEWAY_KEY = "wnwa.billing.gateway"
 CLOCK_KEY = "wnwa.billing.today"
@@ -51,4 +52,4 @@ def configured(app: Flask) -> bool:
 
 def today() -> date:
     clock: Callable[[], date] | None = current_app.extensions.get(CLOCK_KEY)
-    return clock() if clock is not None else date.today()
+    return clock() if clock is not None else network_day()

@@ -30,7 +30,7 @@ from wnwa.directory.readmodel import (
     tag_word,
 )
 from wnwa.extensions import db
-from wnwa.us_states import local_zone
+from wnwa.us_states import local_zone, network_day
 
 PAGE_SIZE = 25
 MAX_WORDS = 8
@@ -227,7 +227,7 @@ def search(filters: SearchFilters, *, viewer_department_id: int, now: datetime) 
     page = max(1, filters.page)
     offset = (page - 1) * PAGE_SIZE
     params = {
-        "today": now.date().toordinal(),
+        "today": network_day(now).toordinal(),
         "now": int(now.timestamp()),
         "own": viewer_department_id,
     }
@@ -292,7 +292,7 @@ def count(
     terms, groups = words(filters.text), _tag_groups(filters)
     match = fts5_match(terms, groups) if dialect == "sqlite" else pg_tsquery(terms, groups)
     params = {
-        "today": now.date().toordinal(),
+        "today": network_day(now).toordinal(),
         "now": int(now.timestamp()),
         "own": viewer_department_id,
         "match": match,
@@ -323,7 +323,7 @@ def similar_names(
     dialect = connection.dialect.name
     groups = _tag_groups(filters)
     params = {
-        "today": now.date().toordinal(),
+        "today": network_day(now).toordinal(),
         "now": int(now.timestamp()),
         "own": viewer_department_id,
         "grams": grams,
@@ -366,7 +366,7 @@ def get_listing(entry_id: int, *, viewer_department_id: int, now: datetime) -> L
     sql = f"SELECT {COLUMNS} FROM directory_entry e WHERE e.id = :id AND {VALID}"  # noqa: S608
     row = (
         db.session.connection()
-        .execute(text(sql), {"id": entry_id, "today": now.date().toordinal()})
+        .execute(text(sql), {"id": entry_id, "today": network_day(now).toordinal()})
         .first()
     )
     return None if row is None else to_listing(row, viewer_department_id, now, full=True)

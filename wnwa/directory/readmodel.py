@@ -25,10 +25,11 @@ from sqlalchemy.orm import Session
 
 from wnwa.directory import vocab
 from wnwa.directory.models import DirectoryEntry, DirectoryNameGram, SupporterProfile
-from wnwa.extensions import db, utcnow
+from wnwa.extensions import db
 from wnwa.tenants.models import Department, User
 from wnwa.tenants.scoping import writing_as
 from wnwa.training.models import Certification
+from wnwa.us_states import network_day
 
 # SQLite's FTS5 virtual tables, made by migration 0201, have no model. migrations/env.py keeps
 # autogenerate and `flask db check` from taking them (or, by name prefix, their shadow tables)
@@ -195,7 +196,7 @@ def sync_users(user_ids: Iterable[int], session: Session | None = None) -> None:
             )
         )
     }
-    today = utcnow().date()
+    today = network_day()
     hidden = []
     for row in rows:
         values = row._asdict()

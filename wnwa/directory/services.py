@@ -23,7 +23,7 @@ from wnwa.errors import InvalidInput, NotFound
 from wnwa.extensions import db, utcnow
 from wnwa.tenants.models import User
 from wnwa.training.certification import certified_user_ids, is_certified
-from wnwa.us_states import local_zone
+from wnwa.us_states import local_zone, network_day
 
 MAX_BIO = 600
 MAX_YEARS = 60
@@ -68,7 +68,7 @@ class MyListing:
 def my_listing(user: User, *, now: datetime | None = None) -> MyListing:
     now = now or utcnow()
     profile = _profile_of(user)
-    certified = is_certified(user.id, now.date())
+    certified = is_certified(user.id, network_day(now))
     visible = bool(profile and profile.listed and certified and user.active)
     label = ""
     if profile is not None and profile.status_until is not None:
@@ -167,7 +167,7 @@ def save_profile(user: User, data: ProfileInput, *, today: date | None = None) -
     values = _validated(data)
     profile = _profile_of(user)
     if profile is None:
-        if not is_certified(user.id, today or utcnow().date()):
+        if not is_certified(user.id, today or network_day()):
             raise InvalidInput("Only members with a valid peer-support certification are listed.")
         profile = SupporterProfile(user_id=user.id, listed=True, **values)
         db.session.add(profile)
@@ -182,7 +182,7 @@ def set_listed(user: User, listed: bool, *, today: date | None = None) -> Suppor
     profile = _profile_of(user)
     if profile is None:
         raise NotFound("Create your profile first.")
-    if listed and not is_certified(user.id, today or utcnow().date()):
+    if listed and not is_certified(user.id, today or network_day()):
         raise InvalidInput("Only members with a valid peer-support certification are listed.")
     profile.listed = listed
     db.session.commit()

@@ -27,6 +27,7 @@ from wnwa.tenants.credentials import fresh_credentials
 from wnwa.tenants.models import Department, User
 from wnwa.tenants.scoping import bind_tenant
 from wnwa.training.models import Certification
+from wnwa.us_states import network_day
 
 FIRST = (
     "James Mary Robert Patricia John Jennifer Michael Linda David Elizabeth William Barbara "
@@ -218,7 +219,7 @@ def seed_us_scale(
     """Add a US-scale network to the database (refuses if departments already exist)."""
     rng = random.Random(seed)  # synthetic data  # noqa: S311  # nosec B311
     now = utcnow()
-    today = today or now.date()
+    today = today or network_day(now)
     session = db.session()
     if session.scalar(select(Department.id).limit(1)) is not None:
         raise RuntimeError("The database already has departments: seed an empty one.")
@@ -329,7 +330,7 @@ def _write_entries(connection, rng, dept_id, dept, profiles, profile_ids, certif
             "county": dept["county"],
             "state": dept["state"],
         }
-        window = readmodel.certification_window([period], now.date())
+        window = readmodel.certification_window([period], network_day(now))
         if window is None:
             continue
         entry_id = rng.randrange(1, 2**53)

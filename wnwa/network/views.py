@@ -3,8 +3,6 @@ onboarding (admins)."""
 
 from __future__ import annotations
 
-from datetime import date
-
 from flask import Blueprint, flash, url_for
 from flask_login import current_user
 
@@ -13,6 +11,7 @@ from wnwa.errors import DomainError
 from wnwa.htmx import invalid, redirect_to, render
 from wnwa.network import console, services
 from wnwa.network.forms import EditDepartmentForm, OnboardForm
+from wnwa.us_states import network_day
 
 bp = Blueprint("network", __name__, url_prefix="/network")
 require_roles(bp, "network_admin", "network_finance", "vetter")
@@ -24,7 +23,7 @@ require_roles(onboarding, "network_admin")
 @bp.route("/")
 def overview():
     """The console: cards of work waiting (wnwa/network/console.py), then every department."""
-    today = date.today()
+    today = network_day()
     # Vetters work on applications: the departments' table is for admins and finance.
     departments = bool(current_user.roles & {"network_admin", "network_finance"})
     return render(
@@ -70,7 +69,7 @@ def create():
 def detail(department_id: int):
     return render(
         "network/department.html",
-        detail=services.department_detail(department_id, date.today()),
+        detail=services.department_detail(department_id, network_day()),
     )
 
 

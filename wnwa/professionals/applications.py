@@ -23,7 +23,7 @@ from wnwa.professionals.models import (
     Professional,
     Tag,
 )
-from wnwa.us_states import day_words
+from wnwa.us_states import day_words, network_day
 
 STATUS_SALT = "professional-status-v1"
 STATUS_MAX_AGE = timedelta(days=3 * 365)
@@ -235,7 +235,7 @@ def submit_application(
         problems["documents"] = "Attach a copy of your license (PDF, PNG or JPEG)."
     if problems:
         raise ApplicationInvalid(problems)
-    _refuse_duplicates(clean["email"], now.date())
+    _refuse_duplicates(clean["email"], network_day(now))
     stored: list[str] = []
     try:
         professional = Professional(

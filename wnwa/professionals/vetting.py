@@ -44,7 +44,7 @@ from wnwa.professionals.models import (
 )
 from wnwa.professionals.settings import MAJORITY, describe_rule, who
 from wnwa.professionals.vocab import assessment_input, assessment_time
-from wnwa.us_states import day_words
+from wnwa.us_states import day_words, network_day
 
 VETTING_ROLES = ("vetter", "network_admin")
 DEFAULT_REAPPLY_DAYS = 180
@@ -401,7 +401,7 @@ def _maybe_decide(p: Professional, *, actor: Any, now: datetime) -> None:
     reasons = [v.reason for v in p.votes if v.choice == DEFER and v.reason]
     p.status = DEFERRED
     p.deferred_reason = " ".join(reasons) or "The vetters did not reach the approval needed."
-    p.reapply_on = (now + timedelta(days=DEFAULT_REAPPLY_DAYS)).date()
+    p.reapply_on = network_day(now) + timedelta(days=DEFAULT_REAPPLY_DAYS)
     record(
         "system",
         p,

@@ -35,6 +35,7 @@ from wnwa.professionals import search as query
 from wnwa.professionals import settings as settings_service
 from wnwa.professionals.applications import ApplicationInput, ApplicationInvalid
 from wnwa.professionals.models import Document
+from wnwa.us_states import network_day
 
 public_bp = Blueprint("professionals_public", __name__, url_prefix="/professionals")
 bp = Blueprint("professionals", __name__, url_prefix="/professionals")
@@ -165,7 +166,7 @@ def profile(professional_id: int):
 
 @bp.post("/<int:professional_id>/report")
 def report(professional_id: int):
-    listings.report_problem(professional_id, today=utcnow().date())
+    listings.report_problem(professional_id, today=network_day())
     if is_partial():
         return render("professionals/_report.html", reported=True, professional_id=professional_id)
     return redirect_to(url_for(".profile", professional_id=professional_id, reported=1))
@@ -261,7 +262,7 @@ def reapply(professional_id: int):
     def action():
         if on is None:
             raise InvalidInput("Give the date from which they may apply again.")
-        vetting.set_reapply_date(professional_id, on, today=utcnow().date(), actor=current_user)
+        vetting.set_reapply_date(professional_id, on, today=network_day(), actor=current_user)
 
     return _act(professional_id, action)
 

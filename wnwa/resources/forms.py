@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import date
-
 from flask_wtf import FlaskForm
 from wtforms import DateField, RadioField, SelectField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
@@ -11,6 +9,7 @@ from wtforms.validators import InputRequired, Length, Optional
 
 from wnwa.resources.models import CATEGORIES, KINDS, STATES
 from wnwa.resources.services import NewsInput, ResourceInput
+from wnwa.us_states import network_day
 
 MARKDOWN_HELP = (
     "Markdown: **bold**, *italic*, [a link](https://example.org), lists with - or 1. "
@@ -34,7 +33,7 @@ class ResourceForm(FlaskForm):
     )
     state = RadioField("State", choices=_choices(STATES), default="draft")
     publish_on = DateField(
-        "Publish date", default=date.today, validators=[InputRequired("Give a publish date.")]
+        "Publish date", default=network_day, validators=[InputRequired("Give a publish date.")]
     )
 
     def to_input(self) -> ResourceInput:
@@ -61,7 +60,7 @@ class NewsForm(FlaskForm):
     )
     state = RadioField("State", choices=_choices(STATES), default="draft")
     publish_on = DateField(
-        "Publish date", default=date.today, validators=[InputRequired("Give a publish date.")]
+        "Publish date", default=network_day, validators=[InputRequired("Give a publish date.")]
     )
 
     def to_input(self) -> NewsInput:

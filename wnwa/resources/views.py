@@ -8,8 +8,6 @@ tests/resources/test_privacy.py and the officer zero-write test). Network admins
 
 from __future__ import annotations
 
-from datetime import date
-
 from flask import Blueprint, current_app, flash, request, url_for
 from flask_login import current_user
 
@@ -19,6 +17,7 @@ from wnwa.htmx import invalid, redirect_to, render
 from wnwa.resources import markdown, services
 from wnwa.resources.forms import NewsForm, ResourceForm
 from wnwa.resources.models import KINDS
+from wnwa.us_states import network_day
 
 bp = Blueprint("resources", __name__)
 require_roles(bp, "officer", "network_admin")  # network admins read what they publish
@@ -38,14 +37,14 @@ def index():
     return render(
         "resources/library.html",
         "resources/_results.html",
-        found=services.library(query, date.today()),
+        found=services.library(query, network_day()),
         kinds=KINDS,
     )
 
 
 @bp.get("/resources/<slug>")
 def resource(slug: str):
-    return render("resources/resource.html", item=services.published_resource(slug, date.today()))
+    return render("resources/resource.html", item=services.published_resource(slug, network_day()))
 
 
 @bp.get("/news/")
@@ -53,7 +52,7 @@ def news():
     page = request.args.get("page", "1")
     return render(
         "resources/news.html",
-        news=services.news(int(page) if page.isdigit() else 1, date.today()),
+        news=services.news(int(page) if page.isdigit() else 1, network_day()),
         social_url=current_app.config["NEWS_SOCIAL_URL"],
     )
 
@@ -62,7 +61,7 @@ def news():
 def post(slug: str):
     return render(
         "resources/post.html",
-        post=services.published_post(slug, date.today()),
+        post=services.published_post(slug, network_day()),
         social_url=current_app.config["NEWS_SOCIAL_URL"],
     )
 
@@ -76,7 +75,7 @@ def manage():
         "resources/manage.html",
         resources=services.all_resources(),
         posts=services.all_posts(),
-        today=date.today(),
+        today=network_day(),
     )
 
 

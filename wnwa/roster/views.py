@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import date
-
 from flask import Blueprint, Response, after_this_request, flash, request, url_for
 from flask_login import current_user
 
@@ -17,6 +15,7 @@ from wnwa.roster.provisioning import RosterInvalid
 from wnwa.roster.roster import template_csv
 from wnwa.tenants import services
 from wnwa.training.overview import quota_card
+from wnwa.us_states import network_day
 
 bp = Blueprint("tenants", __name__, url_prefix="/department")
 require_roles(bp, "chief")
@@ -49,7 +48,7 @@ def dashboard():
         department=department,
         completeness=completeness,
         # the sworn officers were just counted: the quota's N reuses that count
-        quota_card=quota_card(department, date.today(), roster_sworn=completeness.provisioned),
+        quota_card=quota_card(department, network_day(), roster_sworn=completeness.provisioned),
     )
 
 

@@ -7,8 +7,6 @@ The forms never see the visitor's address: the rate limit counts a keyed hash of
 
 from __future__ import annotations
 
-from datetime import date
-
 from flask import Blueprint, current_app, redirect, url_for
 from flask_login import current_user
 
@@ -17,6 +15,7 @@ from wnwa.extensions import limiter, public_form_limit
 from wnwa.htmx import invalid, redirect_to, render
 from wnwa.site import facts, forms, requests, services
 from wnwa.site.navigation import officer_links
+from wnwa.us_states import network_day
 
 bp = Blueprint("site", __name__)
 
@@ -46,7 +45,7 @@ def index():
 @bp.route("/faq")
 @public
 def faq():
-    return render("site/faq.html", facts=facts.network_facts(date.today()))
+    return render("site/faq.html", facts=facts.network_facts(network_day()))
 
 
 @bp.route("/member-agencies", methods=["GET", "POST"])

@@ -15,7 +15,7 @@ from wnwa.errors import Conflict, InvalidInput
 from wnwa.extensions import db
 from wnwa.history import HistoryEntry
 from wnwa.tenants.models import DEPARTMENT_STATUSES, Department, User
-from wnwa.us_states import STATE_NAMES
+from wnwa.us_states import STATE_NAMES, network_day
 
 US_STATES = frozenset(STATE_NAMES)
 
@@ -49,7 +49,7 @@ def check_department(
         problems.append("Sworn strength must be between 0 and 100,000.")
     if problems:
         raise InvalidInput(" ".join(problems))
-    return DepartmentFacts(name, county, state, sworn, joined or date.today())
+    return DepartmentFacts(name, county, state, sworn, joined or network_day())
 
 
 def add_department(facts: DepartmentFacts) -> Department:

@@ -3,8 +3,6 @@ classes, seats, the trainer's attendance checklist, and external training review
 
 from __future__ import annotations
 
-from datetime import date
-
 from flask import Blueprint, request, send_file, url_for
 from flask_login import current_user
 
@@ -14,6 +12,7 @@ from wnwa.htmx import redirect_to, render
 from wnwa.training import attendance, classes, external, overview, quota_service, seats, settings
 from wnwa.training.certification import withdraw_certification
 from wnwa.training.forms import ActionForm, ClassForm, DeclineForm, RevokeForm, SettingsForm
+from wnwa.us_states import network_day
 
 bp = Blueprint("training_admin", __name__, url_prefix="/network")
 require_roles(bp, "network_admin")
@@ -25,7 +24,7 @@ require_roles(bp, "network_admin")
 @bp.get("/quota")
 def quota():
     sort = quota_service.parse_sort(request.args.get("sort"))
-    rows = quota_service.network_quota(date.today(), sort)
+    rows = quota_service.network_quota(network_day(), sort)
     return render(
         "training/admin_quota.html",
         rows=rows,
@@ -37,7 +36,7 @@ def quota():
 
 
 def _department_page(department_id: int, form: RevokeForm, http_status: int = 200, **extra):
-    data = overview.network_department(department_id, date.today())
+    data = overview.network_department(department_id, network_day())
     return render(
         "training/admin_department.html", http_status=http_status, data=data, form=form, **extra
     )
@@ -57,7 +56,7 @@ def revoke(department_id: int, cert_id: int):
             cert_id,
             reason=form.reason.data or "",
             actor=current_user,
-            on=date.today(),
+            on=network_day(),
         )
     except DomainError as exc:
         return _department_page(department_id, form, exc.status_code, error=exc.message)
@@ -100,7 +99,7 @@ def quota_settings():
 
 @bp.get("/training/")
 def classes_list():
-    return render("training/admin_classes.html", classes=classes.all_classes(date.today()))
+    return render("training/admin_classes.html", classes=classes.all_classes(network_day()))
 
 
 def _class_form_page(form: ClassForm, cls=None, http_status: int = 200, **extra):
@@ -115,7 +114,7 @@ def class_new():
     if not form.validate_on_submit():
         return _class_form_page(form, http_status=422 if form.is_submitted() else 200)
     try:
-        cls = classes.create_class(form.to_input(), actor=current_user, on=date.today())
+        cls = classes.create_class(form.to_input(), actor=current_user, on=network_day())
     except classes.ClassInvalid as exc:
         return _class_form_page(form, http_status=422, problems=exc.problems)
     return redirect_to(url_for(".class_detail", class_id=cls.id))
@@ -130,7 +129,7 @@ def class_edit(class_id: int):
     if not form.validate_on_submit():
         return _class_form_page(form, cls, http_status=422 if form.is_submitted() else 200)
     try:
-        classes.update_class(class_id, form.to_input(), actor=current_user, on=date.today())
+        classes.update_class(class_id, form.to_input(), actor=current_user, on=network_day())
     except classes.ClassInvalid as exc:
         return _class_form_page(form, cls, http_status=422, problems=exc.problems)
     except DomainError as exc:
@@ -139,7 +138,7 @@ def class_edit(class_id: int):
 
 
 def _class_page(class_id: int, http_status: int = 200, **extra):
-    data = overview.admin_class(class_id, date.today())
+    data = overview.admin_class(class_id, network_day())
     return render(
         "training/admin_class.html",
         http_status=http_status,
@@ -157,7 +156,7 @@ def class_detail(class_id: int):
 @bp.post("/training/<int:class_id>/seats/<int:seat_id>/cancel")
 def class_cancel_seat(class_id: int, seat_id: int):
     try:
-        seats.admin_cancel_seat(seat_id, actor=current_user, on=date.today())
+        seats.admin_cancel_seat(seat_id, actor=current_user, on=network_day())
     except DomainError as exc:
         return _class_page(class_id, exc.status_code, error=exc.message)
     return redirect_to(url_for(".class_detail", class_id=class_id))
@@ -166,7 +165,7 @@ def class_cancel_seat(class_id: int, seat_id: int):
 @bp.post("/training/<int:class_id>/complete")
 def class_complete(class_id: int):
     try:
-        attendance.complete_class(class_id, actor=current_user, on=date.today())
+        attendance.complete_class(class_id, actor=current_user, on=network_day())
     except DomainError as exc:
         return _class_page(class_id, exc.status_code, error=exc.message)
     return redirect_to(url_for(".class_detail", class_id=class_id))
@@ -176,7 +175,7 @@ def class_complete(class_id: int):
 
 
 def _sheet_page(class_id: int, day_id: int, http_status: int = 200, **extra):
-    sheet = attendance.attendance_sheet(class_id, day_id, on=date.today())
+    sheet = attendance.attendance_sheet(class_id, day_id, on=network_day())
     return render(
         "training/attendance.html",
         http_status=http_status,
@@ -195,7 +194,7 @@ def attendance_day(class_id: int, day_id: int):
 def attendance_save(class_id: int, day_id: int):
     try:
         present = {int(v) for v in request.form.getlist("present") if v.isdigit()}
-        attendance.record_day(class_id, day_id, present, actor=current_user, on=date.today())
+        attendance.record_day(class_id, day_id, present, actor=current_user, on=network_day())
     except DomainError as exc:
         return _sheet_page(class_id, day_id, exc.status_code, error=exc.message)
     return _sheet_page(class_id, day_id, saved=True)
@@ -206,7 +205,7 @@ def attendance_tick(class_id: int, day_id: int, seat_id: int):
     present = str(seat_id) in request.form.getlist("present")
     try:
         attendance.set_attendance(
-            class_id, day_id, seat_id, present=present, actor=current_user, on=date.today()
+            class_id, day_id, seat_id, present=present, actor=current_user, on=network_day()
         )
     except DomainError as exc:
         return render(
@@ -215,7 +214,7 @@ def attendance_tick(class_id: int, day_id: int, seat_id: int):
             error=exc.message,
             row=None,
         )
-    row = attendance.attendee(class_id, day_id, seat_id, on=date.today())
+    row = attendance.attendee(class_id, day_id, seat_id, on=network_day())
     return render("training/_attendance_status.html", row=row, error=None)
 
 
@@ -249,7 +248,7 @@ def external_review(cert_id: int):
 @bp.post("/training/external/<int:cert_id>/accept")
 def external_accept(cert_id: int):
     try:
-        external.accept_external(cert_id, actor=current_user, on=date.today())
+        external.accept_external(cert_id, actor=current_user, on=network_day())
     except DomainError as exc:
         return _external_page(cert_id, http_status=exc.status_code, error=exc.message)
     return redirect_to(url_for(".external_list"))
@@ -260,7 +259,7 @@ def external_decline(cert_id: int):
     form = DeclineForm()
     try:
         external.decline_external(
-            cert_id, reason=form.reason.data or "", actor=current_user, on=date.today()
+            cert_id, reason=form.reason.data or "", actor=current_user, on=network_day()
         )
     except DomainError as exc:
         return _external_page(cert_id, form, http_status=exc.status_code, error=exc.message)

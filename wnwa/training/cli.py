@@ -13,6 +13,7 @@ from wnwa.csvfiles import export_csv
 from wnwa.tenants.quota import band
 from wnwa.training.quota_service import DepartmentQuota, QuotaSort, network_quota, send_reminders
 from wnwa.training.settings import quota_anchors
+from wnwa.us_states import network_day
 
 quota_cli = AppGroup("quota", help="Peer-supporter quota (docs/RULES.md 3).")
 
@@ -31,7 +32,7 @@ COLUMNS = (
 
 
 def _when(value: date | None) -> date:
-    return value or date.today()
+    return value or network_day()
 
 
 def _record(row: DepartmentQuota) -> dict[str, object]:

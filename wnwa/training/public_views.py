@@ -3,13 +3,12 @@ calculator."""
 
 from __future__ import annotations
 
-from datetime import date
-
 from flask import Blueprint, request
 
 from wnwa.auth.guards import public
 from wnwa.htmx import render
 from wnwa.training import classes, overview
+from wnwa.us_states import network_day
 
 bp = Blueprint("training_public", __name__)
 bp.add_app_template_filter(classes.day_list, "day_list")
@@ -20,7 +19,7 @@ MAX_CALCULATOR_SWORN = 100_000
 @bp.route("/training")
 @public
 def training():
-    today = date.today()
+    today = network_day()
     return render(
         "training/public_training.html",
         next_class=classes.next_class(today),

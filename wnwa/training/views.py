@@ -3,8 +3,6 @@ training page. The tenant is the signed-in user's; every load by id is scoped.""
 
 from __future__ import annotations
 
-from datetime import date
-
 from flask import Blueprint, flash, request, send_file, url_for
 from flask_login import current_user
 
@@ -13,6 +11,7 @@ from wnwa.errors import DomainError
 from wnwa.htmx import redirect_to, render
 from wnwa.training import external, overview, seats
 from wnwa.training.forms import ActionForm, ExternalForm, ReserveForm
+from wnwa.us_states import network_day
 
 bp = Blueprint("training", __name__, url_prefix="/department/peer-support")
 require_roles(bp, "chief")
@@ -23,7 +22,7 @@ require_roles(officer_bp, "officer")
 
 def _chief_page(http_status: int = 200, **extra):
     page = min(10_000, max(1, request.args.get("certified_page", 1, type=int) or 1))
-    data = overview.chief_overview(current_user.department, date.today(), page)
+    data = overview.chief_overview(current_user.department, network_day(), page)
     ctx = {"overview": data, "form": ReserveForm(formdata=None), "action": ActionForm()}
     ctx.update(extra)
     summary = next((c for c in data.classes if c.cls.id == extra.get("error_class_id")), None)
@@ -64,7 +63,7 @@ def reserve(class_id: int):
             class_id=class_id,
             officer=form.officer.data,
             actor=current_user,
-            on=date.today(),
+            on=network_day(),
         )
     except DomainError as exc:
         return _chief_page(exc.status_code, error=exc.message, error_class_id=class_id, form=form)
@@ -84,12 +83,12 @@ def _seat_action(action, *, tell: bool = False, **kwargs):
 
 @bp.post("/seats/<int:seat_id>/cancel")
 def cancel(seat_id: int):
-    return _seat_action(seats.cancel_seat, seat_id=seat_id, on=date.today())
+    return _seat_action(seats.cancel_seat, seat_id=seat_id, on=network_day())
 
 
 @bp.post("/seats/<int:seat_id>/approve")
 def approve(seat_id: int):
-    return _seat_action(seats.approve_request, tell=True, seat_id=seat_id, on=date.today())
+    return _seat_action(seats.approve_request, tell=True, seat_id=seat_id, on=network_day())
 
 
 @bp.post("/seats/<int:seat_id>/decline")
@@ -124,7 +123,7 @@ def external_submit():
             form.to_input(),
             form.certificate.data,
             actor=current_user,
-            on=date.today(),
+            on=network_day(),
         )
     except DomainError as exc:
         return _external_page(form, exc.status_code, error=exc.message)
@@ -147,7 +146,7 @@ def external_file(cert_id: int):
 
 
 def _officer_page(http_status: int = 200, **extra):
-    data = overview.officer_training(current_user, date.today())
+    data = overview.officer_training(current_user, network_day())
     return render(
         "training/officer.html", http_status=http_status, data=data, action=ActionForm(), **extra
     )
@@ -161,7 +160,7 @@ def index():
 @officer_bp.post("/classes/<int:class_id>/request")
 def request_seat(class_id: int):
     try:
-        seats.request_seat(current_user, class_id=class_id, on=date.today())
+        seats.request_seat(current_user, class_id=class_id, on=network_day())
     except DomainError as exc:
         return _officer_page(exc.status_code, error=exc.message)
     return redirect_to(url_for(".index") + "#my-seats")
