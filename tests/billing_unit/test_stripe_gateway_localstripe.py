@@ -391,8 +391,8 @@ def test_localstripe_that_cannot_start_fails_clearly():
 
 
 def test_mappers_read_the_new_stripe_shapes():
-    start = int(datetime(2026, 7, 1, tzinfo=UTC).timestamp())
-    end = int(datetime(2027, 7, 1, tzinfo=UTC).timestamp())
+    start = int(datetime(2026, 7, 1, 15, tzinfo=UTC).timestamp())
+    end = int(datetime(2027, 7, 1, 15, tzinfo=UTC).timestamp())
     sub = _to_subscription(
         {
             "id": "sub_1",
@@ -444,3 +444,14 @@ def test_mappers_read_the_new_stripe_shapes():
     assert invoice.due_date == date(2026, 7, 31)
     assert invoice.status == "open"
     assert invoice.hosted_url and invoice.pdf_url
+
+
+def test_a_stripe_moment_is_read_as_the_network_s_day():
+    """A subscription started at 9:30 PM in Chicago on Jun 30 (Jul 1 in UTC) starts Jun 30."""
+    evening = int(datetime(2026, 7, 1, 2, 30, tzinfo=UTC).timestamp())
+    item = {"price": {"id": "p"}, "current_period_start": evening, "current_period_end": evening}
+    sub = _to_subscription(
+        {"id": "s", "customer": "c", "status": "active", "items": {"data": [item]}},
+        emulated=False,
+    )
+    assert sub.current_period_start == date(2026, 6, 30)

@@ -79,6 +79,7 @@ from wnwa.billing.gateway import (
     plan_id_for,
 )
 from wnwa.billing.gateway import sign_payload as sign_payload
+from wnwa.us_states import network_day
 
 PRODUCT_ID = "wnwa_membership"
 PRODUCT_NAME = "WeNeverWalkAlone membership"
@@ -453,7 +454,8 @@ def _moment(timestamp: int) -> datetime:
 
 
 def _day(timestamp: int) -> date:
-    return _moment(timestamp).date()
+    """The network's day of a Stripe moment (a period's start and end, a due date)."""
+    return network_day(_moment(timestamp))
 
 
 def _id(value: Any) -> str:
