@@ -239,6 +239,7 @@ def test_assessment_times_are_typed_and_read_in_chicago_time(ctx, vetters):
     assert winter == datetime(2026, 12, 10, 15, 0, tzinfo=UTC)  # CST is UTC-6
     assert forms.when("2027-07-01T09:00") == datetime(2027, 7, 1, 14, 0, tzinfo=UTC)  # CDT
     assert forms.when("not a time") is None
+    assert forms.when("9999-12-31T23:59") is None  # past the last moment a datetime can hold
     p = submit(zip_code="60601")
     a, _ = vetters
     vetting.assign(p.id, a.id, actor=a)

@@ -103,7 +103,7 @@ def load_by_identity(identity: str) -> Account | None:
     """
     identity = identity or ""
     kind, parts = identity[:1], identity[1:].split(".")
-    if kind not in ("u", "s") or len(parts) != 3 or not all(p.isdigit() for p in parts[:2]):
+    if kind not in ("u", "s") or len(parts) != 3 or not all(p.isdecimal() for p in parts[:2]):
         return None
     ident, department_id, fp = int(parts[0]), int(parts[1]), parts[2]
     session = db.session()
@@ -144,14 +144,14 @@ def authenticate(email: str, password: str) -> Account:
 
 
 def _totp_matches(secret: str, code: str) -> bool:
-    code = "".join(ch for ch in (code or "") if ch.isdigit())
+    code = "".join(ch for ch in (code or "") if ch.isdecimal())
     return len(code) == 6 and pyotp.TOTP(secret).verify(code, valid_window=1)
 
 
 def verify_second_factor(account: Account, code: str) -> None:
     """Accept a current TOTP code once, or a recovery code (which is then deleted)."""
     secrets = account.read_secrets()
-    digits = "".join(ch for ch in (code or "") if ch.isdigit())
+    digits = "".join(ch for ch in (code or "") if ch.isdecimal())
     if secrets.totp and _totp_matches(secrets.totp, code):
         # A code signs in once, through any worker: the shared, RAM-only list of used codes.
         if not shared_state.claim_code(session_identity(account), digits, ttl=TOTP_REPLAY_TTL):
@@ -388,7 +388,7 @@ def reset_password(account: Account, password: str, *, code: str | None) -> Rese
     keeps_mfa = proof == "totp" or (proof == "recovery" and account.mfa_required)
     validate_new_password(account, password, mfa=keeps_mfa)
     if proof == "totp":
-        digits = "".join(ch for ch in (code or "") if ch.isdigit())
+        digits = "".join(ch for ch in (code or "") if ch.isdecimal())
         if not shared_state.claim_code(session_identity(account), digits, ttl=TOTP_REPLAY_TTL):
             raise InvalidCode()
     removed = False

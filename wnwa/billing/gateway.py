@@ -196,7 +196,7 @@ def verify_signature(
     signatures: list[str] = []
     for part in (sig_header or "").split(","):
         name, _, value = part.strip().partition("=")
-        if name == "t" and value.isdigit():
+        if name == "t" and value.isdecimal():
             timestamp = int(value)
         elif name == "v1":
             signatures.append(value)

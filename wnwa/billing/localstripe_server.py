@@ -153,7 +153,7 @@ def _tail(path: Path, limit: int = 2000) -> str:
 
 
 def main(argv: list[str]) -> int:
-    if len(argv) != 1 or not argv[0].isdigit():
+    if len(argv) != 1 or not argv[0].isdecimal():
         print("usage: python -m wnwa.billing.localstripe_server PORT", file=sys.stderr)
         return 2
     serve(int(argv[0]))

@@ -44,7 +44,7 @@ class ContractFilters:
             status=status if status in CONTRACT_STATUSES else "",
             renewal_soon=args.get("renewal") == "1",
             overdue=args.get("overdue") == "1",
-            page=int(page) if page.isdigit() and 0 < int(page) < 100_000 else 1,
+            page=int(page) if page.isdecimal() and 0 < int(page) < 100_000 else 1,
         )
 
 

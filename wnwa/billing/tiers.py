@@ -131,7 +131,7 @@ def quote(raw_sworn: str | None, on: date) -> Quote:
     """The public calculator: a sworn count as typed -> its tier and annual fee."""
     text = (raw_sworn or "").strip().replace(",", "")
     message = f"Enter a whole number of sworn officers from 1 to {MAX_SWORN:,}, e.g. 42."
-    if not text.lstrip("-").isdigit():
+    if not text.lstrip("-").isdecimal():
         raise InvalidInput(message)
     sworn = int(text)
     if not 1 <= sworn <= MAX_SWORN:

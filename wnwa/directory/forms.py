@@ -57,7 +57,7 @@ def _one(value: str, vocabulary: dict[str, str]) -> str:
 
 
 def _page(value: str) -> int:
-    return min(MAX_PAGE, max(1, int(value))) if value.isdigit() else 1
+    return min(MAX_PAGE, max(1, int(value))) if value.isdecimal() else 1
 
 
 def filters_from_args(args: MultiDict) -> SearchFilters:

@@ -21,7 +21,7 @@ require_roles(bp, "network_admin")
 def queue():
     filters = requests.RequestFilters.parse(request.args.get("kind"), request.args.get("show"))
     page = request.args.get("page", "1")
-    listing = requests.list_requests(filters, int(page) if page.isdigit() else 1)
+    listing = requests.list_requests(filters, int(page) if page.isdecimal() else 1)
     return render(
         "network/requests.html",
         "network/_requests_table.html",

@@ -152,9 +152,9 @@ def validate(data: ApplicationInput) -> tuple[dict, dict[str, str]]:
             "Choose the plan types and payment you accept (self-pay and sliding scale count)."
         )
     years = (data.officer_years or "0").strip()
-    if not years.isdigit() or int(years) > 60:
+    if not years.isdecimal() or int(years) > 60:
         problems["officer_years"] = "Give your years of experience with officers (0 to 60)."
-    clean["officer_years"] = int(years) if years.isdigit() else 0
+    clean["officer_years"] = int(years) if years.isdecimal() else 0
     clean["officer_experience"] = (data.officer_experience or "").strip()[:4000]
     clean["about"] = (data.about or "").strip()[:2000]
     clean["telehealth"] = bool(data.telehealth)

@@ -94,21 +94,23 @@ def filters(args: MultiDict) -> search.Filters:
         plan=code("plan", vocab.PLAN_TYPES),
         licensed_in=code("licensed_in", vocab.US_STATES),
         zip_code=(args.get("zip", "") or "").strip()[:10],
-        radius=int(radius) if radius.isdigit() and int(radius) in vocab.RADII else 25,
+        radius=int(radius) if radius.isdecimal() and int(radius) in vocab.RADII else 25,
         telehealth=_flag(args, "telehealth"),
         answers_24_7=_flag(args, "answers_24_7"),
         accepting=_flag(args, "accepting"),
         include_stale=_flag(args, "stale"),
-        page=int(page) if page.isdigit() and 0 < int(page) < 1000 else 1,
+        page=int(page) if page.isdecimal() and 0 < int(page) < 1000 else 1,
     )
 
 
 def when(value: str) -> datetime | None:
     """An assessment's datetime-local value ("2026-12-07T14:30"), typed in Central time, as
-    UTC."""
+    UTC; None for anything else, a year out of reach (9999) included."""
     try:
         typed = datetime.fromisoformat((value or "").strip())
     except ValueError:
+        return None
+    if not 2000 <= typed.year <= 2100:
         return None
     return typed.replace(tzinfo=NETWORK_ZONE).astimezone(UTC)
 
@@ -122,4 +124,4 @@ def day(value: str) -> date | None:
 
 def number(value: str, default: int = 0) -> int:
     value = (value or "").strip()
-    return int(value) if value.isdigit() and len(value) < 6 else default
+    return int(value) if value.isdecimal() and len(value) < 6 else default

@@ -57,7 +57,7 @@ class Centroids:
     lines: mmap.mmap
 
     def index(self, zip_code: str) -> int | None:
-        if len(zip_code) != 5 or not zip_code.isascii() or not zip_code.isdigit():
+        if len(zip_code) != 5 or not zip_code.isascii() or not zip_code.isdecimal():
             return None
         number = int(zip_code)
         i = bisect_left(self.zips, number)

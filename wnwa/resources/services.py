@@ -49,7 +49,7 @@ class LibraryQuery:
             q=" ".join((args.get("q") or "").split())[:MAX_QUERY],
             category=category if category in CATEGORIES else "",
             kind=kind if kind in KINDS else "",
-            page=int(page) if page.isdigit() and 0 < int(page) < 10_000 else 1,
+            page=int(page) if page.isdecimal() and 0 < int(page) < 10_000 else 1,
         )
 
 

@@ -52,7 +52,7 @@ def news():
     page = request.args.get("page", "1")
     return render(
         "resources/news.html",
-        news=services.news(int(page) if page.isdigit() else 1, network_day()),
+        news=services.news(int(page) if page.isdecimal() else 1, network_day()),
         social_url=current_app.config["NEWS_SOCIAL_URL"],
     )
 

@@ -219,7 +219,7 @@ def _department() -> Department:
 
 
 def _user_id(resource_id: str | None) -> int:
-    if not resource_id or not resource_id.isdigit() or len(resource_id) > 18:
+    if not resource_id or not resource_id.isdecimal() or len(resource_id) > 18:
         raise NotFoundException(detail=f"User {resource_id!r} not found")
     return int(resource_id)
 
@@ -268,7 +268,7 @@ def _equality_condition(attribute: str, value: str):
         return ScimIdentity.external_id == value
     if attribute == "number":
         return Account.employee_number == value
-    return Account.id == (int(value) if value.isdigit() and len(value) < 19 else -1)
+    return Account.id == (int(value) if value.isdecimal() and len(value) < 19 else -1)
 
 
 class RosterStorage(ScimStorage):

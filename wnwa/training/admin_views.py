@@ -193,7 +193,7 @@ def attendance_day(class_id: int, day_id: int):
 @bp.post("/training/<int:class_id>/days/<int:day_id>")
 def attendance_save(class_id: int, day_id: int):
     try:
-        present = {int(v) for v in request.form.getlist("present") if v.isdigit()}
+        present = {int(v) for v in request.form.getlist("present") if v.isdecimal()}
         attendance.record_day(class_id, day_id, present, actor=current_user, on=network_day())
     except DomainError as exc:
         return _sheet_page(class_id, day_id, exc.status_code, error=exc.message)

@@ -33,7 +33,7 @@ def membership():
     raw = (request.args.get("sworn") or "").strip()
     result, error = None, None
     if raw:
-        if raw.isdigit() and 1 <= int(raw) <= MAX_CALCULATOR_SWORN:
+        if raw.isdecimal() and 1 <= int(raw) <= MAX_CALCULATOR_SWORN:
             result = overview.calculate(int(raw))
         else:
             error = f"Enter a whole number of sworn officers from 1 to {MAX_CALCULATOR_SWORN:,}."
