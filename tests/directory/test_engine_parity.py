@@ -33,7 +33,7 @@ def _words(text: str) -> list[str]:
 
 def reference(entries: list, filters: query.SearchFilters, viewer: int, now: datetime):
     """(ids, close names) the rules give for `filters`, without either engine."""
-    today, now_ts = now.date().toordinal(), int(now.timestamp())
+    today, now_ts = network_day(now).toordinal(), int(now.timestamp())
     terms, groups = query.words(filters.text), query._tag_groups(filters)
 
     def shown(e) -> bool:

@@ -72,6 +72,22 @@ def test_votes_are_blind_until_all_assigned_have_voted(ctx, vetters):
     assert p.status == DEFERRED  # unanimous by default
 
 
+def test_a_lone_vote_stays_hidden_from_the_vetter_assigned_after_it(ctx, vetters):
+    """Every assigned vetter has voted, but fewer than the rule needs: still undecided, so the
+    vote stays hidden, from the second vetter above all."""
+    p = submit()
+    a, b = vetters
+    vetting.assign(p.id, a.id, actor="tests")
+    vetting.vote(p.id, choice="defer", reason="Zzlonereason", actor=a)
+    vetting.assign(p.id, b.id, actor="tests")
+    for viewer in (b, factories.staff("network_admin")):
+        d = vetting.detail(p.id, viewer)
+        assert not d.all_in and [v.choice for v in d.votes] == ["", ""]
+        assert all("Zzlonereason" not in v.reason for v in d.votes)
+    vetting.unassign(p.id, b.id, actor="tests")  # one vote in, one vetter, two needed
+    assert not vetting.detail(p.id, a).all_in and p.status == IN_REVIEW
+
+
 def test_blind_on_the_staff_page_too(client, login, vetters):
     p = submit()
     a, b = vetters
@@ -94,7 +110,7 @@ def test_a_deferral_gives_the_reason_and_the_reapply_date(client, vetters):
     vetting.vote(p.id, choice="defer", reason="No malpractice cover yet.", actor=b, now=now)
     assert p.status == DEFERRED
     assert p.deferred_reason == "No malpractice cover yet."
-    assert p.reapply_on == (now + timedelta(days=vetting.DEFAULT_REAPPLY_DAYS)).date()
+    assert p.reapply_on == network_day(now) + timedelta(days=vetting.DEFAULT_REAPPLY_DAYS)
     page = client.get(f"/professionals/status/{applications.status_token(p)}")
     body = page.get_data(True)
     assert "Deferred" in body and "No malpractice cover yet." in body

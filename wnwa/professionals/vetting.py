@@ -177,10 +177,12 @@ class Detail:
 def detail(professional_id: int, viewer: Any) -> Detail:
     p = get(professional_id)
     votes = list(p.votes)
-    all_in = bool(votes) and all(v.choice for v in votes)
-    names = _names([v.vetter_id for v in votes])
     rule = p.rule or settings_service.current().rule
     needed = p.rule_min_votes or settings_service.current().min_votes
+    # Shown once the votes decide it: every assigned vetter has voted AND there are as many
+    # votes as the rule needs. A lone first vote stays hidden from the vetter assigned next.
+    all_in = outcome(rule, needed, [v.choice for v in votes]) is not None
+    names = _names([v.vetter_id for v in votes])
     mine = next((v for v in votes if v.vetter_id == viewer.id), None)
     assigned_ids = {v.vetter_id for v in votes}
     candidates = [
