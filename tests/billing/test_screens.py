@@ -161,6 +161,24 @@ def test_department_finance_sets_po_pays_by_card_and_gives_notice_via_the_forms(
     assert "Notice given" in html and day_words(add_years(START.date(), 1)) in html
 
 
+def test_refused_details_show_what_is_stored_and_keep_what_was_typed(
+    ctx, make, fake, clock, client, login
+):
+    dept = make.department("Unsaved PD", sworn=4)
+    grow_roster(make, dept, 4)
+    under_contract(fake, clock, dept, actor=make.staff("network_finance"), po="PO-OLD-1")
+    login(make.officer(dept, finance=True, sworn=False))
+    refused = client.post(
+        "/billing/details",
+        data={"po_number": "PO-NEW-9", "billing_contact": "Avery", "billing_email": "not-email"},
+    )
+    assert refused.status_code == 422
+    html = refused.get_data(as_text=True)
+    assert "<dt>PO number</dt><dd>PO-OLD-1</dd>" in html  # the contract as stored
+    assert 'value="PO-NEW-9"' in html  # the form as typed, to correct
+    assert contract_of(dept.id).po_number == "PO-OLD-1"
+
+
 @pytest.fixture
 def network(ctx, make, fake, clock):
     staff = make.staff("network_finance")

@@ -146,9 +146,10 @@ def update_details(
         raise InvalidInput("A PO number has at most 60 characters.")
     if not billing_contact or len(billing_contact) > 200:
         raise InvalidInput("Give the billing contact's name (up to 200 characters).")
+    billing_email = _check_email(billing_email)
     contract.po_number = po_number
     contract.billing_contact = billing_contact
-    contract.billing_email = _check_email(billing_email)
+    contract.billing_email = billing_email
     if contract.stripe_customer_id:
         with stripe_call("update customer"):
             _require_gateway(gateway).update_customer(

@@ -13,6 +13,7 @@ from wnwa.billing import contracts, documents, overview
 from wnwa.billing.forms import ActionForm, CancelForm, DetailsForm, DevCardForm, PayByForm
 from wnwa.billing.runtime import configured, get_gateway, today
 from wnwa.errors import DomainError
+from wnwa.extensions import db
 from wnwa.htmx import redirect_to, render
 
 bp = Blueprint("billing", __name__, url_prefix="/billing")
@@ -47,6 +48,7 @@ def _submit(form_name: str, form, action: Callable[[], object], anchor: str):
     try:
         action()
     except DomainError as exc:
+        db.session.rollback()  # the page shows what is stored; the form keeps what was typed
         return _page(exc.status_code, **{form_name: form, f"{form_name}_error": exc.message})
     return redirect_to(url_for("billing.overview") + anchor)
 

@@ -23,6 +23,7 @@ from wnwa.billing.forms import (
 from wnwa.billing.health import BillingNotConfigured
 from wnwa.billing.runtime import configured, get_gateway, today
 from wnwa.errors import DomainError
+from wnwa.extensions import db
 from wnwa.htmx import is_partial, redirect_to, render
 
 bp = Blueprint("billing_network", __name__, url_prefix="/billing/network")
@@ -133,6 +134,7 @@ def _act(contract_id: int, form_name: str, form, action):
     try:
         action()
     except DomainError as exc:
+        db.session.rollback()  # the page shows what is stored; the form keeps what was typed
         return _contract_page(
             contract_id, exc.status_code, **{form_name: form, "error": exc.message}
         )
@@ -159,6 +161,7 @@ def discard(contract_id: int):
     try:
         contracts.discard_draft(contract_id, actor=current_user)
     except DomainError as exc:
+        db.session.rollback()
         return _contract_page(contract_id, exc.status_code, error=exc.message)
     return redirect_to(url_for("billing_network.overview"))
 
