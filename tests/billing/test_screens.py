@@ -20,8 +20,9 @@ from tests.billing.conftest import (
     login_other,
     under_contract,
 )
-from wnwa.billing import contracts, reports
+from wnwa.billing import contracts, overview, reports
 from wnwa.billing.chart import bar_chart
+from wnwa.billing.health import CardDeclined
 from wnwa.billing.mirror import invoice_number
 from wnwa.billing.models import Contract, Invoice
 from wnwa.billing.terms import add_years
@@ -245,6 +246,37 @@ def test_a_declined_card_payment_counts_as_overdue(ctx, make, fake, clock, clien
     deliver(client, fake)  # invoice.payment_failed
     listed = reports.contract_list(reports.ContractFilters(overdue=True), today=today)
     assert [(r.department, r.overdue) for r in listed.rows] == [("Declined Card PD", True)]
+
+
+def test_a_declined_pay_now_before_the_due_date_is_not_called_overdue(
+    ctx, make, fake, clock, client
+):
+    """A PO invoice due in 30 days, a card tried and declined on day one: the department is
+    told the card was declined, not that it is overdue, as the network's list says too."""
+    dept = make.department("Early Card PD", sworn=3)
+    grow_roster(make, dept, 3)
+    staff = make.staff("network_finance")
+    under_contract(fake, clock, dept, actor=staff)  # pays by invoice, due in 30 days
+    [invoice] = invoices_of(dept.id)
+    with as_department(dept.id) as department:
+        contracts.add_test_card(
+            fake, department, payment_method="pm_card_chargeCustomerFail", actor=staff
+        )
+        with pytest.raises(CardDeclined):
+            contracts.pay_invoice_now(
+                fake, department, invoice.id, today=clock.today(), actor=staff
+            )
+    deliver(client, fake)
+    today = clock.today()
+    with as_department(dept.id) as department:
+        lead = overview.department_billing(department, today=today, configured=True).lead
+    assert (lead.heading, lead.tone) == (f"Card payment declined: invoice {invoice.number}", "warn")
+    listed = reports.contract_list(reports.ContractFilters(overdue=True), today=today)
+    assert listed.total == 0
+    later = invoice.due_date + timedelta(days=1)
+    with as_department(dept.id) as department:
+        lead = overview.department_billing(department, today=later, configured=True).lead
+    assert lead.heading == f"Overdue: invoice {invoice.number}"
 
 
 @pytest.mark.parametrize(

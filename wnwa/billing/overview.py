@@ -98,13 +98,24 @@ class DepartmentBilling:
     lead: InvoiceLead | None = None
 
 
-def invoice_lead(view: ContractView) -> InvoiceLead:
+def invoice_lead(view: ContractView, today: date) -> InvoiceLead:
     def by_due(row: InvoiceRow) -> date:
         return row.due_date or row.period_start
 
-    late = sorted((i for i in view.invoices if i.status_kind in ("overdue", "failed")), key=by_due)
+    def past_due(row: InvoiceRow) -> bool:
+        # as the network's overdue list counts it: past its due date; a declined card payment
+        # with no due date (a card invoice is due on receipt) is past due at once
+        if row.status_kind == "overdue":
+            return True
+        return row.status_kind == "failed" and (row.due_date is None or today > row.due_date)
+
+    late = sorted((i for i in view.invoices if past_due(i)), key=by_due)
     if late:
         return InvoiceLead(f"Overdue: invoice {late[0].number}", "bad", late[0], None)
+    declined = sorted((i for i in view.invoices if i.status_kind == "failed"), key=by_due)
+    if declined:
+        lead = f"Card payment declined: invoice {declined[0].number}"
+        return InvoiceLead(lead, "warn", declined[0], None)
     due = sorted((i for i in view.invoices if i.status_kind == "due"), key=by_due)
     if due:
         return InvoiceLead(f"Next to pay: invoice {due[0].number}", "warn", due[0], None)
@@ -272,7 +283,9 @@ def department_billing(
         current=view,
         past=past,
         health=billing_health(configured),
-        lead=invoice_lead(view) if view is not None and view.contract.status != "draft" else None,
+        lead=invoice_lead(view, today)
+        if view is not None and view.contract.status != "draft"
+        else None,
     )
 
 
