@@ -21,6 +21,7 @@ from wnwa.billing.health import StripeUnavailable, billing_health
 from wnwa.billing.models import BillingSync
 from wnwa.billing.terms import add_years
 from wnwa.extensions import db
+from wnwa.us_states import day_words
 
 
 def _setup(make, fake, clock, name="Outage PD"):
@@ -138,7 +139,7 @@ def test_overdue_invoices_show_clearly_and_are_emailed_once(
     text = issued.get_body(("plain",)).get_content()
     html = issued.get_body(("html",)).get_content()
     assert "Late PD's membership invoice is ready." in text
-    assert f"Due: {due:%B} {due.day}, {due.year}" in text and "/billing/" in html
+    assert f"Due: {day_words(due)}" in text and "/billing/" in html
     smtp_server.messages.clear()
     assert sync.notify_overdue(today=due) == 0
     late = due + timedelta(days=12)

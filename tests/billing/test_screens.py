@@ -576,6 +576,20 @@ def test_an_issued_invoice_has_a_number_po_dates_remit_to_lines_pdf_and_ledger_c
     assert rows[1][5] == "$1,500.00"
 
 
+def test_a_card_invoice_is_due_on_receipt_on_every_screen(ctx, make, fake, clock, client, login):
+    dept = make.department("Receipt PD", sworn=3)
+    grow_roster(make, dept, 3)
+    under_contract(fake, clock, dept, actor=make.staff("network_finance"), pay_by="card")
+    [invoice] = invoices_of(dept.id)
+    assert invoice.due_date is None
+    login(make.officer(dept, finance=True, sworn=False))
+    page = client.get(f"/billing/invoices/{invoice.id}").get_data(as_text=True)
+    assert "<dt>Due</dt><dd>On receipt</dd>" in page and "(net 30 days)" not in page
+    assert 'data-label="Due">on receipt</td>' in client.get("/billing/").get_data(as_text=True)
+    ledger = list(csv.reader(io.StringIO(client.get("/billing/invoices.csv").get_data(True))))
+    assert ledger[1][2] == ""
+
+
 def test_an_invoice_issued_on_a_chicago_evening_carries_that_day_and_year(
     ctx, make, fake, clock, client, login
 ):

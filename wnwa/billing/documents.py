@@ -7,7 +7,7 @@ agree. The invoice's department must be the bound tenant.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time
 from pathlib import Path
 
 from flask import current_app
@@ -35,7 +35,7 @@ class InvoiceDocument:
     id: int
     number: str
     issued_on: date
-    due_on: date
+    due_on: date | None  # None: due on receipt (a card invoice has no due date)
     net_days: int
     po_number: str
     status: str
@@ -47,6 +47,14 @@ class InvoiceDocument:
     total: str
     paid: str
     balance: str
+
+    @property
+    def due_text(self) -> str:
+        """What the invoice says under "Due": the same answer as the invoice list, the email
+        and the receivables ageing (which count an invoice due on receipt from its issue)."""
+        if self.due_on is None:
+            return "On receipt"
+        return f"{day_words(self.due_on)} (net {self.net_days} days)"
 
     @property
     def filename(self) -> str:
@@ -69,7 +77,7 @@ def _document(invoice: Invoice, today: date) -> InvoiceDocument:
         id=invoice.id,
         number=invoice.number or "(issued when finalized)",
         issued_on=issued,
-        due_on=invoice.due_date or issued + timedelta(days=net),
+        due_on=invoice.due_date,
         net_days=net,
         po_number=invoice.po_number,
         status=label,
@@ -134,7 +142,7 @@ def ledger_csv(documents: list[InvoiceDocument]) -> str:
         (
             doc.number,
             doc.issued_on.isoformat(),
-            doc.due_on.isoformat(),
+            doc.due_on.isoformat() if doc.due_on else "",
             doc.po_number,
             line.description,
             line.amount,
@@ -176,7 +184,7 @@ def invoice_pdf(doc: InvoiceDocument) -> bytes:
     pdf.ln(4)
     facts = [
         ("Issued", day_words(doc.issued_on)),
-        ("Due", f"{day_words(doc.due_on)} (net {doc.net_days} days)"),
+        ("Due", doc.due_text),
         ("PO number", doc.po_number or "None given"),
         ("Status", doc.status),
     ]

@@ -56,7 +56,7 @@ def _queue(contract: Contract, template: str, **context: object) -> int:
 
 
 def _when(day: date | None) -> str:
-    return f"{day:%B} {day.day}, {day.year}" if day else "on receipt"
+    return day_words(day) if day else "on receipt"
 
 
 def _invoice_name(invoice: Invoice) -> str:
