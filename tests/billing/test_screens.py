@@ -20,7 +20,7 @@ from tests.billing.conftest import (
     login_other,
     under_contract,
 )
-from wnwa.billing import contracts, overview, reports
+from wnwa.billing import contracts, documents, overview, renewals, reports
 from wnwa.billing.chart import bar_chart
 from wnwa.billing.health import CardDeclined
 from wnwa.billing.mirror import invoice_number
@@ -574,6 +574,30 @@ def test_an_issued_invoice_has_a_number_po_dates_remit_to_lines_pdf_and_ledger_c
     assert rows[0][:4] == ["invoice_number", "issued_on", "due_on", "po_number"]
     assert rows[1][0] == invoice.number and rows[1][3] == "PO-2026-0042"
     assert rows[1][5] == "$1,500.00"
+
+
+def test_invoices_of_earlier_years_keep_the_tier_they_were_issued_at(
+    ctx, make, fake, clock, client
+):
+    dept = make.department("Tier PD", sworn=8)
+    grow_roster(make, dept, 8)
+    staff = make.staff("network_finance")
+    start = START.date()
+    under_contract(fake, clock, dept, actor=staff)
+    for year in (1, 2):
+        advance(fake, clock, _at(add_years(start, year)))
+        deliver(client, fake)
+    grow_roster(make, dept, 60)  # re-tiered at the first renewal after the commitment
+    advance(fake, clock, _at(add_years(start, 3) - timedelta(days=10)))
+    renewals.run_renewals(fake, today=clock.today(), actor=staff)
+    advance(fake, clock, _at(add_years(start, 3)))
+    deliver(client, fake)
+    with as_department(dept.id):
+        docs = documents.department_documents(today=clock.today())
+    lines = [d.lines[0].description for d in docs]
+    assert len(lines) == 4
+    assert all("1-10 sworn officers" in line for line in lines[:3]), lines
+    assert "51-100 sworn officers" in lines[3], lines
 
 
 def test_a_card_invoice_is_due_on_receipt_on_every_screen(ctx, make, fake, clock, client, login):

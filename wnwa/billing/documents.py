@@ -67,7 +67,7 @@ def _document(invoice: Invoice, today: date) -> InvoiceDocument:
     issued = network_day(invoice.issued_at)
     net = contract.net_days or 30
     label, _ = invoice_status(invoice, today)
-    tier = contract.tier_label or "membership"
+    tier = invoice.tier_label or contract.tier_label or "membership"  # as issued (see Invoice)
     period = f"{day_words(invoice.period_start)} to {day_words(invoice.period_end)}"
     contact = invoice.billing_contact  # as issued (see Invoice)
     if invoice.billing_email:

@@ -191,6 +191,7 @@ def apply_invoice(
         row.po_number = contract.po_number or ""
         row.billing_contact = contract.billing_contact or ""
         row.billing_email = contract.billing_email or ""
+        row.tier_label = contract.tier_label or ""
     regress = row.status in TERMINAL_INVOICE_STATUSES and gw.status not in (
         TERMINAL_INVOICE_STATUSES
     )

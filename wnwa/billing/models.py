@@ -131,8 +131,10 @@ class Invoice(TenantScoped, db.Model):
     payment_failed_on: Mapped[date | None] = mapped_column(Date, nullable=True)
     overdue_notified_on: Mapped[date | None] = mapped_column(Date, nullable=True)
     payment_note: Mapped[str] = mapped_column(String(200), nullable=False, default="")
-    # What the invoice was issued with: a later change to the contract's PO number or billing
-    # contact applies to the next invoice, never to one already sent (copied while in draft).
+    # What the invoice was issued with: a later change to the contract's tier (a re-tiering at
+    # renewal), PO number or billing contact applies to the next invoice, never to one already
+    # sent (copied while in draft).
+    tier_label: Mapped[str] = mapped_column(String(80), nullable=False, default="")
     po_number: Mapped[str] = mapped_column(String(60), nullable=False, default="")
     billing_contact: Mapped[str] = mapped_column(String(200), nullable=False, default="")
     billing_email: Mapped[str] = mapped_column(String(254), nullable=False, default="")
