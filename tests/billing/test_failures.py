@@ -1,5 +1,6 @@
 """Failures: Stripe down or not configured, overdue invoices, missed webhooks (reconcile)."""
 
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -8,7 +9,10 @@ from sqlalchemy import func, select
 from tests.billing.conftest import (
     START,
     advance,
+    as_department,
     contract_of,
+    deliver,
+    draft,
     grow_roster,
     invoices_of,
     login_other,
@@ -16,9 +20,9 @@ from tests.billing.conftest import (
 )
 from tests.privacy.snapshots import snapshot
 from wnwa import mail
-from wnwa.billing import sync
+from wnwa.billing import contracts, mirror, reports, sync
 from wnwa.billing.health import StripeUnavailable, billing_health
-from wnwa.billing.models import BillingSync
+from wnwa.billing.models import BillingSync, Contract
 from wnwa.billing.terms import add_years
 from wnwa.extensions import db
 from wnwa.us_states import day_words
@@ -208,3 +212,28 @@ def test_the_reconcile_command(ctx, make, fake, clock, app):
     assert "Synced 1 invoices" in result.output
     assert "overdue notices queued: 1." in result.output  # the CLI runs on today's date
     assert invoices_of(dept.id)[0].synced_at is not None
+
+
+def test_a_first_card_payment_stripe_gave_up_on_ends_the_contract(ctx, make, fake, clock, client):
+    """Declined at the start and left unpaid, Stripe expires the subscription: the contract
+    ends (no longer "Active", not in revenue), so network finance can draft a new one."""
+    staff = make.staff("network_finance")
+    dept = make.department("Expired Card PD", sworn=3)
+    grow_roster(make, dept, 3)
+    contract_id = draft(dept.id, actor=staff)
+    with as_department(dept.id) as department:
+        contracts.add_test_card(
+            fake, department, payment_method="pm_card_chargeCustomerFail", actor=staff
+        )
+        contracts.set_pay_by(fake, department, pay_by="card", today=clock.today(), actor=staff)
+    contracts.activate_contract(fake, contract_id, today=clock.today(), actor=staff)
+    deliver(client, fake)
+    sub = fake.get_subscription(contract_of(dept.id).stripe_subscription_id)
+    expired = replace(sub, status="incomplete_expired")  # what Stripe reports a day later
+    with as_department(dept.id):
+        contract = db.session.scalars(select(Contract)).one()
+        mirror.apply_subscription(contract, expired, today=clock.today() + timedelta(days=1))
+        db.session.commit()
+    assert contract_of(dept.id).status == "ended"
+    assert sum(r.contracts for r in reports.revenue_by_tier()) == 0
+    draft(dept.id, actor=staff)  # a new contract can be drafted

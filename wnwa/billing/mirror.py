@@ -141,7 +141,9 @@ def apply_subscription(
     contract.cancel_at_period_end = sub.cancel_at_period_end
     contract.stripe_plan_id = sub.plan_id
     contract.synced_at = now or utcnow()
-    if sub.status == "canceled":
+    # Stripe gives up on a first payment left unpaid for a day ("incomplete_expired"): it voids
+    # the invoice and never bills again, so the contract has ended as surely as if cancelled.
+    if sub.status in ("canceled", "incomplete_expired"):
         if contract.status != "ended":
             contract.status = "ended"
             contract.ended_on = today
