@@ -85,6 +85,30 @@ def test_notice_in_the_final_commitment_year_ends_at_the_commitment_end(
     assert len(invoices_of(dept.id)) == 3
 
 
+def test_notice_on_the_anniversary_before_the_renewal_hour_waits_for_it(
+    ctx, fake, clock, dept, staff, client
+):
+    """Started at 9 AM Chicago: at 8 AM on the anniversary that opens the final year, the
+    processor's period still ends today, and a notice would end the membership a year early."""
+    start = START.date()  # 15:00 UTC
+    under_contract(fake, clock, dept, actor=staff)
+    advance(fake, clock, _at(add_years(start, 1)))
+    deliver(client, fake)
+    early = datetime.combine(add_years(start, 2), datetime.min.time(), UTC) + timedelta(hours=14)
+    fake._clock = lambda: early
+    clock.moment = early
+    with pytest.raises(Conflict, match="begins later today") as refused:
+        _cancel(fake, dept, clock.today(), staff)
+    assert day_words(add_years(start, 3)) in str(refused.value)
+    contract = contract_of(dept.id)
+    assert contract.status == "active"
+    assert not fake.get_subscription(contract.stripe_subscription_id).cancel_at_period_end
+    advance(fake, clock, early + timedelta(hours=2))  # the renewal hour passes
+    deliver(client, fake)
+    _cancel(fake, dept, clock.today(), staff)
+    assert contract_of(dept.id).ends_on == add_years(start, 3)
+
+
 def test_with_an_exception_notice_is_accepted_in_year_one(ctx, fake, clock, dept, staff):
     contract_id = under_contract(fake, clock, dept, actor=staff)
     with pytest.raises(InvalidInput):

@@ -327,6 +327,15 @@ def _cancel(gateway: BillingGateway, contract: Contract, *, today: date, actor: 
     effective = terms.cancellation_effective(
         contract.term_start, contract.commitment_years, today, has_exception=contract.has_exception
     )
+    with stripe_call("read subscription"):
+        running = gateway.get_subscription(contract.stripe_subscription_id)
+    if running.current_period_end <= today:
+        # The anniversary, before the processor has renewed at its hour: its current period
+        # still ends today, so a notice now would end the membership today, a year early.
+        raise Conflict(
+            "A new billing year begins later today, when the membership renews. Give notice "
+            f"after that: it will then take effect on {day_words(effective)}."
+        )
     with stripe_call("cancel at period end"):
         sub = gateway.cancel_at_period_end(contract.stripe_subscription_id)
     contract.status = "cancellation_requested"
