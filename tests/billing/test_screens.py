@@ -3,6 +3,7 @@ ageing, revenue chart, exports and renewal run."""
 
 import csv
 import io
+from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
@@ -20,7 +21,7 @@ from tests.billing.conftest import (
     login_other,
     under_contract,
 )
-from wnwa.billing import contracts, documents, overview, renewals, reports
+from wnwa.billing import contracts, documents, mirror, overview, renewals, reports
 from wnwa.billing.chart import bar_chart
 from wnwa.billing.health import CardDeclined
 from wnwa.billing.mirror import invoice_number
@@ -598,6 +599,30 @@ def test_invoices_of_earlier_years_keep_the_tier_they_were_issued_at(
     assert len(lines) == 4
     assert all("1-10 sworn officers" in line for line in lines[:3]), lines
     assert "51-100 sworn officers" in lines[3], lines
+
+
+def test_a_draft_renewal_invoice_is_not_shown_until_it_is_issued(ctx, make, fake, clock, client):
+    dept = make.department("Draft Inv PD", sworn=3)
+    grow_roster(make, dept, 3)
+    under_contract(fake, clock, dept, actor=make.staff("network_finance"))
+    gw = fake.get_invoice(invoices_of(dept.id)[0].stripe_invoice_id)
+    draft_renewal = replace(
+        gw,
+        id="in_draft_renewal",
+        status="draft",
+        number=None,
+        period_start=gw.period_end,
+        period_end=gw.period_end + timedelta(days=365),
+        due_date=None,
+    )
+    with as_department(dept.id) as department:
+        contract = db.session.scalars(select(Contract)).one()
+        mirror.apply_invoice(contract, draft_renewal, today=clock.today())
+        db.session.commit()
+        billing = overview.department_billing(department, today=clock.today(), configured=True)
+        ledger = documents.ledger_csv(documents.department_documents(today=clock.today()))
+    assert [row.number for row in billing.current.invoices] == [gw.number]
+    assert "issued when finalized" not in ledger and ledger.count("\n") == 2
 
 
 def test_a_card_invoice_is_due_on_receipt_on_every_screen(ctx, make, fake, clock, client, login):

@@ -76,10 +76,12 @@ def contracts_of_department() -> list[Contract]:
 
 
 def invoices_of(contract: Contract) -> list[Invoice]:
+    """The contract's issued invoices, newest first. A draft (Stripe holds a renewal invoice
+    as a draft for about an hour before finalizing it) is nobody's to pay yet."""
     return list(
         db.session.scalars(
             select(Invoice)
-            .where(Invoice.contract_id == contract.id)
+            .where(Invoice.contract_id == contract.id, Invoice.status != "draft")
             .order_by(Invoice.period_start.desc(), Invoice.id.desc())
         )
     )

@@ -119,7 +119,9 @@ def invoice_document(invoice_id: int, *, today: date) -> InvoiceDocument:
 
 def department_documents(*, today: date) -> list[InvoiceDocument]:
     """Every invoice of the bound department, oldest first (the ledger's order)."""
-    invoices = db.session.scalars(select(Invoice).order_by(Invoice.issued_at, Invoice.id))
+    invoices = db.session.scalars(
+        select(Invoice).where(Invoice.status != "draft").order_by(Invoice.issued_at, Invoice.id)
+    )
     return [_document(i, today) for i in invoices]
 
 
