@@ -478,6 +478,29 @@ def test_admin_creates_a_class_with_clear_messages(client, login, tr):
     assert "4-day leader course" in detail and "$650" in detail
 
 
+def test_a_class_of_ten_days_is_created_and_edited_whole(client, login, tr):
+    login(tr.admin)
+    days = [SOON + timedelta(days=n) for n in range(10)]
+    form = {
+        "title": "10-day instructor course",
+        "location": "Springfield",
+        **{f"day_{n}": day.isoformat() for n, day in enumerate(days, start=1)},
+        "registration_deadline": (SOON - timedelta(days=7)).isoformat(),
+        "capacity": "12",
+        "hours": "80",
+        "price": "0",
+    }
+    assert client.post("/network/training/new", data=form).status_code == 303
+    cls = db.session.scalars(select(TrainingClass)).one()
+    assert [d.day for d in cls.days] == days
+    page = client.get(f"/network/training/{cls.id}/edit").get_data(as_text=True)
+    assert f'value="{days[9].isoformat()}"' in page  # day 10 is on the form to keep
+    edited = client.post(f"/network/training/{cls.id}/edit", data={**form, "capacity": "14"})
+    assert edited.status_code == 303
+    db.session.expire_all()
+    assert len(db.session.get(TrainingClass, cls.id).days) == 10
+
+
 def test_admin_edit_refuses_capacity_below_reservations(client, make, login, tr):
     dept = make.department()
     cls = tr.new_class(SOON, on=TODAY, capacity=3)

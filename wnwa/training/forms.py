@@ -16,10 +16,8 @@ from wtforms import (
 )
 from wtforms.validators import InputRequired, Length, NumberRange, Optional
 
-from wnwa.training.classes import ClassInput
+from wnwa.training.classes import MAX_DAYS, ClassInput
 from wnwa.training.external import ExternalInput
-
-DAY_FIELDS = 5
 
 
 class ClassForm(FlaskForm):
@@ -27,11 +25,6 @@ class ClassForm(FlaskForm):
         "Title", validators=[InputRequired(), Length(max=200)], description="e.g. 3-day teammate"
     )
     location = StringField("Location", validators=[InputRequired(), Length(max=300)])
-    day_1 = DateField("Day 1", validators=[Optional()])
-    day_2 = DateField("Day 2", validators=[Optional()])
-    day_3 = DateField("Day 3", validators=[Optional()])
-    day_4 = DateField("Day 4", validators=[Optional()])
-    day_5 = DateField("Day 5", validators=[Optional()])
     registration_deadline = DateField("Registration deadline", validators=[InputRequired()])
     capacity = IntegerField("Capacity (seats)", validators=[InputRequired(), NumberRange(1, 1000)])
     seats_per_department = IntegerField(
@@ -43,7 +36,7 @@ class ClassForm(FlaskForm):
     )
 
     def day_fields(self):
-        return [getattr(self, f"day_{n}") for n in range(1, DAY_FIELDS + 1)]
+        return [getattr(self, f"day_{n}") for n in range(1, MAX_DAYS + 1)]
 
     def to_input(self) -> ClassInput:
         price = self.price.data
@@ -67,6 +60,11 @@ class ClassForm(FlaskForm):
         self.seats_per_department.data = cls.seats_per_department
         self.hours.data = cls.hours
         self.price.data = cls.price_cents / 100
+
+
+# One date field per day a class may have (a class has at most MAX_DAYS days).
+for _n in range(1, MAX_DAYS + 1):
+    setattr(ClassForm, f"day_{_n}", DateField(f"Day {_n}", validators=[Optional()]))
 
 
 class ReserveForm(FlaskForm):
