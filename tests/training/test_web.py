@@ -756,6 +756,12 @@ def test_reserve_in_a_closed_or_unknown_class_over_htmx_gives_a_message(
         html = response.get_data(as_text=True)
         assert response.status_code == status and "<html" not in html
         assert text in html and 'role="alert"' in html
+        page = client.post(  # without JavaScript: the whole page, the class no longer listed
+            f"/department/peer-support/classes/{class_id}/seats",
+            data={"officer": pat.employee_number},
+        )
+        assert page.status_code == status and "<html" in page.get_data(as_text=True)
+        assert text in page.get_data(as_text=True)
 
 
 def test_quota_card_partial_renders_on_its_own_for_the_dashboard(app, make, tr):
