@@ -1,4 +1,4 @@
-from datetime import date
+from datetime import UTC, date, datetime
 
 import pytest
 
@@ -190,3 +190,17 @@ def test_with_an_exception_the_commitment_is_one_year():
         2028, 7, 1
     )
     assert cancellation_effective(START, 1, date(2026, 9, 1)) == date(2027, 7, 1)
+
+
+def test_a_renewal_a_day_before_the_commitment_end_is_the_commitment_end():
+    """Started 2026-03-10 05:30 UTC (Mar 10 in Chicago, daylight time): in 2029 the same moment
+    is Mar 9 in Chicago (standard time), yet that renewal ends the commitment."""
+    from wnwa.billing.renewals import locked_for_commitment
+    from wnwa.billing.stripe_gateway import _day
+
+    start = _day(int(datetime(2026, 3, 10, 5, 30, tzinfo=UTC).timestamp()))
+    renews = _day(int(datetime(2029, 3, 10, 5, 30, tzinfo=UTC).timestamp()))
+    assert (start, renews) == (date(2026, 3, 10), date(2029, 3, 9))
+    end = add_years(start, 3)
+    assert not locked_for_commitment(renews, end)
+    assert locked_for_commitment(add_years(start, 2), end)

@@ -68,6 +68,15 @@ def commitment_end_of(contract: Contract) -> date | None:
     return terms.commitment_end(contract.term_start, years)
 
 
+def locked_for_commitment(renews_on: date, commitment_end: date) -> bool:
+    """Whether a renewal on `renews_on` still falls inside the commitment (price locked).
+
+    Stripe renews at the anniversary's moment, read as the network's day: in a year whose
+    daylight-saving change falls differently, a moment near midnight lands on the day before
+    the anniversary. A renewal one day before the commitment's end is therefore its end."""
+    return renews_on < commitment_end - timedelta(days=1)
+
+
 def next_renewal(contract: Contract, today: date) -> date | None:
     if contract.current_period_end is not None:
         return contract.current_period_end
@@ -84,7 +93,7 @@ def renewal_preview(contract: Contract, today: date) -> RenewalPreview | None:
     end = commitment_end_of(contract)
     if renews_on is None or end is None:
         return None
-    if renews_on < end:
+    if locked_for_commitment(renews_on, end):
         return RenewalPreview(
             renews_on,
             False,
@@ -186,7 +195,7 @@ class _RunPrices:
 def _renew(prices: _RunPrices, contract: Contract, *, today: date, actor: Any) -> RenewalRow | None:
     renews_on = contract.current_period_end
     end = commitment_end_of(contract)
-    if renews_on is None or end is None or renews_on < end:
+    if renews_on is None or end is None or locked_for_commitment(renews_on, end):
         return None  # inside the commitment: the price is locked
     sworn = sworn_count(contract.department)
     quote = prices.book.price(sworn, renews_on)
