@@ -10,10 +10,18 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from tests.professionals.conftest import JPEG, PDF, PNG, count_professionals, sample, submit
+from tests.professionals.conftest import (
+    JPEG,
+    PDF,
+    PNG,
+    count_professionals,
+    list_professional,
+    sample,
+    submit,
+)
 from wnwa.extensions import db
 from wnwa.mail import MailJob
-from wnwa.professionals import applications, uploads
+from wnwa.professionals import applications, listings, uploads
 from wnwa.professionals.models import Document, Professional
 
 MiB = 1024 * 1024
@@ -197,6 +205,27 @@ def test_one_open_application_per_email_and_no_reapplying_before_the_date(client
     response = post(client, form(email="same@practice.example"))
     assert response.status_code == 409
     assert "already being reviewed" in response.get_data(True)
+
+
+def test_a_listed_professional_is_told_how_to_update_the_listing_not_to_apply(client, vetters):
+    list_professional(vetters, email="listed@practice.example")
+    before = count_professionals()
+    response = post(client, form(email="listed@practice.example"))
+    assert response.status_code == 409
+    body = response.get_data(True)
+    assert "already listed" in body and "re-confirmation link" in body and "Contact" in body
+    assert count_professionals() == before
+
+
+def test_a_suspended_professional_is_told_to_contact_the_network_not_to_apply(client, vetters):
+    p = list_professional(vetters, email="paused@practice.example")
+    listings.suspend(p.id, "Licence under review.", actor="tests")
+    before = count_professionals()
+    response = post(client, form(email="Paused@Practice.example"))
+    assert response.status_code == 409
+    body = response.get_data(True)
+    assert "suspended" in body and "contact the network" in body
+    assert count_professionals() == before
 
 
 def test_service_keeps_nothing_when_the_email_cannot_be_queued(app, monkeypatch):

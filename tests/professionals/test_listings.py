@@ -199,3 +199,41 @@ def test_the_console_card_counts_the_work_waiting_for_vetters(client, login, mak
         client.post("/logout")
     login(make.staff("network_finance"))
     assert "Mental-health professionals" not in client.get("/network/").get_data(as_text=True)
+
+
+def test_a_listing_is_never_left_without_a_working_link(ctx, vetters):
+    """A re-check link early in the cycle does not stand in for the reminder, and a link that
+    expires unused is replaced; one email a run, none when a run is repeated."""
+    t0 = utcnow()
+    p = list_professional(vetters, now=t0)
+    listings.report_problem(p.id, today=(t0 + timedelta(days=10)).date())
+    assert jobs.run_reconfirmation(t0 + timedelta(days=10)).reminders_sent == 1
+    listings.close_recheck(p.id, actor="tests")  # staff re-checked it by phone
+    sent = {}
+    for day in (11, 100, 166, 167, 167, 170, 180, 200, 242, 243, 243, 260, 318, 319):
+        sent.setdefault(day, []).append(
+            jobs.run_reconfirmation(t0 + timedelta(days=day)).reminders_sent
+        )
+    # the reminder once it falls due (after day 166); its link (90 days) is replaced 14 days
+    # before it expires, and so on while the listing is not re-confirmed
+    assert {day: n for day, n in sent.items() if sum(n)} == {167: [1, 0], 243: [1, 0], 319: [1]}
+    assert len(reminders_to(p.email)) == 4
+    for mail_job in reminders_to(p.email)[1:]:
+        assert "It is time to re-confirm" in mail_job.body
+
+
+@pytest.mark.parametrize("report_day", [170, 175])
+def test_a_recheck_asked_after_the_reminder_gets_its_own_email(ctx, vetters, report_day):
+    t0 = utcnow()
+    p = list_professional(vetters, now=t0)
+    assert jobs.run_reconfirmation(t0 + timedelta(days=170)).reminders_sent == 1
+    listings.report_problem(p.id, today=(t0 + timedelta(days=report_day)).date())
+    listings.report_problem(p.id, today=(t0 + timedelta(days=report_day)).date())  # once more
+    run = t0 + timedelta(days=report_day, hours=12)
+    assert jobs.run_reconfirmation(run).reminders_sent == 1
+    assert jobs.run_reconfirmation(run).reminders_sent == 0
+    assert jobs.run_reconfirmation(run + timedelta(days=1)).reminders_sent == 0
+    emails = reminders_to(p.email)
+    assert len(emails) == 2
+    assert "Officers told us your listing did not work for them" in emails[1].body
+    assert "/professionals/confirm/" in emails[1].body

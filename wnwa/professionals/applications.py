@@ -16,9 +16,11 @@ from wnwa.errors import Conflict, InvalidInput, NotFound
 from wnwa.extensions import db, utcnow
 from wnwa.professionals import geo, uploads, vocab
 from wnwa.professionals.models import (
-    DEFERRED,
+    IN_REVIEW,
+    LISTED,
     OPEN_STATUSES,
     SUBMITTED,
+    SUSPENDED,
     Document,
     Professional,
     Tag,
@@ -202,20 +204,33 @@ def write_tags(professional: Professional) -> None:
 
 
 def _refuse_duplicates(email: str, today: date) -> None:
-    previous = db.session.scalars(
+    """Refused while an application from the address is open, while the address is listed or
+    suspended, and after a deferral until its re-apply date."""
+    earlier = db.session.scalars(
         select(Professional).where(Professional.email == email).order_by(Professional.id.desc())
-    ).first()
-    if previous is None:
-        return
-    if previous.status in OPEN_STATUSES:
+    ).all()
+    statuses = {p.status for p in earlier}
+    if statuses & set(OPEN_STATUSES):
         raise Conflict(
             "An application from this email address is already being reviewed. Its status "
             "link is in the confirmation email we sent."
         )
-    if previous.status == DEFERRED and previous.reapply_on and previous.reapply_on > today:
+    if LISTED in statuses:
+        raise Conflict(
+            "You are already listed in the network's directory with this email address, so "
+            "there is no need to apply again. To update your listing, use the re-confirmation "
+            "link we email you, or ask us through the Contact page to change anything else."
+        )
+    if SUSPENDED in statuses:
+        raise Conflict(
+            "Your listing with this email address is suspended. Please contact the network "
+            "through the Contact page instead of applying again."
+        )
+    last = earlier[0] if earlier else None  # every earlier application was deferred
+    if last is not None and last.reapply_on and last.reapply_on > today:
         raise Conflict(
             f"Your earlier application was deferred; you may apply again from "
-            f"{day_words(previous.reapply_on)}."
+            f"{day_words(last.reapply_on)}."
         )
 
 
@@ -308,8 +323,6 @@ class StatusView:
 
 def status_view(p: Professional) -> StatusView:
     """What the applicant reads on their status page (no vetter names, no votes)."""
-    from wnwa.professionals.models import IN_REVIEW, LISTED, SUSPENDED
-
     assessment = ""
     if p.assessment_at is not None and not p.assessment_done:
         kind = "an office visit" if p.assessment_kind == "office" else "a video call"

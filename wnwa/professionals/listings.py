@@ -10,7 +10,7 @@ from typing import Any
 
 from flask import current_app
 from itsdangerous import BadSignature, URLSafeTimedSerializer
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
 from wnwa.errors import Conflict, InvalidInput, NotFound
 from wnwa.extensions import db, utcnow
@@ -134,12 +134,16 @@ def reconfirm(token: str, data: Reconfirmation, *, now: datetime | None = None) 
 
 def report_problem(professional_id: int, *, today: date) -> None:
     """Queue a re-check of a listing. Records the first day a re-check was asked for and
-    nothing else: not who asked, not how many asked, not when exactly."""
+    nothing else: not who asked, not how many asked, not when exactly. Opening a re-check clears
+    `reminded_at` (no link sent since it was asked), so the next run emails its own link."""
     p = db.session.get(Professional, professional_id)
     if p is None or p.status != LISTED:
         raise NotFound("That listing is not in the directory.")
-    if p.recheck_since is None:
-        p.recheck_since = today
+    db.session.execute(
+        update(Professional)
+        .where(Professional.id == p.id, Professional.recheck_since.is_(None))
+        .values(recheck_since=today, reminded_at=None)
+    )
     db.session.commit()
 
 

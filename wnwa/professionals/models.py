@@ -98,7 +98,8 @@ class Professional(GlobalModel, db.Model):
     deferred_reason: Mapped[str] = mapped_column(Text, nullable=False, default="")
     reapply_on: Mapped[date | None] = mapped_column(Date, nullable=True)
     suspended_reason: Mapped[str] = mapped_column(Text, nullable=False, default="")
-    # Keeping the listing true: last re-confirmation, last reminder, open re-check request.
+    # Keeping the listing true: last re-confirmation; last link emailed (None: none since the
+    # last re-confirmation or since a re-check was asked, jobs.needs_link); open re-check.
     confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     reminded_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     recheck_since: Mapped[date | None] = mapped_column(Date, nullable=True)

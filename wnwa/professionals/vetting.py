@@ -12,6 +12,9 @@ Rules, in one place:
   not a majority: deferred.
 * Removing a vetter removes their vote; the application is decided again at once if the
   remaining votes are complete and enough. Too few remaining vetters: it waits for more.
+* Every action that changes an application first locks its row until the transaction ends
+  (`_locked`), then reads the votes: two last votes cast at the same moment are decided by the
+  second, which sees the first.
 * Every action is written to the audit trail in plain language.
 """
 
@@ -21,7 +24,8 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
+from sqlalchemy.orm import selectinload
 
 from wnwa import audit, mail
 from wnwa.auth.models import StaffAccount
@@ -242,8 +246,34 @@ def history(professional_id: int) -> list[tuple[datetime, str]]:
 # --- actions ---------------------------------------------------------------------------------
 
 
+def _locked(professional_id: int) -> Professional:
+    """Load the application and hold its row lock until the transaction ends; its votes are
+    read after the lock, so a concurrent vetter's committed vote is seen (PostgreSQL: SELECT
+    ... FOR UPDATE; SQLite: a no-op write takes the database's single write lock, as
+    `wnwa.training.classes.lock_class` does)."""
+    stmt = (
+        select(Professional)
+        .where(Professional.id == professional_id)
+        .options(selectinload(Professional.votes))
+        .execution_options(populate_existing=True)
+    )
+    if db.session.get_bind().dialect.name == "postgresql":
+        stmt = stmt.with_for_update()
+    else:
+        db.session.execute(
+            update(Professional)
+            .where(Professional.id == professional_id)
+            .values(status=Professional.status)
+            .execution_options(synchronize_session=False)
+        )
+    found = db.session.scalars(stmt).first()
+    if found is None:
+        raise NotFound("No such application.")
+    return found
+
+
 def _open(professional_id: int) -> Professional:
-    p = get(professional_id)
+    p = _locked(professional_id)
     if p.status not in OPEN_STATUSES:
         raise Conflict(f"This application was already decided ({p.status}).")
     return p
@@ -421,7 +451,7 @@ def _maybe_decide(p: Professional, *, actor: Any, now: datetime) -> None:
 
 
 def set_reapply_date(professional_id: int, on: date, *, today: date, actor: Any) -> Professional:
-    p = get(professional_id)
+    p = _locked(professional_id)
     if p.status != DEFERRED:
         raise Conflict("Only a deferred application has a re-apply date.")
     if not today <= on <= today + timedelta(days=MAX_REAPPLY_DAYS):
