@@ -88,6 +88,22 @@ def test_a_lone_vote_stays_hidden_from_the_vetter_assigned_after_it(ctx, vetters
     assert not vetting.detail(p.id, a).all_in and p.status == IN_REVIEW
 
 
+def test_refused_staff_forms_keep_what_was_typed(client, login, vetters):
+    p = submit()
+    a, _ = vetters
+    vetting.assign(p.id, a.id, actor="tests")
+    login(a)
+    url = f"/network/professionals/{p.id}"
+    notes = "Zznotes: a long account of the office visit"
+    refused = client.post(f"{url}/assessment", data={"kind": "video", "at": "", "notes": notes})
+    assert refused.status_code == 422 and notes in refused.get_data(True)
+    long_reason = "Zzreason " + "x" * 2001
+    refused = client.post(f"{url}/vote", data={"choice": "defer", "reason": long_reason})
+    html = refused.get_data(True)
+    assert refused.status_code == 422 and long_reason in html
+    assert 'value="defer" checked' in html
+
+
 def test_blind_on_the_staff_page_too(client, login, vetters):
     p = submit()
     a, b = vetters

@@ -20,7 +20,7 @@ from flask_login import current_user
 from wnwa import phones
 from wnwa.auth.guards import public, require_roles
 from wnwa.errors import DomainError, InvalidInput
-from wnwa.extensions import limiter, public_form_limit, utcnow
+from wnwa.extensions import db, limiter, public_form_limit, utcnow
 from wnwa.htmx import is_partial, redirect_to, render
 from wnwa.input_guard import request_limit
 from wnwa.professionals import (
@@ -187,21 +187,26 @@ def overview():
     )
 
 
-def _detail(professional_id: int, http_status: int = 200, error: str = ""):
+def _detail(professional_id: int, http_status: int = 200, error: str = "", failed: str = ""):
+    """The application's page; after a refused action (`failed`: which form), that form keeps
+    what was typed, to correct it, and the page shows what is stored."""
     return render(
         "professionals/staff_detail.html",
         http_status=http_status,
         d=vetting.detail(professional_id, current_user),
         error=error,
+        failed=failed,
+        typed=request.form if failed else {},
         **_vocab(),
     )
 
 
-def _act(professional_id: int, action):
+def _act(professional_id: int, action, form: str = ""):
     try:
         action()
     except DomainError as exc:
-        return _detail(professional_id, exc.status_code, exc.message)
+        db.session.rollback()
+        return _detail(professional_id, exc.status_code, exc.message, failed=form)
     return redirect_to(url_for(".detail", professional_id=professional_id))
 
 
@@ -238,6 +243,7 @@ def assessment(professional_id: int):
             notes=form.get("notes", ""),
             actor=current_user,
         ),
+        form="assessment",
     )
 
 
@@ -252,6 +258,7 @@ def vote(professional_id: int):
             reason=form.get("reason", ""),
             actor=current_user,
         ),
+        form="vote",
     )
 
 
@@ -264,14 +271,16 @@ def reapply(professional_id: int):
             raise InvalidInput("Give the date from which they may apply again.")
         vetting.set_reapply_date(professional_id, on, today=network_day(), actor=current_user)
 
-    return _act(professional_id, action)
+    return _act(professional_id, action, form="reapply")
 
 
 @staff_bp.post("/<int:professional_id>/suspend")
 def suspend(professional_id: int):
     reason = request.form.get("reason", "")
     return _act(
-        professional_id, lambda: listings.suspend(professional_id, reason, actor=current_user)
+        professional_id,
+        lambda: listings.suspend(professional_id, reason, actor=current_user),
+        form="suspend",
     )
 
 
