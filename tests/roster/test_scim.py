@@ -111,7 +111,7 @@ def test_okta_provisioning_flow(client, make):
     reactivate = {"schemas": [PATCH], "Operations": [{"op": "replace", "value": {"active": True}}]}
     client.patch(f"/scim/v2/Users/{created['id']}", json=reactivate, headers=bearer(token))
     assert fetch(dept, int(created["id"])).active is True
-    assert len(mail_to("okta1@pd.example.gov")) == 1
+    assert len(mail_to("okta1@pd.example.gov")) == 2  # invited again on return
 
 
 def test_entra_shaped_requests(client, make):

@@ -15,10 +15,11 @@ from wnwa import audit
 from wnwa.csvfiles import export_csv
 from wnwa.errors import InvalidInput, NotFound
 from wnwa.extensions import db
-from wnwa.roster.invitations import Invitee, queue_invitation
+from wnwa.roster.invitations import Invitee, queue_invitation, queue_invitations
 from wnwa.roster.provisioning import (
     FIELD_LABELS,
     PERSON_FIELDS,
+    check_chief_remains,
     check_person_free,
     depart_people,
     lock_department,
@@ -241,12 +242,6 @@ def form_data(user: User) -> dict[str, str]:
     return values
 
 
-def _active_chiefs() -> list[int]:
-    return list(
-        db.session.scalars(select(User.id).where(User.is_chief.is_(True), User.active.is_(True)))
-    )
-
-
 def update_person(department: Department, user_id: int, values: dict[str, str], *, actor) -> User:
     """Change one person's roster facts, by the same rules as a CSV line."""
     lock_department(department.id)
@@ -276,8 +271,8 @@ def set_roles(department: Department, user_id: int, *, chief: bool, finance: boo
     user = get_person(user_id)
     if not user.active and (chief or finance):
         raise InvalidInput("Reinstate this person before giving them a role.")
-    if user.is_chief and not chief and _active_chiefs() == [user.id]:
-        raise InvalidInput("The department must keep at least one chief.")
+    if user.is_chief and not chief:
+        check_chief_remains([user.id])
     before = _roles(user)
     user.is_chief, user.is_finance = chief, finance
     after = _roles(user)
@@ -294,13 +289,13 @@ def set_roles(department: Department, user_id: int, *, chief: bool, finance: boo
 
 
 def depart_person(department: Department, user_id: int, *, actor) -> User:
-    """Mark a departure: the account stops working and any directory listing goes at once."""
+    """Mark a departure: the account stops working for good (roles end, credentials are
+    replaced) and any directory listing goes at once."""
     lock_department(department.id)
     user = get_person(user_id)
     if not user.active:
         return user
-    if user.is_chief and _active_chiefs() == [user.id]:
-        raise InvalidInput("This is the department's only chief. Designate another chief first.")
+    check_chief_remains([user.id])
     depart_people([user.id])
     audit.record(
         actor,
@@ -313,10 +308,12 @@ def depart_person(department: Department, user_id: int, *, actor) -> User:
 
 
 def reinstate_person(department: Department, user_id: int, *, actor) -> User:
+    """Bring a departed person back as a plain officer without roles, with fresh credentials
+    and a new invitation (whoever holds the mailbox now sets the password)."""
     lock_department(department.id)
     user = get_person(user_id)
     if not user.active:
-        reinstate_people([user.id])
+        queue_invitations(reinstate_people([user.id]), department.id)
         audit.record(
             actor,
             "roster.reinstate",

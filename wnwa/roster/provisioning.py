@@ -5,6 +5,10 @@ field by field, unchanged, departures, and every problem with its line). `import
 it in ONE transaction, after locking the department row so that two imports for one department
 run one after the other. People are matched by employee number, then by work e-mail. Nothing is
 hard-deleted: a departure deactivates the account and removes any directory listing at once.
+A departure also ends the person's roles and replaces their credentials with fresh, unusable
+ones; a person who returns comes back as a plain officer and is invited like a new one
+(`depart_people`, `reinstate_people`). A department always keeps an active chief
+(`leaves_no_chief`, the one place that rule lives).
 
 Speed (13,000 rows, preview and commit, in under a second): the file is parsed once (the
 upload flow keeps the preview's parse for the confirm step), accounts get fresh credentials
@@ -29,7 +33,7 @@ from sqlalchemy import Row, bindparam, select, update
 
 from wnwa import audit
 from wnwa.auth.accounts import emails_in_use_elsewhere
-from wnwa.errors import Conflict, DomainError
+from wnwa.errors import Conflict, DomainError, InvalidInput
 from wnwa.extensions import db
 from wnwa.roster.bulk import bulk_insert
 from wnwa.roster.invitations import Invitee, queue_invitations
@@ -89,6 +93,11 @@ class PlannedUpdate:
         values: dict[str, Any] = {name: getattr(self.row, name) for name in PERSON_FIELDS}
         values["active"] = True
         return values
+
+    @property
+    def returns(self) -> bool:
+        """A departed person coming back to the roster."""
+        return any(c.field == "active" for c in self.changes)
 
 
 @dataclass(frozen=True)
@@ -190,7 +199,6 @@ def _people_on_file() -> list[Row]:
                 User.rank,
                 User.sworn,
                 User.active,
-                User.is_chief,
             )
         )
     )
@@ -257,7 +265,7 @@ def plan_roster(
     _check_elsewhere(plan, department.id)
     if full_sync:
         _plan_departures(plan, people, matched, actor_user_id)
-    _check_chiefs_remain(plan, people)
+    _check_chiefs_remain(plan)
     plan.errors.sort(key=lambda issue: (issue.line is not None, issue.line or 0))
     return plan
 
@@ -325,10 +333,8 @@ def _plan_departures(
         )
 
 
-def _check_chiefs_remain(plan: RosterPlan, people: list[Row]) -> None:
-    leaving = {d.user_id for d in plan.departures}
-    chiefs = [p for p in people if p.is_chief and p.active]
-    if chiefs and all(p.id in leaving for p in chiefs):
+def _check_chiefs_remain(plan: RosterPlan) -> None:
+    if plan.departures and leaves_no_chief(d.user_id for d in plan.departures):
         plan.errors.append(
             RosterIssue(
                 None,
@@ -336,6 +342,29 @@ def _check_chiefs_remain(plan: RosterPlan, people: list[Row]) -> None:
                 "chief on the roster.",
             )
         )
+
+
+# --- the department keeps a chief -----------------------------------------------------------
+
+LAST_CHIEF = (
+    "The department must keep at least one chief. Designate another chief on the roster first."
+)
+
+
+def leaves_no_chief(user_ids: Iterable[int]) -> bool:
+    """Whether these people of the bound department leaving (or losing the chief role) would
+    leave it without an active chief. The one place of that rule: the import, the person page
+    and SCIM all ask here."""
+    chiefs = set(
+        db.session.scalars(select(User.id).where(User.is_chief.is_(True), User.active.is_(True)))
+    )
+    return bool(chiefs) and chiefs <= set(user_ids)
+
+
+def check_chief_remains(user_ids: Iterable[int]) -> None:
+    """Refuse, with LAST_CHIEF, a change that would leave the department without a chief."""
+    if leaves_no_chief(user_ids):
+        raise InvalidInput(LAST_CHIEF)
 
 
 # --- writing ---------------------------------------------------------------------------------
@@ -420,31 +449,75 @@ def _bound_department() -> int:
     return department_id
 
 
-def depart_people(user_ids: Collection[int]) -> int:
-    """Deactivate these people of the bound department and unlist them (flush only)."""
-    ids = sorted(set(user_ids))
-    count = 0
-    for chunk in _chunks(ids):
-        result = db.session.execute(
-            update(User)
-            .where(User.id.in_(chunk), User.active.is_(True))
-            .values(active=False)
-            .execution_options(synchronize_session=False)
-        )
-        count += result.rowcount or 0
-    _unlist(ids)
-    return count
-
-
-def reinstate_people(user_ids: Collection[int]) -> None:
-    """Put these people of the bound department back on the roster (flush only)."""
+def _people_with_status(user_ids: Collection[int], *, active: bool) -> list[Row]:
+    """Those of these people of the bound department whose roster status is `active`."""
+    found: list[Row] = []
     for chunk in _chunks(sorted(set(user_ids))):
-        db.session.execute(
-            update(User)
-            .where(User.id.in_(chunk))
-            .values(active=True)
-            .execution_options(synchronize_session=False)
+        found.extend(
+            db.session.execute(
+                select(User.id, User.email, User.first_name).where(
+                    User.id.in_(chunk), User.active.is_(active)
+                )
+            )
         )
+    return found
+
+
+def _reset_access(people: Sequence[Row], *, active: bool) -> list[Invitee]:
+    """Set these people's roster status, with no role and fresh, unusable credentials made as
+    `insert_people` makes a new account's (flush only): the old password, two-step key and
+    recovery codes stop working, and so do every session and link made before. Returns them
+    as invitees."""
+    table = User.__table__
+    statement = (
+        update(table)
+        .where(table.c.id == bindparam("uid"), table.c.department_id == bindparam("dept"))
+        .values(
+            active=active,
+            is_chief=False,
+            is_finance=False,
+            password_hash=bindparam("password_hash"),
+            secrets=bindparam("secrets"),
+        )
+    )
+    department_id = _bound_department()
+    invitees: list[Invitee] = []
+    for chunk in _chunks(people):
+        params = []
+        for person, (password_hash, secrets) in zip(
+            chunk, fresh_credentials_for(len(chunk)), strict=True
+        ):
+            params.append(
+                {
+                    "uid": person.id,
+                    "dept": department_id,
+                    "password_hash": password_hash,
+                    "secrets": secrets,
+                }
+            )
+            invitees.append(Invitee(person.id, person.email, person.first_name, password_hash))
+        db.session.execute(statement, params)
+    return invitees
+
+
+def depart_people(user_ids: Collection[int]) -> int:
+    """Take these people of the bound department off the roster and unlist them (flush only).
+
+    Their account stops working for good: roles end and the credentials are replaced with
+    fresh, unusable ones, so nothing of it is handed back if the person (or whoever is given
+    the mailbox next) returns. Returns how many were on the roster."""
+    leaving = _people_with_status(user_ids, active=True)
+    _reset_access(leaving, active=False)
+    _unlist(sorted(set(user_ids)))
+    return len(leaving)
+
+
+def reinstate_people(user_ids: Collection[int]) -> list[Invitee]:
+    """Bring these departed people of the bound department back (flush only) as a new account
+    comes: a plain officer without roles, with fresh, unusable credentials. Returns them to
+    invite, as `insert_people` does: the caller queues their invitations once their facts are
+    written, so whoever holds the mailbox now sets the password."""
+    return _reset_access(_people_with_status(user_ids, active=False), active=True)
 
 
 def _unlist(user_ids: Sequence[int]) -> int:
@@ -455,6 +528,7 @@ def _unlist(user_ids: Sequence[int]) -> int:
 def apply_plan(department: Department, plan: RosterPlan) -> RosterResult:
     """Carry out a checked plan (flush only)."""
     invitees = insert_people(department.id, plan.adds)
+    invitees += reinstate_people([u.user_id for u in plan.updates if u.returns])
     update_people(plan.updates)
     departed = depart_people([d.user_id for d in plan.departures])
     invited = queue_invitations(invitees, department.id)

@@ -2,8 +2,10 @@
 
 The same rules as the roster import (wnwa.roster.provisioning), whose building blocks this
 uses: the CSV validation of every field, matching and uniqueness, fresh credentials, the
-departure rule (deactivate and unlist at once; nothing hard-deleted), invitations through the
-mail queue, the department lock, and an audit entry for every change.
+departure rule (deactivate and unlist at once, roles end, credentials replaced; nothing
+hard-deleted), the return rule (a plain officer, invited again), the rule that a department
+keeps a chief, invitations through the mail queue, the department lock, and an audit entry for
+every change.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from wnwa.extensions import db
 from wnwa.roster.invitations import queue_invitations
 from wnwa.roster.provisioning import (
     PERSON_FIELDS,
+    check_chief_remains,
     check_person_free,
     depart_people,
     insert_people,
@@ -156,6 +159,8 @@ def _update_person(
     department: Department, user_id: int, data: PersonInput, *, actor, operation: str
 ) -> int:
     user = db.session.scalars(select(User).where(User.id == user_id)).one()
+    if user.active and not data.active:
+        check_chief_remains([user.id])
     row = _clean(data, sworn=user.sworn)
     _check_identity_free(data, user.id)
     check_person_free(department.id, row, user.id)
@@ -167,7 +172,7 @@ def _update_person(
         depart_people([user.id])
         changed.append("active")
     elif not user.active and data.active:
-        reinstate_people([user.id])
+        queue_invitations(reinstate_people([user.id]), department.id)
         changed.append("active")
     _link(user.id, data)
     if changed or operation != "update":
@@ -191,6 +196,7 @@ def deprovision_person(department: Department, user_id: int, *, actor) -> None:
     """SCIM DELETE: a departure that also unlinks the person from the identity provider."""
     lock_department(department.id)
     user = _visible_person(user_id)
+    check_chief_remains([user.id])
     depart_people([user.id])
     identity = _identity(user.id)
     if identity is not None:

@@ -221,7 +221,11 @@ def depart(user_id: int):
 @bp.route("/people/<int:user_id>/reinstate", methods=["POST"])
 def reinstate(user_id: int):
     user = people.reinstate_person(_department(), user_id, actor=current_user)
-    return _person_page(user, message=f"{user.display_name} is back on the roster.")
+    return _person_page(
+        user,
+        message=f"{user.display_name} is back on the roster, without a role. An invitation to "
+        f"choose a password is on its way to {user.email}.",
+    )
 
 
 @bp.route("/people/<int:user_id>/invite", methods=["POST"])
