@@ -94,6 +94,19 @@ def test_roster_search_with_nul_is_answered(app, client, make, login):
         assert "Abcd" in response.get_data(as_text=True)
 
 
+def test_a_search_ending_before_the_surrogates_is_answered(app, client, make, login):
+    """U+D7FF is the last character before the surrogate block: the search's upper bound is
+    U+E000, never a surrogate (which no database can take)."""
+    dept = make.department()
+    login(make.officer(dept, chief=True))
+    for url in (
+        "/department/roster?q=a%ED%9F%BF",
+        "/department/peer-support/members?officer=a%ED%9F%BF",
+    ):
+        response = client.get(url, headers={"HX-Request": "true"})
+        assert response.status_code == 200, (url, response.status_code)
+
+
 def test_nul_in_a_path_segment_is_not_found(client):
     assert client.get("/activate/ab%00cd").status_code == 404
 

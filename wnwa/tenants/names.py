@@ -59,7 +59,10 @@ def words(typed: str) -> list[str]:
 
 def _after(word: str) -> str:
     """The smallest string greater than every string that starts with `word`."""
-    return word[:-1] + chr(ord(word[-1]) + 1)
+    code = ord(word[-1]) + 1
+    if 0xD800 <= code <= 0xDFFF:  # surrogates are not characters (no UTF-8): U+E000 is next
+        code = 0xE000
+    return word[:-1] + chr(code)
 
 
 def starts_with(column, word: str) -> ColumnElement[bool]:
