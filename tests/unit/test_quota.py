@@ -210,6 +210,8 @@ def test_state_values() -> None:
         ({"small_target": 0.25, "large_target": 0.02}, "target to slide no faster"),
         ({"small_size": 0}, "small_size"),
         ({"large_min": math.nan}, "large_min"),
+        # percentages typed as fractions: 0.02 % at 13,000 would need fewer than 7 % at 50
+        ({"large_min": 0.0002, "large_target": 0.0003}, "would fall as departments grow"),
     ],
 )
 def test_invalid_anchors_rejected(changes: dict[str, float], message: str) -> None:

@@ -57,6 +57,18 @@ class QuotaAnchors:
                 f"quota anchors need 1 <= small_size < large_size, "
                 f"got small_size={self.small_size!r}, large_size={self.large_size!r}"
             )
+        # N * share(N) grows with N only while the share falls more slowly than N rises: the
+        # shares may shrink at most by large_size / small_size (260 times) between the anchors.
+        spread = self.large_size / self.small_size
+        for name, large, small in (
+            ("min", self.large_min, self.small_min),
+            ("target", self.large_target, self.small_target),
+        ):
+            if small > large * spread * (1 + 1e-12):
+                raise ValueError(
+                    f"quota anchors need small_{name} / large_{name} <= {spread:g}, or the "
+                    f"count required would fall as departments grow; got {small!r} / {large!r}"
+                )
 
     @property
     def min_exponent(self) -> float:

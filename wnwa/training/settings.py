@@ -131,6 +131,7 @@ def update_settings(
 def _explain(message: str) -> str:
     return (
         "These anchors do not make a sliding scale: small-department shares must be at least "
-        "the large-department shares, minimums at most targets, all between 0 and 100%. "
+        "the large-department shares (and at most 260 times them, or larger departments would "
+        "need fewer supporters), minimums at most targets, all between 0 and 100%. "
         f"({message})"
     )
