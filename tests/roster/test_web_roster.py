@@ -262,6 +262,23 @@ def test_export_is_formula_safe_and_reimportable(chief_client, make):
     assert "Left" in everyone and "Departed" in everyone
 
 
+def test_the_export_imports_back_unchanged(chief_client, make):
+    """Everyone, people who left and a rank SCIM left empty included: a full sync of the
+    export changes nothing and brings nobody back."""
+    from wnwa.roster.provisioning import plan_roster
+    from wnwa.roster.roster import parse_roster
+
+    client, dept, _ = chief_client
+    make.officer(dept, last_name="Norank", rank="")
+    make.officer(dept, last_name="Left", active=False)
+    exported = client.get("/department/roster/export.csv?departed=1").get_data()
+    with tenant_context(dept.id):
+        plan = plan_roster(dept, parse_roster(exported), full_sync=True)
+    assert plan.ok, plan.errors
+    assert not plan.changes_anything
+    assert "Left" not in {row.last_name for row in plan.unchanged}
+
+
 def test_history_shows_who_changed_what(chief_client, make):
     client, dept, chief = chief_client
     officer = make.officer(dept)

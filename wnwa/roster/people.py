@@ -26,7 +26,7 @@ from wnwa.roster.provisioning import (
     reinstate_people,
     sworn_label,
 )
-from wnwa.roster.roster import TEMPLATE_HEADERS, clean_person
+from wnwa.roster.roster import DEPARTED, TEMPLATE_HEADERS, clean_person
 from wnwa.tenants.models import Department, User
 from wnwa.tenants.names import matches, words
 
@@ -375,7 +375,7 @@ def export_roster(department: Department, *, include_departed: bool = False) -> 
                 sworn_label(u.sworn),
                 "Yes" if u.is_chief else "No",
                 "Yes" if u.is_finance else "No",
-                "On roster" if u.active else "Departed",
+                "On roster" if u.active else DEPARTED,
             ]
             for u in people
         ),

@@ -20,6 +20,10 @@ from wnwa.csvfiles import FORMULA_STARTS, export_csv, is_formula
 
 MAX_ROWS = 50_000
 MAX_BYTES = 20 * 1024 * 1024
+# The export's last column (wnwa.roster.people.EXPORT_HEADERS): a line whose status is
+# DEPARTED is someone who left, and an import skips it, so an export imports back unchanged.
+ROSTER_STATUS = "rosterstatus"
+DEPARTED = "Departed"
 REQUIRED_FIELDS = ("employee_number", "first_name", "last_name", "email", "rank", "sworn")
 TEMPLATE_HEADERS = [
     "Employee number",
@@ -301,7 +305,11 @@ def _map_header(cells: Sequence[str]) -> dict[str, int]:
         problems.insert(0, _missing_columns_message(missing))
     if problems:
         raise _FileProblem(*problems)
-    return {field: indexes[0] for field, indexes in found.items()}
+    columns = {field: indexes[0] for field, indexes in found.items()}
+    status = [i for i, cell in enumerate(cells) if _normalise_header(cell) == ROSTER_STATUS]
+    if status:  # an export that lists people who left: they are not on the roster
+        columns[ROSTER_STATUS] = status[0]
+    return columns
 
 
 def _missing_columns_message(missing: list[str]) -> str:
@@ -341,7 +349,10 @@ def _validate_records(
     result = ParsedRoster(rows=[], errors=[])
     first_line_of_number: dict[str, int] = {}
     first_line_of_email: dict[str, int] = {}
+    status = columns.get(ROSTER_STATUS)
     for line, cells in records:
+        if status is not None and status < len(cells) and cells[status].strip() == DEPARTED:
+            continue  # an exported line of someone who left: not on the roster
         values, messages = _clean_fields(cells, columns)
         messages += _duplicate_messages(line, values, first_line_of_number, first_line_of_email)
         if messages:
@@ -387,6 +398,8 @@ def _clean_fields(
 def _clean_field(field: str, raw: str) -> str | bool:
     label = _LABELS[field]
     value = raw.strip()
+    if not value and field == "rank":
+        return ""  # a rank may be left empty (SCIM may not send one; an export keeps it empty)
     if not value:
         raise ValueError(f"{label} is missing.")
     if is_formula(raw):
