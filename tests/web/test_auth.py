@@ -74,6 +74,16 @@ def test_chief_needs_totp_and_a_code_cannot_be_replayed(client, make, dept):
     replay = client.post("/login/code", data={"code": code})
     assert replay.status_code == 401
     assert "not valid" in _body(replay)
+    full_width = "".join(chr(ord(d) - ord("0") + ord("０")) for d in code)  # "４２６０１１"
+    assert client.post("/login/code", data={"code": full_width}).status_code == 401
+
+
+def test_a_code_typed_in_full_width_digits_signs_in(client, make, dept):
+    chief = make.officer(dept, chief=True)
+    sign_in(client, chief.email, make.PASSWORD)
+    code = pyotp.TOTP(make.TOTP_SECRET).now()
+    full_width = "".join(chr(ord(d) - ord("0") + ord("０")) for d in code)
+    assert client.post("/login/code", data={"code": full_width}).status_code == 303
 
 
 def test_wrong_code_is_refused(client, make, dept):

@@ -9,6 +9,7 @@ allowed to use them).
 from __future__ import annotations
 
 import logging
+import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass
 from secrets import token_hex
@@ -143,15 +144,23 @@ def authenticate(email: str, password: str) -> Account:
     return account
 
 
+def code_digits(code: str | None) -> str:
+    """The ASCII digits of a typed code. Other digit forms (full-width "４", mathematical
+    "𝟒") are read as the digit they show, so that a code typed any way is the same code, checked
+    and claimed once (a code claimed as typed could be replayed in another form)."""
+    folded = unicodedata.normalize("NFKC", code or "")
+    return "".join(ch for ch in folded if ch in "0123456789")
+
+
 def _totp_matches(secret: str, code: str) -> bool:
-    code = "".join(ch for ch in (code or "") if ch.isdecimal())
-    return len(code) == 6 and pyotp.TOTP(secret).verify(code, valid_window=1)
+    digits = code_digits(code)
+    return len(digits) == 6 and pyotp.TOTP(secret).verify(digits, valid_window=1)
 
 
 def verify_second_factor(account: Account, code: str) -> None:
     """Accept a current TOTP code once, or a recovery code (which is then deleted)."""
     secrets = account.read_secrets()
-    digits = "".join(ch for ch in (code or "") if ch.isdecimal())
+    digits = code_digits(code)
     if secrets.totp and _totp_matches(secrets.totp, code):
         # A code signs in once, through any worker: the shared, RAM-only list of used codes.
         if not shared_state.claim_code(session_identity(account), digits, ttl=TOTP_REPLAY_TTL):
@@ -388,7 +397,7 @@ def reset_password(account: Account, password: str, *, code: str | None) -> Rese
     keeps_mfa = proof == "totp" or (proof == "recovery" and account.mfa_required)
     validate_new_password(account, password, mfa=keeps_mfa)
     if proof == "totp":
-        digits = "".join(ch for ch in (code or "") if ch.isdecimal())
+        digits = code_digits(code)
         if not shared_state.claim_code(session_identity(account), digits, ttl=TOTP_REPLAY_TTL):
             raise InvalidCode()
     removed = False
