@@ -9,6 +9,7 @@ import os
 from typing import Any
 
 from flask import Flask
+from werkzeug.routing import IntegerConverter
 
 from config import Config, config_from_env
 from wnwa.capabilities import CAPABILITIES, capability_packages
@@ -42,6 +43,14 @@ def _no_coroutines(app: Flask) -> None:
         raise TypeError(f"async handlers need Flask's ensure_sync: {found}")
 
 
+class StoredId(IntegerConverter):
+    """`<int:...>` in a URL: a number a database id can be (64 bits). A longer one names
+    nothing of ours: 404, instead of an overflow in the database driver."""
+
+    def __init__(self, map, fixed_digits=0, min=None, max=2**63 - 1, signed=False):  # noqa: A002
+        super().__init__(map, fixed_digits=fixed_digits, min=min, max=max, signed=signed)
+
+
 def create_app(
     config_class: type[Config] | None = None, overrides: dict[str, Any] | None = None
 ) -> Flask:
@@ -59,6 +68,7 @@ def create_app(
     register_extensions(app)
     register_sessions(app)
     register_logging(app)
+    app.url_map.converters["int"] = StoredId  # before any route is added
     register_blueprints(app)
     register_guards_and_headers(app)
     register_errors(app)

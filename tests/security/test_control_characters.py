@@ -14,6 +14,7 @@ from html.parser import HTMLParser
 from urllib.parse import urlencode, urljoin, urlsplit
 
 import pytest
+from werkzeug.routing import IntegerConverter
 
 from tests.web.routes import all_routes
 from wnwa.input_guard import clean_text
@@ -173,3 +174,22 @@ def test_nul_in_every_parameter_and_field_of_every_route(app, client, make, logi
             response = client.get(url + "?" + urlencode(poisoned), headers={"HX-Request": "true"})
             _check(response, (poison, "GET", url))
     assert sent > 2 * len(routes)
+
+
+def test_an_id_too_large_for_the_database_is_not_found(app, client):
+    """Every `<int:...>` of every route takes 64-bit ids only: a longer number is a 404, not
+    an overflow in the database driver (SQLite refuses integers past 64 bits)."""
+    huge = "9" * 20
+    checked = 0
+    for rule in app.url_map.iter_rules():
+        ints = [n for n, conv in rule._converters.items() if isinstance(conv, IntegerConverter)]
+        if not ints or "GET" not in rule.methods:
+            continue
+        path = rule.rule
+        for name in rule.arguments:
+            value = huge if name in ints else "x"
+            path = path.replace(f"<int:{name}>", value).replace(f"<{name}>", value)
+            path = path.replace(f"<path:{name}>", value)
+        assert client.get(path).status_code == 404, path
+        checked += 1
+    assert checked > 10
