@@ -27,10 +27,11 @@ STATE_NAMES = {
 # Territories other than Puerto Rico (which licenses professionals itself, like a state)
 TERRITORIES = frozenset({"AS", "GU", "MP", "VI"})
 
-# The main time zone of each state: a supporter's "later today" ends at their local midnight,
-# and a department's history is read in its own time.
-_EASTERN = "CT DE DC FL GA IN ME MD MA MI NH NJ NY NC OH PA RI SC VT VA WV".split()
-_CENTRAL = "AL AR IL IA KS KY LA MN MS MO NE ND OK SD TN TX WI".split()
+# The main time zone of each state, where most of its people live (Kentucky, Indiana and
+# Florida: Eastern; Tennessee: Central): a supporter's "later today" ends at their local
+# midnight, and a department's history is read in its own time.
+_EASTERN = "CT DE DC FL GA IN KY ME MD MA MI NH NJ NY NC OH PA RI SC VT VA WV".split()
+_CENTRAL = "AL AR IL IA KS LA MN MS MO NE ND OK SD TN TX WI".split()
 _MOUNTAIN = "CO ID MT NM UT WY".split()
 STATE_TIMEZONES: dict[str, str] = {
     **dict.fromkeys(_EASTERN, "America/New_York"),

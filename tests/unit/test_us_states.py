@@ -22,6 +22,7 @@ def test_a_moment_reads_in_the_state_s_time_with_its_zone():
     assert local_time(SUMMER, "CO") == "Jul 4, 2026, 5:30 PM MDT"
     assert local_time(SUMMER, "TX") == "Jul 4, 2026, 6:30 PM CDT"
     assert local_time(WINTER, "HI") == "Dec 7, 2026, 5:05 AM HST"
+    assert local_time(WINTER, "KY") == "Dec 7, 2026, 10:05 AM EST"  # Louisville, Lexington
 
 
 def test_without_a_known_state_the_network_s_own_chicago_time_is_used():
