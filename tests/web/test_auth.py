@@ -146,6 +146,25 @@ def test_activation_sets_password_and_link_is_single_use(client, make, dept):
     assert sign_in(client, officer.email, "my own quiet passphrase").status_code == 303
 
 
+def test_an_activation_link_stops_when_the_address_is_corrected(client, make, dept):
+    """An invitation went to a mistyped address; the chief corrects it: whoever holds the
+    wrong mailbox can no longer set the password."""
+    from wnwa.tenants.scoping import tenant_context
+
+    officer = make.officer(dept, activated=False, email="jsmith@springfield.example")
+    officer_id, dept_id = officer.id, dept.id
+    token = activation_token(officer)
+    with tenant_context(dept_id):
+        db.session.get(User, officer_id).email = "jsmyth@springfield.example"
+        db.session.commit()
+    page = client.get(f"/activate/{token}")
+    assert page.status_code == 400
+    assert "no longer this account" in _body(page)
+    with tenant_context(dept_id):
+        fresh = activation_token(db.session.get(User, officer_id))
+    assert client.get(f"/activate/{fresh}").status_code == 200
+
+
 def test_activation_link_also_resets_a_forgotten_password(client, make, dept):
     officer = make.officer(dept)  # already activated with PASSWORD
     token = activation_token(officer)

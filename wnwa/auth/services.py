@@ -23,7 +23,7 @@ from wnwa import emails, shared_state
 from wnwa.auth import loading
 from wnwa.auth.models import StaffAccount
 from wnwa.auth.passwords import check_password, dummy_verify, hash_password, verify_password
-from wnwa.crypto import signing_secrets
+from wnwa.crypto import keyed_digest, keyed_digests, signing_secrets
 from wnwa.errors import DomainError
 from wnwa.extensions import db
 from wnwa.tenants.credentials import (
@@ -197,9 +197,21 @@ def _serializer() -> URLSafeTimedSerializer:
     return URLSafeTimedSerializer(signing_secrets(), salt="activation-v1")
 
 
+def _address_tag(email: str) -> str:
+    return keyed_digest("activation-address", email)[:16]
+
+
 def activation_token(account: Account) -> str:
-    """A stateless, single-use link token: bound to the current password hash."""
-    return _serializer().dumps({"k": account.kind, "i": account.id, "f": fingerprint(account)})
+    """A stateless, single-use link token: bound to the current password hash, and to the
+    address it is sent to, so a link mailed to an address since corrected stops working."""
+    return _serializer().dumps(
+        {
+            "k": account.kind,
+            "i": account.id,
+            "f": fingerprint(account),
+            "e": _address_tag(account.email),
+        }
+    )
 
 
 def account_for_token(token: str) -> Account:
@@ -217,6 +229,14 @@ def account_for_token(token: str) -> Account:
         raise InvalidToken(
             "This link has already been used or was replaced by a newer one. "
             "Ask for a new link if you still need to set a password."
+        )
+    # (links made before links named their address carry no "e"; they expire within days)
+    if "e" in data and data["e"] not in [
+        d[:16] for d in keyed_digests("activation-address", account.email)
+    ]:
+        raise InvalidToken(
+            "This link was sent to an address that is no longer this account's. Ask your chief "
+            "(or network staff) to send a new one."
         )
     return account
 
