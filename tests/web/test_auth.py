@@ -288,3 +288,21 @@ def test_failed_logins_are_throttled_in_memory(client, make, dept, app):
     assert statuses[10] == 429
     # the correct password is throttled too while the window lasts
     assert sign_in(client, officer.email, make.PASSWORD).status_code == 429
+
+
+def test_wrong_two_step_codes_are_throttled_per_account_from_any_address(client, make, dept):
+    chief = make.officer(dept, chief=True)
+    sign_in(client, chief.email, make.PASSWORD)
+    statuses = [
+        client.post(
+            "/login/code", data={"code": "000000"}, environ_base={"REMOTE_ADDR": f"10.0.0.{n}"}
+        ).status_code
+        for n in range(11)
+    ]
+    assert statuses[:10] == [401] * 10
+    assert statuses[10] == 429
+    code = pyotp.TOTP(make.TOTP_SECRET).now()
+    again = client.post(
+        "/login/code", data={"code": code}, environ_base={"REMOTE_ADDR": "10.9.9.9"}
+    )
+    assert again.status_code == 429

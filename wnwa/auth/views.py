@@ -57,6 +57,13 @@ def _account_key() -> str:
     return "acct:" + keyed_digest("throttle", email)[:32]
 
 
+def _pending_key() -> str:
+    """The account waiting for its two-step code (a keyed hash naming nobody): wrong codes
+    count against the account, from whatever addresses they come."""
+    pending = (session.get(PENDING) or {}).get("a", "")
+    return "code:" + keyed_digest("throttle", str(pending).rsplit(".", 1)[0])[:32]
+
+
 def _failed(response) -> bool:
     return response.status_code >= 400
 
@@ -102,6 +109,7 @@ def login():
 @bp.route("/login/code", methods=["GET", "POST"])
 @public
 @limiter.limit(_login_limit, methods=["POST"], deduct_when=_failed)
+@limiter.limit(_account_limit, key_func=_pending_key, methods=["POST"], deduct_when=_failed)
 def second_factor():
     account = _pending_account(PENDING)
     if account is None:
