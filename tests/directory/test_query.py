@@ -95,6 +95,17 @@ def test_search_uses_the_full_text_index_and_no_like(ctx, make, statements, engi
     assert sorted(limited) == ["before_page", "c_now", "c_rest"]
 
 
+def test_the_county_filter_takes_the_word_county_as_listings_show_it(ctx, make):
+    home, other = make.department(), make.department(state="TX", county="Travis")
+    make_supporter(other, display_name="Travis Person", topics="grief")
+    now = datetime.now(UTC)
+    for typed in ("Travis", "Travis County", "travis county "):
+        page = query.search(
+            query.SearchFilters(county=typed), viewer_department_id=home.id, now=now
+        )
+        assert [item.display_name for item in page.listings] == ["Travis Person"], typed
+
+
 def test_the_total_is_one_capped_statement(ctx, make, statements):
     home, other = make.department(), make.department(state="TX", county="Travis")
     for n in range(4):

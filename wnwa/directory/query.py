@@ -51,6 +51,11 @@ NOW = "e.status = 'now' AND e.status_until > :now"
 TIER = {"now": f" AND {NOW}", "rest": f" AND NOT ({NOW})"}
 
 
+# Listings show "Travis County, TX"; the county is kept without the word, so "Travis County"
+# typed in the filter means Travis (Louisiana's parishes and Alaska's boroughs likewise).
+COUNTY_WORD = re.compile(r"\s+(county|parish|borough)\s*$", re.IGNORECASE)
+
+
 @dataclass(frozen=True)
 class SearchFilters:
     text: str = ""
@@ -112,8 +117,9 @@ def _tag_groups(filters: SearchFilters) -> list[list[str]]:
     groups: list[list[str]] = []
     if filters.state:
         groups.append(["st" + tag_word(filters.state)])
-    if tag_word(filters.county):
-        groups.append(["cty" + tag_word(filters.county)])
+    county = tag_word(COUNTY_WORD.sub("", filters.county))
+    if county:
+        groups.append(["cty" + county])
     for prefix, codes in (("tp", filters.topics), ("as", filters.assignments)):
         if codes:
             groups.append([prefix + tag_word(c) for c in codes])
