@@ -8,7 +8,7 @@ from html.parser import HTMLParser
 from urllib.parse import urlsplit
 
 from flask import Flask
-from werkzeug.routing import Rule
+from werkzeug.routing import IntegerConverter, Rule
 
 PLACEHOLDERS = {
     "integer": 987654,
@@ -42,6 +42,8 @@ def all_routes(app: Flask) -> list[Route]:
         args = {}
         for name, converter in rule._converters.items():
             kind = type(converter).__name__.lower().replace("converter", "")
+            if isinstance(converter, IntegerConverter):  # the app's own StoredId too
+                kind = "integer"
             if kind == "any":
                 args[name] = sorted(converter.items)[0]
             else:
