@@ -35,14 +35,14 @@ from typing import Any
 import click
 from flask import current_app
 from flask.cli import AppGroup
-from sqlalchemy import Integer, String, Text, delete, func, select
+from sqlalchemy import Integer, String, Text, delete, func, select, update
 from sqlalchemy.orm import Mapped, mapped_column
 
 from wnwa.dbtypes import UTCDateTime
 from wnwa.extensions import db, utcnow
 from wnwa.tenants.scoping import GlobalModel
 
-MAX_ATTEMPTS = 8  # for a message the server itself refuses; an outage never drops mail
+MAX_ATTEMPTS = 8  # for a message the relay refuses for good; an outage never drops mail
 MAX_BACKOFF = timedelta(hours=1)
 SMTP_TIMEOUT = 30
 BATCH = 200
@@ -78,10 +78,7 @@ class MailJob(GlobalModel, db.Model):
 
     def render(self) -> Rendered | None:
         """The message as the worker would send it now; None if it would be dropped."""
-        stored = json.loads(self.context)
-        load = _LOADERS.get(self.template)
-        context = stored if load is None else load(stored)
-        return None if context is None else render(self.template, context)
+        return render_stored(self.template, self.context)
 
     @property
     def subject(self) -> str:
@@ -130,6 +127,15 @@ def enqueue(to: str, subject: str, body: str) -> MailJob:
     return queue(to, NOTICE, subject=subject, body=body)
 
 
+def render_stored(template: str, context: str) -> Rendered | None:
+    """A queued message as it would be sent now (its loader run on the stored JSON context);
+    None if the loader finds nothing to say any more."""
+    stored = json.loads(context)
+    load = _LOADERS.get(template)
+    values = stored if load is None else load(stored)
+    return None if values is None else render(template, values)
+
+
 def render(template: str, context: dict[str, Any]) -> Rendered:
     """Both parts and the subject of one message (no request needed: the worker calls it)."""
     env = current_app.jinja_env
@@ -145,10 +151,10 @@ def render(template: str, context: dict[str, Any]) -> Rendered:
     return Rendered(subject=subject[:200], text=str(text_part).strip() + "\n", html=html)
 
 
-def _message(job: MailJob, rendered: Rendered) -> EmailMessage:
+def _message(to: str, rendered: Rendered) -> EmailMessage:
     message = EmailMessage()
     message["From"] = current_app.config["MAIL_FROM"]
-    message["To"] = job.to
+    message["To"] = to
     message["Subject"] = rendered.subject
     message.set_content(rendered.text)
     message.add_alternative(rendered.html, subtype="html")
@@ -213,12 +219,34 @@ def readable(message: EmailMessage) -> str:
     return f"{head}\n{text}"
 
 
-def _permanent(exc: smtplib.SMTPException) -> bool:
-    """A 5xx refusal of this message (bad recipient, rejected content), not an outage."""
+# What the relay says about one message: its recipient, its sender line, its content, or an
+# address it cannot carry (a non-ASCII address and no SMTPUTF8). Every other SMTP error, and any
+# socket error (refused, lost, timed out), is an outage: the relay cannot take mail just now.
+REFUSALS = (
+    smtplib.SMTPRecipientsRefused,
+    smtplib.SMTPSenderRefused,
+    smtplib.SMTPDataError,
+    smtplib.SMTPNotSupportedError,
+)
+SERVICE_NOT_AVAILABLE = 421  # the relay is closing the connection: an outage, whatever the step
+
+
+def _codes(exc: smtplib.SMTPException) -> list[int]:
     if isinstance(exc, smtplib.SMTPRecipientsRefused):
-        codes = [code for code, _ in exc.recipients.values()]
-    else:
-        codes = [getattr(exc, "smtp_code", 0)]
+        return [code for code, _ in exc.recipients.values()]
+    return [getattr(exc, "smtp_code", 0)]
+
+
+def _permanent(exc: smtplib.SMTPException) -> bool:
+    """The relay will never take this message: a 5xx refusal of its recipient or content, or
+    an address it cannot carry. A 4xx refusal is temporary, and so is a refused sender line:
+    the sender is the same on every message, so that is a setting to correct, and giving up
+    would drop the whole queue."""
+    if isinstance(exc, smtplib.SMTPNotSupportedError):
+        return True
+    if isinstance(exc, smtplib.SMTPSenderRefused):
+        return False
+    codes = _codes(exc)
     return bool(codes) and all(500 <= code < 600 for code in codes)
 
 
@@ -258,69 +286,87 @@ def drain(limit: int = BATCH) -> int:
 def _drain(limit: int) -> tuple[int, int]:
     """Deliver up to `limit` due messages; returns how many were sent and how many were due.
 
-    Each message is deleted as soon as the server accepted it, so a server that fails part-way
-    through a batch never gets the accepted ones again. A server that cannot be reached (or
-    drops the connection) leaves every unsent message queued, retried with back-off (capped at
-    MAX_BACKOFF) for as long as it takes: an outage (or a 4xx answer) loses nothing. A message
-    the server refuses for good (5xx: a bad recipient), or one that cannot be rendered, is
-    retried MAX_ATTEMPTS times, then dropped. A message whose loader finds nothing to say any
+    Each outcome is committed as soon as it is known: a message the relay accepted is deleted
+    at once, so a worker that dies part-way through a batch sends again at most the message
+    that was in flight. A failure that belongs to one message (the relay refuses its recipient,
+    sender or content, cannot carry its address, or it cannot be rendered) counts against that
+    message only: it waits out its own back-off while the rest of the batch goes on. A refusal
+    for good (5xx for its recipient or content, an address the relay cannot carry) or a message
+    that cannot be rendered is tried MAX_ATTEMPTS times, then dropped; any other refusal (4xx,
+    or of the sender line) is retried until it goes.
+    An outage (the relay cannot be reached, drops the connection, times out or answers 421)
+    stops the batch and leaves every message not yet sent queued, retried with back-off for as
+    long as it takes: an outage loses nothing. A message whose loader finds nothing to say any
     more is deleted unsent.
     """
-    now = utcnow()
-    jobs = db.session.scalars(
-        select(MailJob).where(MailJob.not_before <= now).order_by(MailJob.id).limit(limit)
+    due = db.session.execute(
+        select(MailJob.id, MailJob.to, MailJob.template, MailJob.context, MailJob.attempts)
+        .where(MailJob.not_before <= utcnow())
+        .order_by(MailJob.id)
+        .limit(limit)
     ).all()
-    if not jobs:
+    if not due:
         return 0, 0
-    sent: list[int] = []
-    dropped: list[int] = []
-    refused: list[MailJob] = []
-    unsent: list[MailJob] = []
+    pending = list(reversed(due))  # plain rows: a commit expires nothing we still need
+    sent = 0
     try:
         with _Transport() as transport:
-            for index, job in enumerate(jobs):
-                try:
-                    rendered = job.render()
-                except Exception as exc:  # one broken message must not hold up the others
-                    current_app.logger.warning(
-                        "mail job %d could not be rendered (%s)", job.id, type(exc).__name__
-                    )
-                    refused.append(job)
-                    continue
-                if rendered is None:
-                    dropped.append(job.id)
-                    continue
-                try:
-                    transport.send(_message(job, rendered))
-                except (smtplib.SMTPRecipientsRefused, smtplib.SMTPDataError) as exc:
-                    if not _permanent(exc):  # 4xx: the server is busy or going away
-                        unsent = list(jobs[index:])
-                        break
-                    refused.append(job)
-                    continue
-                except (OSError, smtplib.SMTPException):
-                    unsent = list(jobs[index:])
-                    break
-                sent.append(job.id)
-    except (OSError, smtplib.SMTPException):
-        done = {*sent, *dropped, *(job.id for job in refused)}
-        unsent = [job for job in jobs if job.id not in done]
-    if sent or dropped:
-        db.session.execute(delete(MailJob).where(MailJob.id.in_(sent + dropped)))
-    for job in unsent:
-        job.attempts += 1
-        job.not_before = now + backoff(job.attempts)
-    for job in refused:
-        job.attempts += 1
-        job.not_before = now + backoff(job.attempts)
-        if job.attempts >= MAX_ATTEMPTS:
-            db.session.delete(job)
-    db.session.commit()
-    if unsent or refused:
+            while pending:
+                sent += _deliver(transport, pending[-1])
+                pending.pop()
+    except OSError as exc:  # every SMTPException is an OSError too
+        db.session.rollback()
+        for job in pending:
+            _retry_later(job)
+        db.session.commit()
         current_app.logger.warning(
-            "mail delivery failed; %d messages will be retried", len(unsent) + len(refused)
+            "mail relay unavailable (%s); %d messages wait", type(exc).__name__, len(pending)
         )
-    return len(sent), len(jobs)
+    return sent, len(due)
+
+
+def _deliver(transport: _Transport, job: Any) -> int:
+    """Send one queued message and commit what became of it; 1 if the relay accepted it. An
+    outage is raised with nothing recorded for this message."""
+    try:
+        rendered = render_stored(job.template, job.context)
+        message = None if rendered is None else _message(job.to, rendered)
+    except Exception as exc:  # one broken message must not hold up the others
+        db.session.rollback()
+        current_app.logger.warning(
+            "mail job %d could not be rendered (%s)", job.id, type(exc).__name__
+        )
+        _retry_later(job, give_up=True)
+        db.session.commit()
+        return 0
+    if message is not None:
+        try:
+            transport.send(message)
+        except REFUSALS as exc:
+            if SERVICE_NOT_AVAILABLE in _codes(exc):
+                raise
+            current_app.logger.warning(
+                "mail job %d was refused (%s %s)", job.id, type(exc).__name__, _codes(exc)
+            )
+            _retry_later(job, give_up=_permanent(exc))
+            db.session.commit()
+            return 0
+    db.session.execute(delete(MailJob).where(MailJob.id == job.id))
+    db.session.commit()
+    return 0 if message is None else 1
+
+
+def _retry_later(job: Any, *, give_up: bool = False) -> None:
+    """Count a failed attempt; with `give_up`, the MAX_ATTEMPTS-th drops the message."""
+    attempts = job.attempts + 1
+    if give_up and attempts >= MAX_ATTEMPTS:
+        db.session.execute(delete(MailJob).where(MailJob.id == job.id))
+        return
+    db.session.execute(
+        update(MailJob)
+        .where(MailJob.id == job.id)
+        .values(attempts=attempts, not_before=utcnow() + backoff(attempts))
+    )
 
 
 def run_due() -> str:
