@@ -151,3 +151,55 @@ def test_an_unknown_request_is_404(client, login, make):
     login(make.staff("network_admin"))
     assert client.get("/network/requests/424242").status_code == 404
     assert client.post("/network/requests/424242/close").status_code == 404
+
+
+def _member_list_mail() -> list[str]:
+    db.session.expire_all()
+    return [m.subject for m in mail_to(MEMBER_LIST["email"])]
+
+
+def test_an_approved_request_stays_approved(client, login, make, waiting):
+    login(make.staff("network_admin"))
+    request_id = waiting["member_list"]
+    url = f"/network/requests/{request_id}"
+    assert client.post(f"{url}/approve", data={"note": ""}).status_code == 303
+    page = _text(client.get(url))
+    assert "Close without replying" not in page and "Approve and email the list" not in page
+    assert "Decline and tell them" not in page
+    closed = client.post(f"{url}/close")
+    assert closed.status_code == 422 and "already sent" in closed.get_data(as_text=True)
+    declined = client.post(f"{url}/decline", data={"decline-message": ""})
+    assert declined.status_code == 422 and "already sent" in declined.get_data(as_text=True)
+    assert client.post(f"{url}/approve", data={"note": ""}).status_code == 422
+    # a reply is a follow-up: asking to close with it changes nothing either
+    followed = client.post(f"{url}/reply", data={"message": "Any questions?", "close": "y"})
+    assert followed.status_code == 303
+    assert "Approved, list sent" in _text(client.get(url))
+    assert _member_list_mail() == [
+        "We received your request for the member agencies list",
+        "The WeNeverWalkAlone member agencies",
+        "Re: your member agencies list request",
+    ]
+
+
+@pytest.mark.parametrize("decide", ["decline", "close"])
+def test_a_declined_or_closed_request_is_never_approved_after(client, login, make, waiting, decide):
+    login(make.staff("network_admin"))
+    url = f"/network/requests/{waiting['member_list']}"
+    assert client.post(f"{url}/{decide}", data={"decline-message": ""}).status_code == 303
+    page = _text(client.get(url))
+    assert "Approve and email the list" not in page and "Close without replying" not in page
+    for action in ("approve", "decline", "close"):
+        refused = client.post(f"{url}/{action}", data={"note": "", "decline-message": ""})
+        assert refused.status_code == 422, action
+        assert "already" in refused.get_data(as_text=True)
+    assert "The WeNeverWalkAlone member agencies" not in _member_list_mail()
+
+
+def test_an_answered_request_is_still_open(client, login, make, waiting):
+    login(make.staff("network_admin"))
+    url = f"/network/requests/{waiting['member_list']}"
+    asked = client.post(f"{url}/reply", data={"message": "Which department are you with?"})
+    assert asked.status_code == 303 and "Answered" in _text(client.get(url))
+    assert "Approve and email the list" in _text(client.get(url))
+    assert client.post(f"{url}/approve", data={"note": ""}).status_code == 303

@@ -248,3 +248,56 @@ def test_reading_is_for_officers_and_network_admins(client, login, make, who, li
 def test_unknown_ids_are_404_for_admins(client, admin):
     assert client.get("/network/resources/987654/edit").status_code == 404
     assert client.get("/network/news/987654/edit").status_code == 404
+
+
+NEWS = {
+    "title": "Class dates for spring",
+    "summary": "",
+    "body": "Three classes are scheduled.",
+    "state": "published",
+    "publish_on": TODAY.isoformat(),
+}
+
+
+def test_renaming_keeps_the_address_it_was_created_with(client, admin):
+    """The slug is made once, when the item is created: a bookmark or a shared link to a
+    published item keeps working when an admin corrects its title."""
+    assert client.post("/network/resources/new", data=RESOURCE).status_code == 303
+    assert client.post("/network/news/new", data=NEWS).status_code == 303
+    item = db.session.scalars(select(Resource)).one()
+    post = db.session.scalars(select(NewsPost)).one()
+    renamed = {"title": "Grief: the first weeks"}
+    edited = client.post(f"/network/resources/{item.id}/edit", data={**RESOURCE, **renamed})
+    assert edited.status_code == 303
+    edited = client.post(f"/network/news/{post.id}/edit", data={**NEWS, **renamed})
+    assert edited.status_code == 303
+    db.session.expire_all()
+    assert (item.title, item.slug) == ("Grief: the first weeks", "grief-after-a-line-of-duty-death")
+    assert (post.title, post.slug) == ("Grief: the first weeks", "class-dates-for-spring")
+    for url in ("/resources/grief-after-a-line-of-duty-death", "/news/class-dates-for-spring"):
+        assert "Grief: the first weeks" in _text(client.get(url)), url
+    # a new item with the same first title gets an address of its own
+    assert client.post("/network/resources/new", data=RESOURCE).status_code == 303
+    slugs = set(db.session.scalars(select(Resource.slug)))
+    assert slugs == {"grief-after-a-line-of-duty-death", "grief-after-a-line-of-duty-death-2"}
+
+
+@pytest.mark.parametrize(
+    "url, data, change, message",
+    [
+        ("/network/resources/new", RESOURCE, {"title": "   "}, "Give it a title."),
+        ("/network/news/new", NEWS, {"title": " \t "}, "Give it a title."),
+        ("/network/news/new", NEWS, {"body": " \r\n "}, "Write the post."),
+    ],
+)
+def test_a_title_or_text_of_spaces_only_is_refused_and_the_rest_kept(
+    client, admin, url, data, change, message
+):
+    response = client.post(url, data={**data, **change})
+    assert response.status_code == 422
+    html = response.get_data(as_text=True)
+    assert message in html and 'aria-invalid="true"' in html
+    kept = data["body"] if "body" not in change else data["title"]
+    assert kept in html
+    assert db.session.scalars(select(Resource)).all() == []
+    assert db.session.scalars(select(NewsPost)).all() == []

@@ -118,3 +118,58 @@ def test_forms_refuse_a_post_without_the_csrf_token(make):
     client = strict.test_client()
     for url, data in (("/contact", CONTACT), ("/demo", DEMO), ("/member-agencies", MEMBER_LIST)):
         assert client.post(url, data=data).status_code == 400
+
+
+LURE = "Your account is locked. Verify at https://evil.example/login now"
+
+
+@pytest.mark.parametrize(
+    "url, data",
+    [
+        ("/contact", {**CONTACT, "name": LURE[:100], "organisation": LURE, "message": LURE}),
+        (
+            "/demo",
+            {**DEMO, "name": LURE[:100], "organisation": LURE, "preferred_times": LURE},
+        ),
+        (
+            "/member-agencies",
+            {**MEMBER_LIST, "name": LURE[:100], "organisation": LURE, "reason": LURE},
+        ),
+    ],
+)
+def test_a_confirmation_repeats_nothing_the_visitor_typed(client, ctx, url, data):
+    """Anyone may type any address: the network's email to it says only what we received."""
+    assert client.post(url, data=data).status_code == 303
+    [stored] = requests_stored()
+    assert LURE in (stored.message + stored.preferred_times)  # kept for the network team
+    [confirmation] = mail_to(data["email"])
+    rendered = confirmation.render()
+    for part in (rendered.subject, rendered.text, rendered.html):
+        assert "evil.example" not in part and "locked" not in part
+    assert "we received" in rendered.text.lower()
+    assert "href" not in rendered.html.replace('href="tel:988"', "")
+
+
+@pytest.mark.parametrize(
+    "url, data, message",
+    [
+        ("/contact", {**CONTACT, "name": "   "}, "Enter your name."),
+        ("/contact", {**CONTACT, "email": " \t "}, "Enter your email address."),
+        ("/contact", {**CONTACT, "message": "  \r\n  "}, "Write your message."),
+        ("/demo", {**DEMO, "organisation": "   "}, "Enter your department."),
+        ("/demo", {**DEMO, "preferred_times": "   "}, "Suggest a few dates and times."),
+        ("/member-agencies", {**MEMBER_LIST, "reason": "   "}, "Tell us briefly why"),
+        ("/member-agencies", {**MEMBER_LIST, "organisation": " "}, "Enter your department"),
+    ],
+)
+def test_a_required_field_of_spaces_only_is_refused_and_the_rest_kept(
+    client, ctx, url, data, message
+):
+    response = client.post(url, data=data)
+    assert response.status_code == 422
+    html = response.get_data(as_text=True)
+    assert message in html and 'aria-invalid="true"' in html
+    for key, value in data.items():  # everything else typed is still in the form
+        if value.strip() and key not in ("demo_format",):
+            assert value.replace("'", "&#39;") in html, key
+    assert requests_stored() == [] and mail_to(data["email"]) == []

@@ -98,5 +98,8 @@ def decline(request_id: int):
 
 @bp.post("/<int:request_id>/close")
 def close(request_id: int):
-    requests.close(request_id, actor=current_user)
+    try:
+        requests.close(request_id, actor=current_user)
+    except DomainError as exc:
+        return _detail(request_id, 422, error=exc.message)
     return _done(request_id, "The request is closed.")

@@ -9,6 +9,7 @@ from wtforms.validators import InputRequired, Length, Optional
 
 from wnwa.resources.models import CATEGORIES, KINDS, STATES
 from wnwa.resources.services import NewsInput, ResourceInput
+from wnwa.site.forms import Required
 from wnwa.us_states import network_day
 
 MARKDOWN_HELP = (
@@ -22,7 +23,7 @@ def _choices(mapping: dict[str, str]) -> list[SelectChoice]:
 
 
 class ResourceForm(FlaskForm):
-    title = StringField("Title", validators=[InputRequired("Give it a title."), Length(max=200)])
+    title = StringField("Title", validators=[Required("Give it a title."), Length(max=200)])
     kind = SelectField("Kind", choices=_choices(KINDS))
     category = SelectField("Category", choices=_choices(CATEGORIES))
     summary = TextAreaField("Summary (shown in the list)", validators=[Optional(), Length(max=500)])
@@ -51,12 +52,12 @@ class ResourceForm(FlaskForm):
 
 
 class NewsForm(FlaskForm):
-    title = StringField("Title", validators=[InputRequired("Give it a title."), Length(max=200)])
+    title = StringField("Title", validators=[Required("Give it a title."), Length(max=200)])
     summary = TextAreaField("Summary (shown in the list)", validators=[Optional(), Length(max=500)])
     body = TextAreaField(
         "Text",
         description=MARKDOWN_HELP,
-        validators=[InputRequired("Write the post."), Length(max=50_000)],
+        validators=[Required("Write the post."), Length(max=50_000)],
     )
     state = RadioField("State", choices=_choices(STATES), default="draft")
     publish_on = DateField(

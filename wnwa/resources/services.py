@@ -163,13 +163,11 @@ def slug_for(title: str) -> str:
     return slug or "item"
 
 
-def _unique_slug(model, title: str, own_id: int | None) -> str:
+def _unique_slug(model, title: str) -> str:
+    """The address of a new item, made from its first title. It never changes after: renaming
+    an item (before or after it is published) breaks no bookmark or shared link."""
     base = slug_for(title)
-    taken = set(
-        db.session.scalars(
-            select(model.slug).where(model.slug.like(f"{base}%"), model.id != (own_id or 0))
-        )
-    )
+    taken = set(db.session.scalars(select(model.slug).where(model.slug.like(f"{base}%"))))
     slug, n = base, 2
     while slug in taken:
         slug, n = f"{base}-{n}", n + 1
@@ -206,8 +204,10 @@ def save_resource(resource_id: int | None, data: ResourceInput, *, actor) -> Res
     problems = resource_problems(data)
     if problems:
         raise InvalidInput(" ".join(problems))
-    item = get_resource(resource_id) if resource_id else Resource(created_at=utcnow())
-    item.slug = _unique_slug(Resource, data.title, resource_id)
+    if resource_id:
+        item = get_resource(resource_id)
+    else:
+        item = Resource(created_at=utcnow(), slug=_unique_slug(Resource, data.title))
     item.title = data.title.strip()
     item.kind, item.category, item.state = data.kind, data.category, data.state
     item.summary, item.body = data.summary.strip(), data.body
@@ -233,8 +233,10 @@ def save_post(post_id: int | None, data: NewsInput, *, actor) -> NewsPost:
         raise InvalidInput("Choose draft or published.")
     if not data.body.strip():
         raise InvalidInput("Write the post.")
-    post = get_post(post_id) if post_id else NewsPost(created_at=utcnow())
-    post.slug = _unique_slug(NewsPost, data.title, post_id)
+    if post_id:
+        post = get_post(post_id)
+    else:
+        post = NewsPost(created_at=utcnow(), slug=_unique_slug(NewsPost, data.title))
     post.title, post.summary, post.body = data.title.strip(), data.summary.strip(), data.body
     post.state, post.publish_on = data.state, data.publish_on
     post.updated_at, post.updated_by = utcnow(), audit.actor_label(actor)

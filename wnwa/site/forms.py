@@ -14,11 +14,30 @@ from wtforms import (
     TextAreaField,
 )
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import Email, InputRequired, Length, NumberRange, Optional
+from wtforms.validators import (
+    Email,
+    InputRequired,
+    Length,
+    NumberRange,
+    Optional,
+    StopValidation,
+)
 
 from wnwa.site.models import DEMO_FORMATS
 
 HONEYPOT = "website"
+
+
+class Required(InputRequired):
+    """A text field that must hold something: like InputRequired, but spaces alone count as
+    nothing (the services strip what is typed, so "   " would be kept as an empty value). The
+    field's own message is shown and the rest of the form keeps what was typed."""
+
+    def __call__(self, form, field) -> None:
+        super().__call__(form, field)
+        if isinstance(field.data, str) and not field.data.strip():
+            field.errors[:] = []
+            raise StopValidation(self.message or field.gettext("This field is required."))
 
 
 class PublicForm(FlaskForm):
@@ -32,13 +51,13 @@ class PublicForm(FlaskForm):
 class VisitorForm(PublicForm):
     name = StringField(
         "Your name",
-        validators=[InputRequired("Enter your name."), Length(max=120)],
+        validators=[Required("Enter your name."), Length(max=120)],
         render_kw={"autocomplete": "name"},
     )
     email = EmailField(
         "Email",
         validators=[
-            InputRequired("Enter your email address."),
+            Required("Enter your email address."),
             Email("Enter an email address like name@department.gov."),
             Length(max=254),
         ],
@@ -46,7 +65,7 @@ class VisitorForm(PublicForm):
     )
     organisation = StringField(
         "Department or organization",
-        validators=[InputRequired("Enter your department or organisation."), Length(max=200)],
+        validators=[Required("Enter your department or organisation."), Length(max=200)],
         render_kw={"autocomplete": "organization"},
     )
     job_title = StringField(
@@ -60,7 +79,7 @@ class MemberListForm(VisitorForm):
     reason = TextAreaField(
         "Why you would like the list",
         validators=[
-            InputRequired("Tell us briefly why you would like the list."),
+            Required("Tell us briefly why you would like the list."),
             Length(max=2000),
         ],
     )
@@ -79,14 +98,14 @@ class ContactForm(VisitorForm):
     )
     message = TextAreaField(
         "Your message",
-        validators=[InputRequired("Write your message."), Length(max=5000)],
+        validators=[Required("Write your message."), Length(max=5000)],
     )
 
 
 class DemoForm(VisitorForm):
     organisation = StringField(
         "Department",
-        validators=[InputRequired("Enter your department."), Length(max=200)],
+        validators=[Required("Enter your department."), Length(max=200)],
         render_kw={"autocomplete": "organization"},
     )
     phone = TelField(
@@ -110,7 +129,7 @@ class DemoForm(VisitorForm):
     preferred_times = TextAreaField(
         "Preferred dates and times",
         description="e.g. Tuesday or Thursday mornings in the week of March 9",
-        validators=[InputRequired("Suggest a few dates and times."), Length(max=1000)],
+        validators=[Required("Suggest a few dates and times."), Length(max=1000)],
     )
     message = TextAreaField(
         "Anything we should know (optional)", validators=[Optional(), Length(max=2000)]
@@ -122,7 +141,7 @@ class DemoForm(VisitorForm):
 
 class ReplyForm(FlaskForm):
     message = TextAreaField(
-        "Reply", validators=[InputRequired("Write the reply to send."), Length(max=10000)]
+        "Reply", validators=[Required("Write the reply to send."), Length(max=10000)]
     )
     close = BooleanField("Close the request after sending")
 

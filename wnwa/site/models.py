@@ -38,7 +38,8 @@ STATUSES = {
     DECLINED: "Declined",
     CLOSED: "Closed",
 }
-OPEN_STATUSES = (NEW,)
+# Still open: it may be approved, declined or closed. Any other status is a decision, final.
+OPEN_STATUSES = (NEW, ANSWERED)
 
 DEMO_FORMATS = {"video": "Video call", "in_person": "In person"}
 
@@ -70,3 +71,8 @@ class SiteRequest(GlobalModel, db.Model):
     @property
     def status_label(self) -> str:
         return STATUSES.get(self.status, self.status)
+
+    @property
+    def is_open(self) -> bool:
+        """Not decided yet: it may still be approved, declined or closed."""
+        return self.status in OPEN_STATUSES

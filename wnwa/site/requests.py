@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
 from wnwa import audit, mail
 from wnwa.errors import InvalidInput, NotFound
@@ -58,14 +58,22 @@ def _new(kind: str, visitor: Visitor, **fields) -> SiteRequest:
     return request
 
 
+# The confirmations say what was received in the network's own words. They never repeat what
+# the visitor typed (not even the name): anyone can enter any address in these forms, so
+# nothing typed there may travel on to that address under the network's name.
+IF_NOT_YOU = (
+    "\n\nIf you did not write to us, someone else entered this address: you can ignore this email."
+)
+
+
 def request_member_list(visitor: Visitor, *, reason: str) -> SiteRequest:
     request = _new(MEMBER_LIST, visitor, message=reason.strip())
     mail.enqueue(
         request.email,
         "We received your request for the member agencies list",
-        f"Hello {request.name},\n\nThank you for asking for the list of WeNeverWalkAlone member "
-        "agencies. A network administrator reviews each request; once it is approved, the list "
-        "comes to this address." + SIGNATURE,
+        "Hello,\n\nWe received a request for the list of WeNeverWalkAlone member agencies, sent "
+        "from our website with this email address. A network administrator reviews each "
+        "request; once it is approved, the list comes to this address." + IF_NOT_YOU + SIGNATURE,
     )
     db.session.commit()
     return request
@@ -76,9 +84,9 @@ def send_message(visitor: Visitor, *, message: str) -> SiteRequest:
     mail.enqueue(
         request.email,
         "We received your message",
-        f"Hello {request.name},\n\nThank you for writing to WeNeverWalkAlone. A member of the "
-        "network team will reply to this address, usually within two working days.\n\n"
-        f"Your message:\n{_quoted(request.message)}" + SIGNATURE,
+        "Hello,\n\nWe received the message you sent through the contact form of our website. "
+        "A member of the network team will reply to this address, usually within two working "
+        "days." + IF_NOT_YOU + SIGNATURE,
     )
     db.session.commit()
     return request
@@ -100,17 +108,14 @@ def request_demo(
     mail.enqueue(
         request.email,
         "We received your demo request",
-        f"Hello {request.name},\n\nThank you for asking for a demo of WeNeverWalkAlone for "
-        f"{request.organisation}. We will write back to agree on a time "
-        f"({DEMO_FORMATS[demo_format].lower()}).\n\nThe times you suggested:\n"
-        f"{_quoted(request.preferred_times)}" + SIGNATURE,
+        "Hello,\n\nWe received your request for a demo of WeNeverWalkAlone "
+        f"({DEMO_FORMATS[demo_format].lower()}) for a department of {sworn:,} sworn officers. "
+        "We will write back to this address to agree on a time from those you suggested."
+        + IF_NOT_YOU
+        + SIGNATURE,
     )
     db.session.commit()
     return request
-
-
-def _quoted(text: str) -> str:
-    return "\n".join(f"> {line}" for line in text.splitlines()) or "> (none)"
 
 
 # --- network staff --------------------------------------------------------------------------
@@ -176,6 +181,47 @@ def get_request(request_id: int) -> SiteRequest:
     return request
 
 
+DECIDED = {
+    APPROVED: "The list was already sent for this request.",
+    DECLINED: "This request was already declined.",
+    CLOSED: "This request is already closed.",
+}
+
+
+def _locked(request_id: int) -> SiteRequest:
+    """Load the request and hold its row lock until the transaction ends, so that two admins
+    acting on it at once take turns and the second one sees what the first decided
+    (PostgreSQL: SELECT ... FOR UPDATE; SQLite: a no-op write takes the database's single write
+    lock, as `wnwa.training.classes.lock_class` does)."""
+    stmt = (
+        select(SiteRequest)
+        .where(SiteRequest.id == request_id)
+        .execution_options(populate_existing=True)
+    )
+    if db.session.get_bind().dialect.name == "postgresql":
+        stmt = stmt.with_for_update()
+    else:
+        db.session.execute(
+            update(SiteRequest)
+            .where(SiteRequest.id == request_id)
+            .values(status=SiteRequest.status)
+            .execution_options(synchronize_session=False)
+        )
+    request = db.session.scalars(stmt).first()
+    if request is None:
+        raise NotFound("There is no such request.")
+    return request
+
+
+def _open(request_id: int) -> SiteRequest:
+    """The request, locked, if it can still be approved, declined or closed: a decided one
+    (approved, declined, closed) stays as it was decided."""
+    request = _locked(request_id)
+    if not request.is_open:
+        raise InvalidInput(DECIDED.get(request.status, "This request was already answered."))
+    return request
+
+
 def _handled(request: SiteRequest, status: str, actor, reply: str) -> None:
     request.status = status
     request.handled_at = utcnow()
@@ -187,24 +233,29 @@ def _handled(request: SiteRequest, status: str, actor, reply: str) -> None:
 
 
 def reply(request_id: int, *, message: str, close: bool, actor) -> SiteRequest:
-    """Email the visitor a reply from the console; the request becomes answered (or closed)."""
-    request = get_request(request_id)
+    """Email the visitor a reply from the console. An open request becomes answered (or
+    closed); a decided one keeps its decision, and the reply is a follow-up."""
+    request = _locked(request_id)
     text = message.strip()
     if not text:
         raise InvalidInput("Write the reply to send.")
     mail.enqueue(request.email, f"Re: your {request.kind_label.lower()} request", text + SIGNATURE)
-    _handled(request, CLOSED if close else ANSWERED, actor, text)
+    if request.is_open:
+        _handled(request, CLOSED if close else ANSWERED, actor, text)
+    else:
+        request.reply = text
+        audit.record(
+            actor, "site.request_followed_up", subject=f"{request.kind_label} request {request.id}"
+        )
     db.session.commit()
     return request
 
 
 def approve_member_list(request_id: int, *, note: str, actor) -> SiteRequest:
     """Send the member agencies list to the visitor who asked for it."""
-    request = get_request(request_id)
+    request = _open(request_id)
     if request.kind != MEMBER_LIST:
         raise InvalidInput("Only a member agencies list request can be approved.")
-    if request.status == APPROVED:
-        raise InvalidInput("The list was already sent for this request.")
     agencies = facts.member_agencies()
     lines = [f"- {name} ({county} County, {state})" for name, county, state in agencies]
     intro = note.strip() + "\n\n" if note.strip() else ""
@@ -220,11 +271,9 @@ def approve_member_list(request_id: int, *, note: str, actor) -> SiteRequest:
 
 
 def decline_member_list(request_id: int, *, message: str, actor) -> SiteRequest:
-    request = get_request(request_id)
+    request = _open(request_id)
     if request.kind != MEMBER_LIST:
         raise InvalidInput("Only a member agencies list request can be declined.")
-    if request.status == APPROVED:
-        raise InvalidInput("The list was already sent for this request.")
     text = message.strip() or (
         "Thank you for your interest. We share the list of member agencies with departments "
         "and partners we can verify, and we could not approve this request."
@@ -236,8 +285,8 @@ def decline_member_list(request_id: int, *, message: str, actor) -> SiteRequest:
 
 
 def close(request_id: int, *, actor) -> SiteRequest:
-    """Close without a reply (spam, or answered by phone)."""
-    request = get_request(request_id)
+    """Close an open request without a reply (spam, or answered by phone)."""
+    request = _open(request_id)
     _handled(request, CLOSED, actor, request.reply)
     db.session.commit()
     return request
