@@ -25,7 +25,18 @@ from collections.abc import Collection
 from typing import Any
 
 from flask import Flask, has_request_context, request
-from sqlalchemy import JSON, ColumnElement, Text, any_, bindparam, cast, event, func, select
+from sqlalchemy import (
+    JSON,
+    ColumnElement,
+    Text,
+    any_,
+    bindparam,
+    cast,
+    event,
+    func,
+    select,
+    update,
+)
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
@@ -210,3 +221,27 @@ def one_of(column: ColumnElement, values: Collection[Any]) -> ColumnElement[bool
         return column == any_(array)
     wanted = func.json_each(payload).table_valued("value")
     return column.in_(select(wanted.c.value))
+
+
+def locked(model: Any, ident: int, touch: Any, *options: Any) -> Any:
+    """The row of `model` with this id, read afresh and locked until the transaction ends, or
+    None. Two requests acting on one row take turns, and the second reads what the first wrote
+    (PostgreSQL: SELECT ... FOR UPDATE; SQLite: writing `touch`, a plain column of the row, to
+    itself first takes the database's single write lock). `options`: loader options, such as
+    the collections the caller reads next, so that they too are read under the lock."""
+    stmt = (
+        select(model)
+        .where(model.id == ident)
+        .options(*options)
+        .execution_options(populate_existing=True)
+    )
+    if db.session.get_bind().dialect.name == "postgresql":
+        stmt = stmt.with_for_update()
+    else:
+        db.session.execute(
+            update(model)
+            .where(model.id == ident)
+            .values({touch: touch})
+            .execution_options(synchronize_session=False)
+        )
+    return db.session.scalars(stmt).first()

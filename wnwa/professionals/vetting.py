@@ -24,11 +24,12 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
 from wnwa import audit, mail
 from wnwa.auth.models import StaffAccount
+from wnwa.database import locked
 from wnwa.errors import Conflict, InvalidInput, NotFound
 from wnwa.extensions import db, utcnow
 from wnwa.professionals import settings as settings_service
@@ -248,25 +249,11 @@ def history(professional_id: int) -> list[tuple[datetime, str]]:
 
 def _locked(professional_id: int) -> Professional:
     """Load the application and hold its row lock until the transaction ends; its votes are
-    read after the lock, so a concurrent vetter's committed vote is seen (PostgreSQL: SELECT
-    ... FOR UPDATE; SQLite: a no-op write takes the database's single write lock, as
-    `wnwa.training.classes.lock_class` does)."""
-    stmt = (
-        select(Professional)
-        .where(Professional.id == professional_id)
-        .options(selectinload(Professional.votes))
-        .execution_options(populate_existing=True)
+    read under the lock, so a concurrent vetter's committed vote is seen
+    (`wnwa.database.locked`)."""
+    found = locked(
+        Professional, professional_id, Professional.status, selectinload(Professional.votes)
     )
-    if db.session.get_bind().dialect.name == "postgresql":
-        stmt = stmt.with_for_update()
-    else:
-        db.session.execute(
-            update(Professional)
-            .where(Professional.id == professional_id)
-            .values(status=Professional.status)
-            .execution_options(synchronize_session=False)
-        )
-    found = db.session.scalars(stmt).first()
     if found is None:
         raise NotFound("No such application.")
     return found

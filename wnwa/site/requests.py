@@ -9,9 +9,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import func, select, update
+from sqlalchemy import func, select
 
 from wnwa import audit, mail
+from wnwa.database import locked
 from wnwa.errors import InvalidInput, NotFound
 from wnwa.extensions import db, utcnow
 from wnwa.site import facts
@@ -191,23 +192,8 @@ DECIDED = {
 def _locked(request_id: int) -> SiteRequest:
     """Load the request and hold its row lock until the transaction ends, so that two admins
     acting on it at once take turns and the second one sees what the first decided
-    (PostgreSQL: SELECT ... FOR UPDATE; SQLite: a no-op write takes the database's single write
-    lock, as `wnwa.training.classes.lock_class` does)."""
-    stmt = (
-        select(SiteRequest)
-        .where(SiteRequest.id == request_id)
-        .execution_options(populate_existing=True)
-    )
-    if db.session.get_bind().dialect.name == "postgresql":
-        stmt = stmt.with_for_update()
-    else:
-        db.session.execute(
-            update(SiteRequest)
-            .where(SiteRequest.id == request_id)
-            .values(status=SiteRequest.status)
-            .execution_options(synchronize_session=False)
-        )
-    request = db.session.scalars(stmt).first()
+    (`wnwa.database.locked`)."""
+    request = locked(SiteRequest, request_id, SiteRequest.status)
     if request is None:
         raise NotFound("There is no such request.")
     return request

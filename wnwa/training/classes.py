@@ -6,9 +6,10 @@ from dataclasses import dataclass, replace
 from datetime import date
 from typing import Any
 
-from sqlalchemy import Select, func, select, update
+from sqlalchemy import Select, func, select
 
 from wnwa import audit
+from wnwa.database import locked
 from wnwa.errors import Conflict, InvalidInput, NotFound
 from wnwa.extensions import db
 from wnwa.signals import class_saved
@@ -205,23 +206,8 @@ def get_class(class_id: int) -> TrainingClass:
 
 def lock_class(class_id: int) -> TrainingClass:
     """Load the class and hold its row lock until the transaction ends, so that seat counts
-    read afterwards cannot change under us (PostgreSQL: SELECT ... FOR UPDATE; SQLite: a write
-    to the row takes the database's single write lock)."""
-    stmt = (
-        select(TrainingClass)
-        .where(TrainingClass.id == class_id)
-        .execution_options(populate_existing=True)
-    )
-    if db.session.get_bind().dialect.name == "postgresql":
-        stmt = stmt.with_for_update()
-    else:
-        db.session.execute(
-            update(TrainingClass)
-            .where(TrainingClass.id == class_id)
-            .values(capacity=TrainingClass.capacity)
-            .execution_options(synchronize_session=False)
-        )
-    cls = db.session.scalars(stmt).first()
+    read afterwards cannot change under us (`wnwa.database.locked`)."""
+    cls = locked(TrainingClass, class_id, TrainingClass.capacity)
     if cls is None:
         raise NotFound("No such training class.")
     return cls
