@@ -125,13 +125,21 @@ def draft(department_id: int, *, actor, pay_by: str = "invoice", po: str = "PO-1
 
 
 def under_contract(
-    fake, clock, department, *, actor, pay_by: str = "invoice", po: str = "PO-1"
+    fake,
+    clock,
+    department,
+    *,
+    actor,
+    pay_by: str = "invoice",
+    po: str = "PO-1",
+    card: str = "pm_card_visa",
 ) -> int:
-    """A started contract for ``department`` (its year-1 invoice issued)."""
+    """A started contract for ``department`` (its year-1 invoice issued); paid by ``card``
+    (a Stripe test card: "pm_card_chargeCustomerFail" is declined) when ``pay_by`` is card."""
     contract_id = draft(department.id, actor=actor, po=po)
     if pay_by == "card":
         with as_department(department.id) as dept:
-            contracts.add_test_card(fake, dept, payment_method="pm_card_visa", actor=actor)
+            contracts.add_test_card(fake, dept, payment_method=card, actor=actor)
             contracts.set_pay_by(fake, dept, pay_by="card", today=clock.today(), actor=actor)
     contracts.activate_contract(fake, contract_id, today=clock.today(), actor=actor)
     return contract_id

@@ -20,7 +20,7 @@ from tests.billing.conftest import (
 )
 from tests.privacy.snapshots import snapshot
 from wnwa import mail
-from wnwa.billing import contracts, mirror, reports, sync
+from wnwa.billing import mirror, reports, sync
 from wnwa.billing.health import StripeUnavailable, billing_health
 from wnwa.billing.models import BillingSync, Contract
 from wnwa.billing.terms import add_years
@@ -220,13 +220,7 @@ def test_a_first_card_payment_stripe_gave_up_on_ends_the_contract(ctx, make, fak
     staff = make.staff("network_finance")
     dept = make.department("Expired Card PD", sworn=3)
     grow_roster(make, dept, 3)
-    contract_id = draft(dept.id, actor=staff)
-    with as_department(dept.id) as department:
-        contracts.add_test_card(
-            fake, department, payment_method="pm_card_chargeCustomerFail", actor=staff
-        )
-        contracts.set_pay_by(fake, department, pay_by="card", today=clock.today(), actor=staff)
-    contracts.activate_contract(fake, contract_id, today=clock.today(), actor=staff)
+    under_contract(fake, clock, dept, actor=staff, pay_by="card", card="pm_card_chargeCustomerFail")
     deliver(client, fake)
     sub = fake.get_subscription(contract_of(dept.id).stripe_subscription_id)
     expired = replace(sub, status="incomplete_expired")  # what Stripe reports a day later

@@ -235,13 +235,7 @@ def test_a_declined_card_payment_counts_as_overdue(ctx, make, fake, clock, clien
     staff = make.staff("network_finance")
     dept = make.department("Declined Card PD", sworn=2)
     grow_roster(make, dept, 2)
-    contract_id = draft(dept.id, actor=staff)
-    with as_department(dept.id) as department:
-        contracts.add_test_card(
-            fake, department, payment_method="pm_card_chargeCustomerFail", actor=staff
-        )
-        contracts.set_pay_by(fake, department, pay_by="card", today=clock.today(), actor=staff)
-    contracts.activate_contract(fake, contract_id, today=clock.today(), actor=staff)
+    under_contract(fake, clock, dept, actor=staff, pay_by="card", card="pm_card_chargeCustomerFail")
     today = clock.today()
     assert reports.contract_list(reports.ContractFilters(overdue=True), today=today).total == 0
     deliver(client, fake)  # invoice.payment_failed

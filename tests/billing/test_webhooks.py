@@ -12,7 +12,6 @@ from tests.billing.conftest import (
     as_department,
     contract_of,
     deliver,
-    draft,
     grow_roster,
     invoices_of,
     under_contract,
@@ -44,15 +43,7 @@ def _card_contract_that_fails(make, fake, clock, name="Declined PD"):
     make.officer(dept, finance=True, sworn=False, email=f"finance@{dept.slug}.example")
     grow_roster(make, dept, 5)
     staff = make.staff("network_finance")
-    contract_id = draft(dept.id, actor=staff)
-    from wnwa.billing import contracts
-
-    with as_department(dept.id) as department:
-        contracts.add_test_card(
-            fake, department, payment_method="pm_card_chargeCustomerFail", actor=staff
-        )
-        contracts.set_pay_by(fake, department, pay_by="card", today=clock.today(), actor=staff)
-    contracts.activate_contract(fake, contract_id, today=clock.today(), actor=staff)
+    under_contract(fake, clock, dept, actor=staff, pay_by="card", card="pm_card_chargeCustomerFail")
     return dept
 
 
