@@ -186,7 +186,9 @@ def test_network_admin_answers_requests_in_the_console(page, live_server, size):
     expect(page.locator("#request-status")).to_contain_text("Approved, list sent")
     page.get_by_label("Reply", exact=True).fill("Happy to talk on the phone too.")
     page.get_by_role("button", name="Send the reply").click()
-    expect(page.locator("#request-status")).to_contain_text("Answered")
+    # a follow-up to a decided request: it goes out, and the decision stays
+    expect(page.locator("main")).to_contain_text("Happy to talk on the phone too.")
+    expect(page.locator("#request-status")).to_contain_text("Approved, list sent")
 
 
 @pytest.mark.parametrize("size", SIZES)
