@@ -7,7 +7,8 @@ row-level security) removes what such a test committed. On SQLite the app's own 
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 
 from sqlalchemy import create_engine, delete, make_url, or_
 from sqlalchemy.pool import NullPool
@@ -33,4 +34,25 @@ def purge_audit(
         with engine.begin() as connection:
             connection.execute(statement)
     finally:
+        engine.dispose()
+
+
+@contextmanager
+def real_transactions(app, pool_size: int) -> Iterator[None]:
+    """Swap the test's rolled-back connection for a real engine of `pool_size` connections, so
+    that threads commit transactions of their own; put the test's connection back after. What
+    was committed is the caller's to remove, inside the block."""
+    from wnwa.database import configure_engine_events
+
+    engines = db._app_engines[app]
+    held = engines[None]
+    engine = create_engine(app.config["SQLALCHEMY_DATABASE_URI"], pool_size=pool_size)
+    configure_engine_events(engine)
+    engines[None] = engine
+    db.session.remove()
+    try:
+        yield
+    finally:
+        db.session.remove()
+        engines[None] = held
         engine.dispose()

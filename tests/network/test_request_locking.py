@@ -9,10 +9,9 @@ import threading
 import time
 
 import pytest
-from sqlalchemy import create_engine, delete, select
+from sqlalchemy import delete, select
 
-from tests.superuser import purge_audit
-from wnwa.database import configure_engine_events
+from tests.superuser import purge_audit, real_transactions
 from wnwa.errors import DomainError
 from wnwa.extensions import db
 from wnwa.mail import MailJob
@@ -26,23 +25,15 @@ EMAIL = "race@county.example"
 @pytest.fixture
 def committed(app):
     """Swap the test's rolled-back connection for a real engine; clean up what was committed."""
-    engines = db._app_engines[app]
-    held = engines[None]
-    engine = create_engine(app.config["SQLALCHEMY_DATABASE_URI"], pool_size=ADMINS + 2)
-    configure_engine_events(engine)
-    engines[None] = engine
-    db.session.remove()
-    try:
-        yield
-    finally:
-        db.session.remove()
-        purge_audit(db.engine.url, subject_like="Member agencies list request %")
-        db.session.execute(delete(MailJob).where(MailJob.to == EMAIL))
-        db.session.execute(delete(SiteRequest).where(SiteRequest.email == EMAIL))
-        db.session.commit()
-        db.session.remove()
-        engines[None] = held
-        engine.dispose()
+    with real_transactions(app, pool_size=ADMINS + 2):
+        try:
+            yield
+        finally:
+            db.session.remove()
+            purge_audit(db.engine.url, subject_like="Member agencies list request %")
+            db.session.execute(delete(MailJob).where(MailJob.to == EMAIL))
+            db.session.execute(delete(SiteRequest).where(SiteRequest.email == EMAIL))
+            db.session.commit()
 
 
 def test_admins_deciding_at_once_take_one_decision(app, committed, monkeypatch):

@@ -8,13 +8,12 @@ from __future__ import annotations
 import threading
 
 import pytest
-from sqlalchemy import create_engine, delete
+from sqlalchemy import delete
 
 from tests import factories
 from tests.professionals.conftest import submit
-from tests.superuser import purge_audit
+from tests.superuser import purge_audit, real_transactions
 from wnwa.auth.models import StaffAccount
-from wnwa.database import configure_engine_events
 from wnwa.extensions import db
 from wnwa.mail import MailJob
 from wnwa.professionals import vetting
@@ -24,26 +23,20 @@ from wnwa.professionals.models import LISTED, Professional
 @pytest.fixture
 def committed(app):
     """Swap the test's rolled-back connection for a real engine; clean up what was committed."""
-    engines = db._app_engines[app]
-    held = engines[None]
-    engine = create_engine(app.config["SQLALCHEMY_DATABASE_URI"], pool_size=4)
-    configure_engine_events(engine)
-    engines[None] = engine
-    db.session.remove()
     made: dict[str, list] = {"professionals": [], "staff": [], "emails": []}
-    try:
-        yield made
-    finally:
-        db.session.remove()
-        for professional_id in made["professionals"]:
-            purge_audit(db.engine.url, subject_like=vetting.subject(professional_id))
-        db.session.execute(delete(MailJob).where(MailJob.to.in_(made["emails"])))
-        db.session.execute(delete(Professional).where(Professional.id.in_(made["professionals"])))
-        db.session.execute(delete(StaffAccount).where(StaffAccount.id.in_(made["staff"])))
-        db.session.commit()
-        db.session.remove()
-        engines[None] = held
-        engine.dispose()
+    with real_transactions(app, pool_size=4):
+        try:
+            yield made
+        finally:
+            db.session.remove()
+            for professional_id in made["professionals"]:
+                purge_audit(db.engine.url, subject_like=vetting.subject(professional_id))
+            db.session.execute(delete(MailJob).where(MailJob.to.in_(made["emails"])))
+            db.session.execute(
+                delete(Professional).where(Professional.id.in_(made["professionals"]))
+            )
+            db.session.execute(delete(StaffAccount).where(StaffAccount.id.in_(made["staff"])))
+            db.session.commit()
 
 
 def test_two_last_votes_at_the_same_moment_list_the_application(app, committed, monkeypatch):

@@ -8,11 +8,10 @@ import threading
 from datetime import date, timedelta
 
 import pytest
-from sqlalchemy import create_engine, delete, select
+from sqlalchemy import delete, select
 
 from tests import factories
-from tests.superuser import purge_audit
-from wnwa.database import configure_engine_events
+from tests.superuser import purge_audit, real_transactions
 from wnwa.errors import DomainError
 from wnwa.extensions import db
 from wnwa.mail import MailJob
@@ -30,21 +29,13 @@ THREADS = 8
 @pytest.fixture
 def committed(app):
     """Swap the test's rolled-back connection for a real engine; clean up what was committed."""
-    engines = db._app_engines[app]
-    held = engines[None]
-    engine = create_engine(app.config["SQLALCHEMY_DATABASE_URI"], pool_size=THREADS + 2)
-    configure_engine_events(engine)
-    engines[None] = engine
-    db.session.remove()
     made: dict[str, list[int]] = {"departments": [], "classes": [], "staff": []}
-    try:
-        yield made
-    finally:
-        db.session.remove()
-        _cleanup(made)
-        db.session.remove()
-        engines[None] = held
-        engine.dispose()
+    with real_transactions(app, pool_size=THREADS + 2):
+        try:
+            yield made
+        finally:
+            db.session.remove()
+            _cleanup(made)
 
 
 def _cleanup(made: dict[str, list[int]]) -> None:
