@@ -11,6 +11,7 @@ from wnwa.auth import services
 from wnwa.auth.services import SIGN_IN_FAILED, activation_token
 from wnwa.extensions import db
 from wnwa.tenants.models import User
+from wnwa.tenants.scoping import tenant_context
 
 
 @pytest.fixture
@@ -149,8 +150,6 @@ def test_activation_sets_password_and_link_is_single_use(client, make, dept):
 def test_an_activation_link_stops_when_the_address_is_corrected(client, make, dept):
     """An invitation went to a mistyped address; the chief corrects it: whoever holds the
     wrong mailbox can no longer set the password."""
-    from wnwa.tenants.scoping import tenant_context
-
     officer = make.officer(dept, activated=False, email="jsmith@springfield.example")
     officer_id, dept_id = officer.id, dept.id
     token = activation_token(officer)
@@ -306,3 +305,49 @@ def test_wrong_two_step_codes_are_throttled_per_account_from_any_address(client,
         "/login/code", data={"code": code}, environ_base={"REMOTE_ADDR": "10.9.9.9"}
     )
     assert again.status_code == 429
+
+
+def test_a_new_invitation_to_a_two_step_account_needs_the_second_factor(client, make, dept):
+    """A fresh invitation works as "choose a new password", but for an account with two-step
+    sign-in only with the same proof as a reset link: whoever holds the mailbox (say, after a
+    chief changed the address) cannot replace the password and the authenticator with it."""
+    chief = make.officer(dept, chief=True)  # activated with PASSWORD and an authenticator
+    token = activation_token(chief)
+    page = client.get(f"/activate/{token}")
+    assert page.status_code == 200
+    assert 'name="use_mfa"' not in _body(page)
+    assert "recovery codes" in _body(page)
+    new = "a fresh and careful passphrase"
+    refused = client.post(
+        f"/activate/{token}", data={"password": new, "confirm": new, "use_mfa": "y"}
+    )
+    assert refused.status_code == 422
+    assert "authenticator app" in _body(refused)
+    assert sign_in(client, chief.email, new).status_code == 401
+    code = pyotp.TOTP(make.TOTP_SECRET).now()
+    done = client.post(f"/activate/{token}", data={"password": new, "confirm": new, "code": code})
+    assert done.status_code == 200
+    assert "Two-step sign-in stays on" in _body(done)
+    with tenant_context(dept.id):
+        user = db.session.scalars(select(User).where(User.id == chief.id)).one()
+        assert user.read_secrets().totp == make.TOTP_SECRET
+
+
+@pytest.mark.parametrize("route", ["activate", "reset"])
+def test_wrong_codes_on_a_link_are_throttled_per_account_from_any_address(
+    client, make, dept, route
+):
+    chief = make.officer(dept, chief=True)
+    token = activation_token(chief) if route == "activate" else services.reset_token(chief)
+    path = f"/activate/{token}" if route == "activate" else f"/login/reset/{token}"
+    new = "a fresh and careful passphrase"
+    statuses = [
+        client.post(
+            path,
+            data={"password": new, "confirm": new, "code": "000000"},
+            environ_base={"REMOTE_ADDR": f"10.0.1.{n}"},
+        ).status_code
+        for n in range(11)
+    ]
+    assert statuses[:10] == [422] * 10
+    assert statuses[10] == 429

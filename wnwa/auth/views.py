@@ -64,6 +64,13 @@ def _pending_key() -> str:
     return "code:" + keyed_digest("throttle", str(pending).rsplit(".", 1)[0])[:32]
 
 
+def _link_key() -> str:
+    """The account an activation or reset link names (its signed payload, hashed): wrong
+    two-step codes on a link count against the account, from whatever addresses they come."""
+    payload = str((request.view_args or {}).get("token", "")).lstrip(".").split(".", 1)[0]
+    return "link:" + keyed_digest("throttle", payload)[:32]
+
+
 def _failed(response) -> bool:
     return response.status_code >= 400
 
@@ -146,8 +153,13 @@ def enrol():
 @bp.route("/activate/<token>", methods=["GET", "POST"])
 @public
 @limiter.limit(_login_limit, methods=["POST"], deduct_when=_failed)
+@limiter.limit(_account_limit, key_func=_link_key, methods=["POST"], deduct_when=_failed)
 def activate(token: str):
     account = services.account_for_token(token)
+    if account.has_mfa:
+        # A fresh invitation to someone who set up two-step sign-in resets the password only
+        # with the same proof as a reset link: whoever holds the mailbox is not enough.
+        return _new_password(account)
     secret = session.setdefault(TOTP_SETUP, services.new_totp_secret())
     form = ActivationForm()
     if account.mfa_required:
@@ -204,8 +216,13 @@ def forgot():
 @bp.route("/login/reset/<token>", methods=["GET", "POST"])
 @public
 @limiter.limit(_login_limit, methods=["POST"], deduct_when=_failed)
+@limiter.limit(_account_limit, key_func=_link_key, methods=["POST"], deduct_when=_failed)
 def reset(token: str):
-    account = services.account_for_reset(token)
+    return _new_password(services.account_for_reset(token))
+
+
+def _new_password(account):
+    """Set a new password on an account (the link is checked by the caller)."""
     form = ResetForm()
     ctx = {"form": form, "account": account, "has_mfa": account.has_mfa}
     if not form.validate_on_submit():

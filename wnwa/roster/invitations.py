@@ -2,7 +2,8 @@
 
 The text and the link are the same whether or not the person has set a password before (the
 link is stateless and bound to the current password hash, so it also works as "choose a new
-password"): neither the chief's screens nor the e-mail can tell who has activated.
+password", with the second factor for an account that has one): neither the chief's screens
+nor the e-mail can tell who has activated.
 
 The queue holds only a reference (department and account ids): the worker renders each
 invitation when it sends it (`load_invitation`), so the activation link is made then, from the
