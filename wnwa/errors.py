@@ -11,7 +11,7 @@ from limits.errors import StorageError
 from sqlalchemy.exc import OperationalError, PendingRollbackError
 from werkzeug.exceptions import HTTPException
 
-from wnwa.htmx import render
+from wnwa.htmx import is_partial, render
 from wnwa.shared_state import SharedStateUnavailable
 
 log = logging.getLogger(__name__)
@@ -93,15 +93,21 @@ def _caused_by_connection_loss(exc: BaseException | None) -> bool:
     return False
 
 
-def _error_page(http_status: int, message: str | None = None):
-    title = _TITLES.get(http_status, "Something went wrong")
-    return render(
+def _error_page(http_status: int, message: str | None = None, title: str | None = None):
+    title = title or _TITLES.get(http_status, "Something went wrong")
+    response = render(
         "errors/page.html",
         "errors/_message.html",
         http_status=http_status,
         title=title,
         message=message,
     )
+    if is_partial():
+        # An error the view did not answer itself (an expired form, too many attempts, a lost
+        # connection) shows above the page, never in place of the form the visitor filled in.
+        response.headers["HX-Retarget"] = "#alerts"
+        response.headers["HX-Reswap"] = "innerHTML show:top"
+    return response
 
 
 def register_error_handlers(app: Flask) -> None:
@@ -112,7 +118,10 @@ def register_error_handlers(app: Flask) -> None:
     @app.errorhandler(CSRFError)
     def csrf_error(exc: CSRFError):
         return _error_page(
-            400, "The form expired or was sent from elsewhere. Reload and try again."
+            400,
+            "The form expired or was sent from elsewhere, so nothing was sent. Copy what you "
+            "typed, reload the page (signing in again if asked) and send it again.",
+            title="This form has expired",
         )
 
     @app.errorhandler(HTTPException)

@@ -4,6 +4,8 @@ Flask's default cookie is only signed: anyone at a shared squad-room PC could re
 in it. Ours is AES-GCM encrypted with a key derived from SECRET_KEY, so it reads as random
 bytes, needs no server-side store (several workers and nodes share nothing but the key), and
 carries its own idle (30 min) and absolute (12 h) limits. Nothing is written to the database.
+A visitor's session that holds only a form token has no idle limit: a long application or
+message typed over an hour still sends.
 
 Each session carries a random id (`_sid`, new at every sign-in since signing in starts a fresh
 session). Signing out puts that id on the RAM-only sign-out list (`wnwa.shared_state`) until
@@ -71,7 +73,10 @@ class EncryptedSessionInterface(SessionInterface):
         idle = app.config["SESSION_IDLE_TIMEOUT"].total_seconds()
         absolute = app.config["SESSION_ABSOLUTE_TIMEOUT"].total_seconds()
         ended = SESSION_ID in data and session_ended(str(data[SESSION_ID]))
-        if ended or now - data.get(SEEN, 0) > idle or now - data.get(CREATED, 0) > absolute:
+        # The idle limit guards what a session holds; one holding only a form token (a visitor
+        # writing a long application or message) keeps it until the absolute limit.
+        idle_out = now - data.get(SEEN, 0) > idle and bool(set(data) - _BOOKKEEPING)
+        if ended or idle_out or now - data.get(CREATED, 0) > absolute:
             session = self.session_class()
             session.expired = True
             session.modified = True  # clears the stale cookie

@@ -220,3 +220,23 @@ def test_officer_finds_a_resource_by_search_and_by_category(page, live_server, s
     page.goto(live_server.url + "/news/")
     assert axe_violations(page) == []
     _fits(page)
+
+
+def test_a_message_typed_into_an_expired_form_stays_in_the_form(page, live_server):
+    """The visitor's session is gone when they press Send (the browser dropped its cookie):
+    the refusal shows above the form, and every word typed is still in it."""
+    page.goto(live_server.url + "/contact")
+    page.get_by_label("Your name").fill("Dana Whitfield")
+    page.get_by_label("Email").fill("dana.expired@oakbrook.example")
+    message = "A long message about our 42 officers, written over a whole evening."
+    page.get_by_label("Your message").fill(message)
+    page.context.clear_cookies()
+    page.get_by_role("button", name="Send the message").click()
+    expect(page.locator("#alerts")).to_contain_text("form expired")
+    expect(page.get_by_label("Your message")).to_have_value(message)
+    expect(page.get_by_label("Email")).to_have_value("dana.expired@oakbrook.example")
+    _checked(page, "site-contact-expired")
+    with live_server.app.app_context():
+        assert not db.session.scalars(
+            select(SiteRequest).where(SiteRequest.email == "dana.expired@oakbrook.example")
+        ).all()

@@ -1,6 +1,8 @@
 """CSRF protection on every state-changing route (the Stripe webhook and SCIM, which carry
 their own authentication, are the only exemptions)."""
 
+import time
+
 import pytest
 
 from config import TestingConfig
@@ -65,3 +67,29 @@ def test_login_form_carries_its_token(csrf_app, make):
         "/login", data={"email": officer.email, "password": make.PASSWORD, "csrf_token": token}
     )
     assert response.status_code == 303
+
+
+def test_a_visitors_form_still_sends_after_an_hour_of_typing(csrf_app, monkeypatch):
+    """A visitor's session holds only the form token: no idle limit, so a long application or
+    message sends. (A signed-in session still ends after 30 idle minutes: test_sessions.)"""
+    from tests.site.conftest import CONTACT
+    from wnwa import sessions
+
+    client = csrf_app.test_client()
+    html = client.get("/contact").get_data(as_text=True)
+    token = html.split('name="csrf_token" type="hidden" value="')[1].split('"')[0]
+    later = time.time() + 61 * 60
+    monkeypatch.setattr(sessions.time, "time", lambda: later)
+    sent = client.post("/contact", data={**CONTACT, "csrf_token": token})
+    assert sent.status_code == 303 and sent.headers["Location"].endswith("/sent/contact")
+
+
+def test_an_htmx_error_shows_above_the_page_not_in_place_of_the_form(csrf_app):
+    client = csrf_app.test_client()
+    assert 'id="alerts"' in client.get("/contact").get_data(as_text=True)
+    refused = client.post("/contact", data={"message": "kept"}, headers={"HX-Request": "true"})
+    assert refused.status_code == 400
+    assert refused.headers["HX-Retarget"] == "#alerts"
+    assert refused.headers["HX-Reswap"].startswith("innerHTML")
+    plain = client.post("/contact", data={"message": "kept"})
+    assert plain.status_code == 400 and "HX-Retarget" not in plain.headers
