@@ -6,6 +6,7 @@ import importlib
 import importlib.util
 import inspect
 import os
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from flask import Flask
@@ -41,6 +42,29 @@ def _no_coroutines(app: Flask) -> None:
     found = [h for h in handlers if inspect.iscoroutinefunction(h)]
     if found:
         raise TypeError(f"async handlers need Flask's ensure_sync: {found}")
+
+
+class Lazy(Sequence):
+    """A list made the first time it is read."""
+
+    __slots__ = ("_items", "_make")
+
+    def __init__(self, make: Callable[[], list]) -> None:
+        self._make, self._items = make, None
+
+    def _list(self) -> list:
+        if self._items is None:
+            self._items = self._make()
+        return self._items
+
+    def __getitem__(self, index):
+        return self._list()[index]
+
+    def __len__(self) -> int:
+        return len(self._list())
+
+    def __iter__(self):
+        return iter(self._list())
 
 
 class StoredId(IntegerConverter):
@@ -200,11 +224,15 @@ def register_templates(app: Flask) -> None:
     def inject_navigation():
         from flask_login import current_user
 
-        department = getattr(current_user, "department", None)  # joined with the user: no query
+        def strip():
+            department = getattr(current_user, "department", None)  # loaded with the user
+            return crisis_strip(getattr(department, "state", None))
+
+        # Made when the layout reads them: a partial (most htmx answers) never does.
         return {
-            "nav": navigation_for(current_user),
-            "tabs": tabs_for(current_user),
-            "crisis_strip": crisis_strip(getattr(department, "state", None)),
+            "nav": Lazy(lambda: navigation_for(current_user)),
+            "tabs": Lazy(lambda: tabs_for(current_user)),
+            "crisis_strip": Lazy(strip),
         }
 
 
