@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import logging
 import traceback
+from contextlib import suppress
 
-from flask import Flask
+from flask import Flask, current_app, g
 from flask_wtf.csrf import CSRFError
 from limits.errors import StorageError
-from sqlalchemy.exc import OperationalError, PendingRollbackError
+from sqlalchemy.exc import OperationalError, PendingRollbackError, SQLAlchemyError
 from werkzeug.exceptions import HTTPException
 
+from wnwa.extensions import db
 from wnwa.htmx import is_partial, render
 from wnwa.shared_state import SharedStateUnavailable
 
@@ -110,6 +112,22 @@ def _error_page(http_status: int, message: str | None = None, title: str | None 
     return response
 
 
+def _page_after_failure(http_status: int, message: str | None = None):
+    """The error page for a request whose transaction failed (perhaps mid-flush): the
+    transaction is ended first, so the page can read what its layout needs (the signed-in
+    account). If the database cannot give even that, the page is shown as to a visitor."""
+    session = db.session()
+    with suppress(SQLAlchemyError):
+        session.rollback()
+    try:
+        return _error_page(http_status, message)
+    except SQLAlchemyError:
+        with suppress(SQLAlchemyError):
+            session.rollback()
+        g._login_user = current_app.login_manager.anonymous_user()
+        return _error_page(http_status, message)
+
+
 def register_error_handlers(app: Flask) -> None:
     @app.errorhandler(DomainError)
     def domain_error(exc: DomainError):
@@ -152,7 +170,8 @@ def register_error_handlers(app: Flask) -> None:
         ):
             return unexpected(exc)
         log.warning("database unavailable")
-        return domain_error(DatabaseUnavailable())
+        unavailable = DatabaseUnavailable()
+        return _page_after_failure(unavailable.status_code, unavailable.message)
 
     @app.errorhandler(Exception)
     def unexpected(exc: Exception):
@@ -162,4 +181,4 @@ def register_error_handlers(app: Flask) -> None:
         # the path, the query, the user or the client address.
         frames = "".join(traceback.format_tb(exc.__traceback__))
         log.error("unhandled %s\n%s", type(exc).__name__, frames)
-        return _error_page(500)
+        return _page_after_failure(500)

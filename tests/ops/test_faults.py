@@ -33,7 +33,7 @@ from tests.conftest import free_port
 from tests.ops.test_backup import _app, _on, _pg_database, _upgrade
 from tests.privacy.snapshots import snapshot
 from tests.roster.conftest import person, roster_csv
-from wnwa import jobs, mail
+from wnwa import errors, jobs, mail
 from wnwa.extensions import db, utcnow
 from wnwa.tenants.models import User
 from wnwa.tenants.scoping import tenant_context
@@ -152,6 +152,69 @@ def test_a_dropped_database_connection_answers_503_with_a_plain_message(app, mon
     assert response.status_code == 503
     assert "The database is not answering" in response.get_data(as_text=True)
     assert "Nothing was changed" in response.get_data(as_text=True)
+
+
+@pytest.fixture
+def failing(app):
+    """Makes statements that start with a given text fail as a lost connection would."""
+    engine = db.engine
+    fails: dict[str, int] = {}
+
+    def fail(conn, cursor, statement, params, context, executemany):
+        for start, left in fails.items():
+            if statement.startswith(start) and left:
+                fails[start] = left - 1
+                lost = ConnectionError("server closed the connection")
+                raise OperationalError(statement, {}, lost)
+
+    event.listen(engine, "before_cursor_execute", fail)
+    yield fails
+    event.remove(engine, "before_cursor_execute", fail)
+
+
+NEW_RESOURCE = {
+    "title": "Sleep after nights",
+    "kind": "article",
+    "category": "sleep",
+    "body": "Plain advice.",
+    "state": "draft",
+    "publish_on": "2026-01-05",
+}
+
+
+def test_a_write_that_loses_the_database_answers_503_to_a_signed_in_user(
+    app, client, make, login, monkeypatch, failing
+):
+    """The failed flush leaves the transaction waiting for a rollback; the error page still
+    renders the signed-in layout (which reads the account) and says nothing was changed."""
+    monkeypatch.setitem(app.config, "WNWA_HANDLE_ERRORS", True)
+    login(make.staff("network_admin"))
+    failing["INSERT INTO resource"] = 1
+    response = client.post("/network/resources/new", data=NEW_RESOURCE)
+    assert response.status_code == 503
+    html = response.get_data(as_text=True)
+    assert "Nothing was changed" in html and "Sign out" in html
+
+
+def test_when_even_the_account_cannot_be_read_the_error_page_shows_as_to_a_visitor(
+    app, client, make, login, monkeypatch, failing
+):
+    monkeypatch.setitem(app.config, "WNWA_HANDLE_ERRORS", True)
+    login(make.staff("network_admin"))
+    failing["INSERT INTO resource"] = 1
+    failing["SELECT"] = 0
+    real_error_page = errors._error_page
+
+    def database_gone_after_the_insert(*args, **kwargs):
+        failing["SELECT"] = 10  # the layout's reads of the account fail too
+        return real_error_page(*args, **kwargs)
+
+    monkeypatch.setattr(errors, "_error_page", database_gone_after_the_insert)
+    db.session.expire_all()  # the account must be read again, as after a commit
+    response = client.post("/network/resources/new", data=NEW_RESOURCE)
+    assert response.status_code == 503
+    html = response.get_data(as_text=True)
+    assert "Nothing was changed" in html and "Sign out" not in html
 
 
 # --- SMTP down -------------------------------------------------------------------------------
