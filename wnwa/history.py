@@ -175,6 +175,11 @@ def _names(entries: list[AuditEntry]) -> _Names:
     return _Names(users, employees, staff, classes)
 
 
+def actor_name(label: str) -> str:
+    """One stored actor label (`audit.actor_label`) as people read it."""
+    return _actor(label, _names([AuditEntry(actor=label, subject="", details={})]))
+
+
 def _actor(label: str, names: _Names) -> str:
     found = ACTOR_LABEL.match(label or "")
     if found:

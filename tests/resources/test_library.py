@@ -8,6 +8,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
+from tests.conftest import sign_in
 from tests.resources.conftest import TODAY, add_resource
 from wnwa.extensions import db
 from wnwa.resources.markdown import render
@@ -301,3 +302,41 @@ def test_a_title_or_text_of_spaces_only_is_refused_and_the_rest_kept(
     assert kept in html
     assert db.session.scalars(select(Resource)).all() == []
     assert db.session.scalars(select(NewsPost)).all() == []
+
+
+def _opened(response) -> str:
+    html = response.get_data(as_text=True)
+    return html.split('name="opened" type="hidden" value="')[1].split('"')[0]
+
+
+@pytest.mark.parametrize("kind, data", [("resources", RESOURCE), ("news", NEWS)])
+def test_a_save_over_a_newer_version_is_refused_and_keeps_the_text(
+    client, admin, make, app, kind, data
+):
+    """Two admins open the same item; the second to save is told, keeps what they typed, and
+    replaces the first one's version only by saving again."""
+    assert client.post(f"/network/{kind}/new", data=data).status_code == 303
+    model = Resource if kind == "resources" else NewsPost
+    item = db.session.scalars(select(model)).one()
+    edit = f"/network/{kind}/{item.id}/edit"
+    other = app.test_client()
+    colleague = make.staff("network_admin")
+    colleague.name = "Robin Okafor"
+    db.session.commit()
+    assert sign_in(other, colleague.email, make.PASSWORD, make.TOTP_SECRET).status_code == 303
+    mine, theirs = _opened(client.get(edit)), _opened(other.get(edit))
+    assert mine == theirs
+    saved = other.post(edit, data={**data, "title": "Their title", "opened": theirs})
+    assert saved.status_code == 303
+    refused = client.post(edit, data={**data, "body": "My careful new text.", "opened": mine})
+    assert refused.status_code == 409
+    text = _text(refused)
+    assert "Network staff: Robin Okafor saved this" in text and "My careful new text." in text
+    db.session.expire_all()
+    assert (item.title, item.body) == ("Their title", data["body"])
+    again = client.post(
+        edit, data={**data, "body": "My careful new text.", "opened": _opened(refused)}
+    )
+    assert again.status_code == 303
+    db.session.expire_all()
+    assert item.body == "My careful new text."

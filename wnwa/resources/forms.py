@@ -3,7 +3,14 @@
 from __future__ import annotations
 
 from flask_wtf import FlaskForm
-from wtforms import DateField, RadioField, SelectField, StringField, TextAreaField
+from wtforms import (
+    DateField,
+    HiddenField,
+    RadioField,
+    SelectField,
+    StringField,
+    TextAreaField,
+)
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired, Length, Optional
 
@@ -23,6 +30,7 @@ def _choices(mapping: dict[str, str]) -> list[SelectChoice]:
 
 
 class ResourceForm(FlaskForm):
+    opened = HiddenField()  # the version the form was opened at (services.version_of)
     title = StringField("Title", validators=[Required("Give it a title."), Length(max=200)])
     kind = SelectField("Kind", choices=_choices(KINDS))
     category = SelectField("Category", choices=_choices(CATEGORIES))
@@ -52,6 +60,7 @@ class ResourceForm(FlaskForm):
 
 
 class NewsForm(FlaskForm):
+    opened = HiddenField()
     title = StringField("Title", validators=[Required("Give it a title."), Length(max=200)])
     summary = TextAreaField("Summary (shown in the list)", validators=[Optional(), Length(max=500)])
     body = TextAreaField(

@@ -15,9 +15,12 @@ from typing import Any
 from sqlalchemy import func, or_, select
 
 from wnwa import audit
+from wnwa.database import locked
 from wnwa.errors import InvalidInput, NotFound
 from wnwa.extensions import db, utcnow
+from wnwa.history import actor_name
 from wnwa.resources.models import CATEGORIES, DRAFT, KINDS, PUBLISHED, STATES, NewsPost, Resource
+from wnwa.us_states import local_time
 
 PER_PAGE = 20
 SERVICE_KINDS = ("local_service", "national_service")
@@ -193,6 +196,34 @@ def resource_problems(data: ResourceInput) -> list[str]:
     return problems
 
 
+class SavedMeanwhile(InvalidInput):
+    """Someone saved the item after this form was opened: saving would silently undo their
+    change. `version` is the item's version now, for a form that means to save over it."""
+
+    def __init__(self, item: Resource | NewsPost, noun: str) -> None:
+        super().__init__(
+            f"{actor_name(item.updated_by)} saved this {noun} ({local_time(item.updated_at)}) "
+            "after you opened it. Your text is still below: save again to replace their "
+            "version with yours, or open the item again to see theirs."
+        )
+        self.version = version_of(item)
+
+
+def version_of(item: Resource | NewsPost) -> str:
+    """What an edit form carries to tell whether the item was saved since it was opened."""
+    return item.updated_at.isoformat()
+
+
+def _unchanged_since(model, item_id: int, opened: str | None, noun: str):
+    """The item, locked until the transaction ends, if it is as it was when the form opened."""
+    item = locked(model, item_id, model.title)
+    if item is None:
+        raise NotFound(f"There is no such {noun}.")
+    if opened is not None and opened != version_of(item):
+        raise SavedMeanwhile(item, noun)
+    return item
+
+
 def get_resource(resource_id: int) -> Resource:
     item = db.session.get(Resource, resource_id)
     if item is None:
@@ -200,12 +231,16 @@ def get_resource(resource_id: int) -> Resource:
     return item
 
 
-def save_resource(resource_id: int | None, data: ResourceInput, *, actor) -> Resource:
+def save_resource(
+    resource_id: int | None, data: ResourceInput, *, actor, opened: str | None = None
+) -> Resource:
+    """Create, or save over an existing resource. `opened`: the version the form was opened at
+    (`version_of`); a save over a newer version is refused (SavedMeanwhile)."""
     problems = resource_problems(data)
     if problems:
         raise InvalidInput(" ".join(problems))
     if resource_id:
-        item = get_resource(resource_id)
+        item = _unchanged_since(Resource, resource_id, opened, "resource")
     else:
         item = Resource(created_at=utcnow(), slug=_unique_slug(Resource, data.title))
     item.title = data.title.strip()
@@ -228,13 +263,16 @@ def get_post(post_id: int) -> NewsPost:
     return post
 
 
-def save_post(post_id: int | None, data: NewsInput, *, actor) -> NewsPost:
+def save_post(
+    post_id: int | None, data: NewsInput, *, actor, opened: str | None = None
+) -> NewsPost:
+    """Create, or save over an existing post (`opened`: as for save_resource)."""
     if data.state not in STATES:
         raise InvalidInput("Choose draft or published.")
     if not data.body.strip():
         raise InvalidInput("Write the post.")
     if post_id:
-        post = get_post(post_id)
+        post = _unchanged_since(NewsPost, post_id, opened, "news post")
     else:
         post = NewsPost(created_at=utcnow(), slug=_unique_slug(NewsPost, data.title))
     post.title, post.summary, post.body = data.title.strip(), data.summary.strip(), data.body

@@ -13,7 +13,7 @@ from flask_login import current_user
 
 from wnwa.auth.guards import require_roles
 from wnwa.errors import DomainError
-from wnwa.htmx import invalid, redirect_to, render
+from wnwa.htmx import redirect_to, render
 from wnwa.resources import markdown, services
 from wnwa.resources.forms import NewsForm, ResourceForm
 from wnwa.resources.models import KINDS
@@ -98,7 +98,7 @@ def new_resource():
 @admin.route("/resources/<int:resource_id>/edit", methods=["GET", "POST"])
 def edit_resource(resource_id: int):
     item = services.get_resource(resource_id)
-    return _save_resource(item, ResourceForm(obj=item))
+    return _save_resource(item, ResourceForm(obj=item, opened=services.version_of(item)))
 
 
 def _save_resource(item, form: ResourceForm):
@@ -108,8 +108,14 @@ def _save_resource(item, form: ResourceForm):
         return _resource_form_page(form, item)
     try:
         saved = services.save_resource(
-            item.id if item else None, form.to_input(), actor=current_user
+            item.id if item else None,
+            form.to_input(),
+            actor=current_user,
+            opened=form.opened.data if item else None,
         )
+    except services.SavedMeanwhile as exc:
+        form.opened.data = exc.version  # saving again means: over their version
+        return _resource_form_page(form, item, http_status=409, error=exc.message)
     except DomainError as exc:
         return _resource_form_page(form, item, http_status=422, error=exc.message)
     flash(f"Saved “{saved.title}” ({saved.state}).")
@@ -135,7 +141,7 @@ def new_post():
 @admin.route("/news/<int:post_id>/edit", methods=["GET", "POST"])
 def edit_post(post_id: int):
     post = services.get_post(post_id)
-    return _save_post(post, NewsForm(obj=post))
+    return _save_post(post, NewsForm(obj=post, opened=services.version_of(post)))
 
 
 def _save_post(post, form: NewsForm):
@@ -144,14 +150,16 @@ def _save_post(post, form: NewsForm):
             return _news_form_page(form, post, http_status=422)
         return _news_form_page(form, post)
     try:
-        saved = services.save_post(post.id if post else None, form.to_input(), actor=current_user)
-    except DomainError as exc:
-        return invalid(
-            "resources/edit_post.html",
-            "resources/_post_form.html",
-            form=form,
-            post=post,
-            error=exc.message,
+        saved = services.save_post(
+            post.id if post else None,
+            form.to_input(),
+            actor=current_user,
+            opened=form.opened.data if post else None,
         )
+    except services.SavedMeanwhile as exc:
+        form.opened.data = exc.version
+        return _news_form_page(form, post, http_status=409, error=exc.message)
+    except DomainError as exc:
+        return _news_form_page(form, post, http_status=422, error=exc.message)
     flash(f"Saved “{saved.title}” ({saved.state}).")
     return redirect_to(url_for("resources_admin.manage", _anchor="news"))
