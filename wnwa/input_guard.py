@@ -3,9 +3,10 @@
 PostgreSQL refuses a NUL byte in text (the query fails, the page answers 500) and no field of
 ours has a use for C0/C1 control characters. Before any view runs:
 
-* query parameters and form fields lose every control character except tab, line feed and
-  carriage return (which text areas legitimately send): `ab%00cd` is searched as `abcd`, like
-  the directory search always did;
+* query parameters and form fields lose every control character except tab and line breaks
+  (which text areas legitimately send): `ab%00cd` is searched as `abcd`, like the directory
+  search always did; a line break arrives as one line feed, as the browser counted it against
+  the field's `maxlength` (browsers send CRLF, two characters, for each);
 * a path segment holding a control character matches nothing (404);
 * a JSON body (SCIM, the Stripe webhook) holding an escaped NUL is refused (400).
 
@@ -29,12 +30,16 @@ _JSON_NUL = re.compile(rb"\\u0000", re.IGNORECASE)
 
 
 def clean_text(value: str) -> str:
-    return CONTROL.sub("", value)
+    return CONTROL.sub("", value.replace("\r\n", "\n").replace("\r", "\n"))
+
+
+def _needs_cleaning(value: str) -> bool:
+    return "\r" in value or CONTROL.search(value) is not None
 
 
 def _cleaned(values: ImmutableMultiDict) -> ImmutableMultiDict | None:
     """A copy without control characters, or None when there was nothing to remove."""
-    if not any(CONTROL.search(k) or CONTROL.search(v) for k, v in values.items(multi=True)):
+    if not any(_needs_cleaning(k) or _needs_cleaning(v) for k, v in values.items(multi=True)):
         return None
     return type(values)([(clean_text(k), clean_text(v)) for k, v in values.items(multi=True)])
 

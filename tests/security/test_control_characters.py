@@ -81,7 +81,7 @@ def _sign_in(who, make, login):
 
 def test_clean_text_keeps_line_breaks_and_drops_controls():
     assert clean_text("a\x00b\x07c\x1bd\x7fe\x85f") == "abcdef"
-    assert clean_text("line\r\nnext\tcol") == "line\r\nnext\tcol"
+    assert clean_text("line\r\nnext\tcol\rlast") == "line\nnext\tcol\nlast"
 
 
 def test_roster_search_with_nul_is_answered(app, client, make, login):

@@ -323,14 +323,13 @@ def write_index_rows(connection, docs: list[tuple[int, int, Document]]) -> None:
     column carries it all (its partial index follows `status`)."""
     if not docs:
         return
-    connection.execute(
-        insert(DirectoryNameGram.__table__),
-        [
-            {"entry_id": entry_id, "department_id": department_id, "gram": gram}
-            for entry_id, department_id, doc in docs
-            for gram in name_grams(doc.name)
-        ],
-    )
+    grams = [
+        {"entry_id": entry_id, "department_id": department_id, "gram": gram}
+        for entry_id, department_id, doc in docs
+        for gram in name_grams(doc.name)
+    ]
+    if grams:  # (an empty list would be an INSERT ... DEFAULT VALUES)
+        connection.execute(insert(DirectoryNameGram.__table__), grams)
     if connection.dialect.name == "postgresql":
         connection.execute(
             text(f"UPDATE directory_entry SET search = {PG_VECTOR} WHERE id = :id"),  # noqa: S608  # nosec B608

@@ -126,6 +126,11 @@ def _validated(data: ProfileInput) -> dict:
     name = " ".join((data.display_name or "").split())
     if not 2 <= len(name) <= 120:
         raise InvalidInput("Give the name to show, 2 to 120 characters.", field="display_name")
+    if not any(c.isalnum() for c in name):
+        raise InvalidInput(
+            "Give a name with letters in it: officers search the directory by name.",
+            field="display_name",
+        )
     email = (data.contact_email or "").strip()
     if email:
         try:

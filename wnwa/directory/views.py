@@ -139,5 +139,9 @@ def listing():
     form = forms.ListingForm()
     if not form.validate_on_submit():
         return _my_page(422)
-    services.set_listed(current_user, request.form.get("listed") == "1")
+    try:
+        services.set_listed(current_user, request.form.get("listed") == "1")
+    except DomainError as exc:
+        _show_error(form, exc)
+        return _my_page(422, listing_form=form)
     return redirect_to(url_for("directory.me", saved="listing"))
