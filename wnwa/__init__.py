@@ -14,6 +14,7 @@ from werkzeug.routing import IntegerConverter
 
 from config import Config, config_from_env
 from wnwa.capabilities import CAPABILITIES, capability_packages
+from wnwa.dbtypes import MAX_STORED_ID
 
 
 class Portal(Flask):
@@ -71,7 +72,7 @@ class StoredId(IntegerConverter):
     """`<int:...>` in a URL: a number a database id can be (64 bits). A longer one names
     nothing of ours: 404, instead of an overflow in the database driver."""
 
-    def __init__(self, map, fixed_digits=0, min=None, max=2**63 - 1, signed=False):  # noqa: A002
+    def __init__(self, map, fixed_digits=0, min=None, max=MAX_STORED_ID, signed=False):  # noqa: A002
         super().__init__(map, fixed_digits=fixed_digits, min=min, max=max, signed=signed)
 
 

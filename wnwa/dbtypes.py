@@ -7,6 +7,8 @@ from datetime import UTC, datetime
 from sqlalchemy import DateTime
 from sqlalchemy.types import TypeDecorator
 
+MAX_STORED_ID = 2**63 - 1  # the largest id (a 64-bit integer) any engine stores
+
 
 class UTCDateTime(TypeDecorator[datetime]):
     """Stores UTC as a naive timestamp on every engine; always returns an aware datetime."""

@@ -435,3 +435,6 @@ def test_a_deep_page_number_is_the_last_page(chief_client, make):
     assert "Showing 1–4 of 4 people." in body
     stale = client.get("/department/roster?page=3&after=999999999")
     assert stale.status_code == 200 and "Zed2" in stale.get_data(as_text=True)
+    for cursor in ("after", "before"):  # beyond any id an engine stores: no cursor at all
+        huge = client.get(f"/department/roster?page=2&{cursor}=99999999999999999999")
+        assert huge.status_code == 200 and "Zed2" in huge.get_data(as_text=True), cursor

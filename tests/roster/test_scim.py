@@ -321,3 +321,18 @@ def test_scim_never_tells_whether_someone_activated(client, make):
     assert activated["userName"] == "quiet@pd.example.gov"
     assert "password" not in activated
     assert set(activated["meta"]) <= {"resourceType", "version", "location"}
+
+
+def test_a_start_index_past_the_end_is_an_empty_page(client, make):
+    dept = make.department()
+    token = new_token(dept)
+    client.post("/scim/v2/Users", json=okta_user(1), headers=bearer(token))
+    for start in ("2", "99999999999999999999"):
+        page = users(client, token, f"?startIndex={start}")
+        assert page["totalResults"] == 1 and page.get("Resources", []) == [], start
+    search = {
+        "schemas": ["urn:ietf:params:scim:api:messages:2.0:SearchRequest"],
+        "startIndex": 10**30,
+    }
+    response = client.post("/scim/v2/Users/.search", json=search, headers=bearer(token))
+    assert response.status_code == 200 and response.get_json()["totalResults"] == 1

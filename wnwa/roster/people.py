@@ -13,6 +13,7 @@ from sqlalchemy import func, select, tuple_
 
 from wnwa import audit
 from wnwa.csvfiles import export_csv
+from wnwa.dbtypes import MAX_STORED_ID
 from wnwa.errors import InvalidInput, NotFound
 from wnwa.extensions import db
 from wnwa.roster.invitations import Invitee, queue_invitation, queue_invitations
@@ -66,8 +67,12 @@ class RosterQuery:
             order="desc" if self.order == "desc" else "asc",
             status=self.status if self.status in STATUSES else "active",
             page=min(MAX_PAGE, max(1, self.page)),
-            after=self.after if self.after and self.after > 0 else None,
-            before=self.before if self.before and self.before > 0 and not self.after else None,
+            after=self.after if self.after and 0 < self.after <= MAX_STORED_ID else None,
+            before=(
+                self.before
+                if self.before and 0 < self.before <= MAX_STORED_ID and not self.after
+                else None
+            ),
         )
 
     def args(self, **changes) -> dict[str, str | int]:

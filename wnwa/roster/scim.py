@@ -304,7 +304,7 @@ class RosterStorage(ScimStorage):
         elif search_request.filter is not None:
             return self._search_in_python(statement, search_request)
         total = db.session.scalar(select(func.count()).select_from(statement.subquery())) or 0
-        start = search_request.start_index_0 or 0
+        start = min(search_request.start_index_0 or 0, total)  # past the end: an empty page
         if search_request.count is not None:
             statement = statement.limit(search_request.count)
         rows = db.session.execute(statement.offset(start)).all()
