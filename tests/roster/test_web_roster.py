@@ -59,6 +59,26 @@ def test_departed_people_are_listed_apart(chief_client, make):
     assert f"/department/people/{gone.id}" in departed
 
 
+def test_a_person_without_a_rank_can_be_edited(chief_client, make):
+    """CSV and SCIM may leave the rank empty; the chief's form saves such a person too."""
+    client, dept, _ = chief_client
+    officer = make.officer(dept, first_name="Nora", last_name="Norank", rank="")
+    response = client.post(
+        f"/department/people/{officer.id}",
+        data={
+            "employee_number": officer.employee_number,
+            "first_name": "Norah",
+            "last_name": "Norank",
+            "email": officer.email,
+            "rank": "",
+            "sworn": "sworn",
+        },
+    )
+    assert response.status_code == 200 and "Saved." in response.get_data(as_text=True)
+    (row,) = [p for p in people_of(dept) if p["id"] == officer.id]
+    assert (row["first_name"], row["rank"]) == ("Norah", "")
+
+
 def test_edit_one_person(chief_client, make):
     client, dept, _ = chief_client
     officer = make.officer(dept, first_name="Ann", last_name="Lee")

@@ -6,7 +6,7 @@ from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from wtforms import BooleanField, HiddenField, RadioField, SelectField, StringField
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, Length
+from wtforms.validators import DataRequired, Length, Optional
 
 
 class UploadForm(FlaskForm):
@@ -38,7 +38,7 @@ class PersonForm(FlaskForm):
     email = StringField(
         "Work email", validators=[DataRequired(), Length(max=254)], render_kw={"type": "email"}
     )
-    rank = StringField("Rank", validators=[DataRequired(), Length(max=100)])
+    rank = StringField("Rank (optional)", validators=[Optional(), Length(max=100)])
     sworn = SelectField(
         "Sworn or civilian",
         choices=[SelectChoice("sworn", "Sworn"), SelectChoice("civilian", "Civilian")],
