@@ -156,3 +156,24 @@ def test_status_alone_still_names_the_sworn_column():
     result = parse_roster(text.encode())
     assert result.ok, result.errors
     assert result.rows[0].sworn is True
+
+
+def test_control_characters_in_a_file_or_a_scim_payload_are_dropped():
+    """A stray bell or terminal colour code never reaches the roster, whichever way it came."""
+    from wnwa.roster.roster import clean_person
+
+    data = roster_csv([person(1, first_name="A\x07nn", last_name="B\x1b[31mell")])
+    parsed = parse_roster(data)
+    assert not parsed.errors
+    assert (parsed.rows[0].first_name, parsed.rows[0].last_name) == ("Ann", "B[31mell")
+    row, problems = clean_person(
+        {
+            "employee_number": "7",
+            "first_name": "Bell\u0007",
+            "last_name": "Esc\u001b[2J",
+            "email": "bell@pd.example.gov",
+            "rank": "",
+            "sworn": "sworn",
+        }
+    )
+    assert not problems and (row.first_name, row.last_name) == ("Bell", "Esc[2J")

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 
 from wnwa import emails
 from wnwa.csvfiles import FORMULA_STARTS, export_csv, is_formula
+from wnwa.input_guard import CONTROL
 
 MAX_ROWS = 50_000
 MAX_BYTES = 20 * 1024 * 1024
@@ -150,7 +151,7 @@ def clean_person(values: dict[str, str], *, line: int = 0) -> tuple[RosterRow | 
     cleaned: dict[str, str | bool] = {}
     messages: list[str] = []
     for field in REQUIRED_FIELDS:
-        raw = values.get(field, "")
+        raw = CONTROL.sub("", values.get(field, ""))  # as a roster file's are dropped
         if field == "rank" and not raw.strip():
             cleaned[field] = ""
             continue
@@ -209,6 +210,7 @@ def _decode(data: bytes) -> str:
         raise _FileProblem(_NOT_UTF8_MESSAGE) from None
     if "\x00" in text:
         raise _FileProblem(_NOT_UTF8_MESSAGE)
+    text = CONTROL.sub("", text)  # stray control characters (a bell, a colour code): dropped
     if not text.strip():
         raise _FileProblem("The file is empty. Add a header line and one line per employee.")
     return text
