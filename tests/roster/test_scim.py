@@ -336,3 +336,29 @@ def test_a_start_index_past_the_end_is_an_empty_page(client, make):
     }
     response = client.post("/scim/v2/Users/.search", json=search, headers=bearer(token))
     assert response.status_code == 200 and response.get_json()["totalResults"] == 1
+
+
+def test_the_primary_address_is_the_sign_in_address(client, make):
+    """An identity provider sending a home and a work address marks the one to use: primary
+    (RFC 7643 4.1.2) outranks the first, the type and the userName."""
+    dept = make.department()
+    token = new_token(dept)
+    created = client.post("/scim/v2/Users", json=okta_user(1), headers=bearer(token))
+    user_id = created.get_json()["id"]
+    patch = {
+        "schemas": ["urn:ietf:params:scim:api:messages:2.0:PatchOp"],
+        "Operations": [
+            {
+                "op": "replace",
+                "path": "emails",
+                "value": [
+                    {"value": "home70@mail.example", "type": "home"},
+                    {"value": "work70@pd.example.gov", "primary": True},
+                ],
+            }
+        ],
+    }
+    response = client.patch(f"/scim/v2/Users/{user_id}", json=patch, headers=bearer(token))
+    assert response.status_code in (200, 204), response.get_data(as_text=True)
+    emails = client.get(f"/scim/v2/Users/{user_id}", headers=bearer(token)).get_json()["emails"]
+    assert emails == [{"value": "work70@pd.example.gov", "type": "work", "primary": True}]

@@ -91,6 +91,7 @@ class Name(ComplexAttribute):
 class Email(ComplexAttribute):
     value: Annotated[EmailStr | None, Required.true] = None
     type: str | None = Field(None, examples=["work"])
+    primary: bool | None = Field(None, examples=["true"])  # the one address kept is primary
 
 
 class User(Resource[AnyExtension]):
@@ -179,7 +180,7 @@ def to_resource(user: Account, identity: ScimIdentity | None) -> Resource[Any]:
         title=payload["title"],
         user_type=provisioning.sworn_label(user.sworn),
         active=user.active,
-        emails=[Email(value=user.email, type="work")],
+        emails=[Email(value=user.email, type="work", primary=True)],
     )
     resource[EnterpriseUser] = EnterpriseUser(employee_number=user.employee_number)
     resource.meta = Meta(resource_type="User", version=_version(payload))
@@ -187,10 +188,23 @@ def to_resource(user: Account, identity: ScimIdentity | None) -> Resource[Any]:
 
 
 def _primary_email(resource: Resource[Any]) -> str:
+    """The sign-in address among those sent: the primary work one, else the one marked
+    primary (RFC 7643 4.1.2), else the work one, else the first; else the userName."""
     listed = [e for e in (resource.emails or []) if e.value]
-    work = [e for e in listed if str(e.type or "").lower() == "work"]
-    chosen = (work or listed)[:1]
-    return str(chosen[0].value) if chosen else str(resource.user_name or "")
+
+    def work(e: Email) -> bool:
+        return str(e.type or "").lower() == "work"
+
+    for wanted in (
+        lambda e: e.primary and work(e),
+        lambda e: e.primary,
+        work,
+        lambda e: True,
+    ):
+        chosen = [e for e in listed if wanted(e)]
+        if chosen:
+            return str(chosen[0].value)
+    return str(resource.user_name or "")
 
 
 def from_resource(resource: Resource[Any]) -> sync.PersonInput:
