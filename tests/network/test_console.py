@@ -203,3 +203,24 @@ def test_an_answered_request_is_still_open(client, login, make, waiting):
     assert asked.status_code == 303 and "Answered" in _text(client.get(url))
     assert "Approve and email the list" in _text(client.get(url))
     assert client.post(f"{url}/approve", data={"note": ""}).status_code == 303
+
+
+def test_a_follow_up_keeps_what_the_decision_said(client, login, make, waiting):
+    """Every message sent about a request is kept and shown in order, with who sent it: a
+    follow-up never hides the reason a decline gave."""
+    admin = make.staff("network_admin")
+    admin.name = "Dana Reyes"
+    db.session.commit()
+    login(admin)
+    url = f"/network/requests/{waiting['member_list']}"
+    reason = "We share the list only with departments we can verify."
+    assert client.post(f"{url}/decline", data={"decline-message": reason}).status_code == 303
+    assert (
+        client.post(f"{url}/reply", data={"message": "Happy to talk by phone."}).status_code == 303
+    )
+    html = client.get(url).get_data(as_text=True)
+    sent = html[html.index('id="replies"') :]
+    assert sent.index(reason) < sent.index("Happy to talk by phone.")
+    assert sent.count("Network staff: Dana Reyes") == 2
+    assert "Declined (Network staff: Dana Reyes," in _text(client.get(url))
+    assert "staff " + str(admin.id) + " <" not in html

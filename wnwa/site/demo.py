@@ -4,8 +4,20 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime, time, timedelta
 
+from sqlalchemy import select
+
+from wnwa import audit
+from wnwa.auth.models import StaffAccount
 from wnwa.extensions import db
-from wnwa.site.models import CONTACT, DEMO, MEMBER_LIST, SiteRequest
+from wnwa.site.models import (
+    ANSWERED,
+    CONTACT,
+    DECLINED,
+    DEMO,
+    MEMBER_LIST,
+    SiteRequest,
+    SiteRequestReply,
+)
 
 REQUESTS = [
     dict(
@@ -60,6 +72,45 @@ REQUESTS = [
         days_ago=1,
     ),
     dict(
+        kind=MEMBER_LIST,
+        name="Greg Haines",
+        email="ghaines@wellnessvendor.example",
+        organisation="FirstLine Wellness Apps",
+        job_title="Business development",
+        message="We build wellness apps for agencies and would like to contact your members.",
+        days_ago=9,
+        status=DECLINED,
+        replies=[
+            (
+                8,
+                "Thank you for your interest. We share the list of member agencies with "
+                "departments and partners we can verify, and we do not pass it to vendors.",
+            ),
+            (
+                6,
+                "To your question: no, we cannot forward your offer to our member departments "
+                "either. We wish you well with your work.",
+            ),
+        ],
+    ),
+    dict(
+        kind=CONTACT,
+        name="Officer Dana Kim",
+        email="dkim@naperville.example",
+        organisation="Naperville Police Department",
+        message="Is the portal free for our officers, or does each officer pay?",
+        days_ago=12,
+        status=ANSWERED,
+        replies=[
+            (
+                11,
+                "Hello Dana, your department's annual membership covers every officer: "
+                "nobody pays anything personally, and nobody at the department can see "
+                "whether you use the portal.",
+            )
+        ],
+    ),
+    dict(
         kind=CONTACT,
         name="Sgt. Luis Romero",
         email="lromero@elginpd.example",
@@ -72,9 +123,24 @@ REQUESTS = [
 
 
 def seed_requests(today: date) -> None:
+    """Requests waiting in each queue, and two answered ones with what was sent."""
+    admin = db.session.scalar(
+        select(StaffAccount).where(StaffAccount.email == "network-admin@wnwa.demo")
+    )
+    staff = audit.actor_label(admin) if admin else "demo seed"
+
+    def moment(days_ago: int) -> datetime:
+        return datetime.combine(today - timedelta(days=days_ago), time(14, 30), tzinfo=UTC)
+
     for spec in REQUESTS:
         fields = dict(spec)
-        days_ago = fields.pop("days_ago")
-        created = datetime.combine(today - timedelta(days=days_ago), time(14, 30), tzinfo=UTC)
-        db.session.add(SiteRequest(created_at=created, **fields))
+        created = moment(fields.pop("days_ago"))
+        replies = [
+            SiteRequestReply(sent_at=moment(days), sent_by=staff, body=body)
+            for days, body in fields.pop("replies", [])
+        ]
+        request = SiteRequest(created_at=created, replies=replies, **fields)
+        if replies:
+            request.handled_at, request.handled_by = replies[0].sent_at, staff
+        db.session.add(request)
     db.session.commit()

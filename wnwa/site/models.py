@@ -10,8 +10,8 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Integer, String, Text
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy import ForeignKey, Integer, String, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from wnwa.dbtypes import UTCDateTime
 from wnwa.extensions import db, utcnow
@@ -62,7 +62,9 @@ class SiteRequest(GlobalModel, db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, default=utcnow)
     handled_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     handled_by: Mapped[str] = mapped_column(String(300), nullable=False, default="")
-    reply: Mapped[str] = mapped_column(Text, nullable=False, default="")
+    replies: Mapped[list[SiteRequestReply]] = relationship(
+        order_by="SiteRequestReply.id", cascade="all, delete-orphan"
+    )
 
     @property
     def kind_label(self) -> str:
@@ -76,3 +78,18 @@ class SiteRequest(GlobalModel, db.Model):
     def is_open(self) -> bool:
         """Not decided yet: it may still be approved, declined or closed."""
         return self.status in OPEN_STATUSES
+
+
+class SiteRequestReply(GlobalModel, db.Model):
+    """One message network staff sent the visitor about a request (a reply, the list, a
+    decline, a follow-up): each is kept, so a follow-up never hides what a decision said."""
+
+    __tablename__ = "site_request_reply"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    request_id: Mapped[int] = mapped_column(
+        ForeignKey("site_request.id", ondelete="CASCADE"), nullable=False, index=True
+    )
+    sent_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, default=utcnow)
+    sent_by: Mapped[str] = mapped_column(String(300), nullable=False)
+    body: Mapped[str] = mapped_column(Text, nullable=False)

@@ -29,6 +29,7 @@ from wnwa.site.models import (
     NEW,
     STATUSES,
     SiteRequest,
+    SiteRequestReply,
 )
 
 SIGNATURE = "\n\nWeNeverWalkAlone\nPeer support across departments\n"
@@ -208,13 +209,21 @@ def _open(request_id: int) -> SiteRequest:
     return request
 
 
-def _handled(request: SiteRequest, status: str, actor, reply: str) -> None:
+def _handled(request: SiteRequest, status: str, actor) -> None:
     request.status = status
     request.handled_at = utcnow()
     request.handled_by = audit.actor_label(actor)
-    request.reply = reply
     audit.record(
         actor, f"site.request_{status}", subject=f"{request.kind_label} request {request.id}"
+    )
+
+
+def _sent(request: SiteRequest, actor, subject: str, body: str, *, kept: str = "") -> None:
+    """Email the visitor and keep what was sent (`kept`, when the record should say less than
+    the message, such as the list itself) as one more of the request's replies."""
+    mail.enqueue(request.email, subject, body + SIGNATURE)
+    request.replies.append(
+        SiteRequestReply(sent_at=utcnow(), sent_by=audit.actor_label(actor), body=kept or body)
     )
 
 
@@ -225,11 +234,10 @@ def reply(request_id: int, *, message: str, close: bool, actor) -> SiteRequest:
     text = message.strip()
     if not text:
         raise InvalidInput("Write the reply to send.")
-    mail.enqueue(request.email, f"Re: your {request.kind_label.lower()} request", text + SIGNATURE)
+    _sent(request, actor, f"Re: your {request.kind_label.lower()} request", text)
     if request.is_open:
-        _handled(request, CLOSED if close else ANSWERED, actor, text)
+        _handled(request, CLOSED if close else ANSWERED, actor)
     else:
-        request.reply = text
         audit.record(
             actor, "site.request_followed_up", subject=f"{request.kind_label} request {request.id}"
         )
@@ -245,13 +253,15 @@ def approve_member_list(request_id: int, *, note: str, actor) -> SiteRequest:
     agencies = facts.member_agencies()
     lines = [f"- {name} ({county} County, {state})" for name, county, state in agencies]
     intro = note.strip() + "\n\n" if note.strip() else ""
-    mail.enqueue(
-        request.email,
+    listed = f"These are the {len(agencies)} member agencies of WeNeverWalkAlone today:"
+    _sent(
+        request,
+        actor,
         "The WeNeverWalkAlone member agencies",
-        f"Hello {request.name},\n\n{intro}These are the {len(agencies)} member agencies of "
-        f"WeNeverWalkAlone today:\n\n" + "\n".join(lines) + SIGNATURE,
+        f"Hello {request.name},\n\n{intro}{listed}\n\n" + "\n".join(lines),
+        kept=f"{intro}{listed} (the list)",
     )
-    _handled(request, APPROVED, actor, note.strip())
+    _handled(request, APPROVED, actor)
     db.session.commit()
     return request
 
@@ -264,8 +274,8 @@ def decline_member_list(request_id: int, *, message: str, actor) -> SiteRequest:
         "Thank you for your interest. We share the list of member agencies with departments "
         "and partners we can verify, and we could not approve this request."
     )
-    mail.enqueue(request.email, "Your request for the member agencies list", text + SIGNATURE)
-    _handled(request, DECLINED, actor, text)
+    _sent(request, actor, "Your request for the member agencies list", text)
+    _handled(request, DECLINED, actor)
     db.session.commit()
     return request
 
@@ -273,6 +283,6 @@ def decline_member_list(request_id: int, *, message: str, actor) -> SiteRequest:
 def close(request_id: int, *, actor) -> SiteRequest:
     """Close an open request without a reply (spam, or answered by phone)."""
     request = _open(request_id)
-    _handled(request, CLOSED, actor, request.reply)
+    _handled(request, CLOSED, actor)
     db.session.commit()
     return request
