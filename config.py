@@ -78,6 +78,10 @@ class Config:
 
     # Mail: SMTP in production, an outbox folder in development.
     MAIL_FROM = os.environ.get("MAIL_FROM", "WeNeverWalkAlone <no-reply@weneverwalkalone.org>")
+    # Where an answer to any message goes (the network team's mailbox); empty: no Reply-To.
+    MAIL_REPLY_TO = os.environ.get(
+        "MAIL_REPLY_TO", "WeNeverWalkAlone network team <team@weneverwalkalone.org>"
+    )
     MAIL_TRANSPORT = os.environ.get("MAIL_TRANSPORT", "outbox")  # outbox | smtp
     MAIL_OUTBOX = os.environ.get("MAIL_OUTBOX", str(BASE_DIR / "instance" / "outbox"))
     SMTP_HOST = os.environ.get("SMTP_HOST", "127.0.0.1")

@@ -151,11 +151,19 @@ def render(template: str, context: dict[str, Any]) -> Rendered:
     return Rendered(subject=subject[:200], text=str(text_part).strip() + "\n", html=html)
 
 
-def _message(to: str, rendered: Rendered) -> EmailMessage:
+def _headed(to: str, subject: str) -> EmailMessage:
+    """A message from the network (no-reply sender, answers to the team's mailbox)."""
     message = EmailMessage()
     message["From"] = current_app.config["MAIL_FROM"]
+    if current_app.config.get("MAIL_REPLY_TO"):
+        message["Reply-To"] = current_app.config["MAIL_REPLY_TO"]
     message["To"] = to
-    message["Subject"] = rendered.subject
+    message["Subject"] = subject
+    return message
+
+
+def _message(to: str, rendered: Rendered) -> EmailMessage:
+    message = _headed(to, rendered.subject)
     message.set_content(rendered.text)
     message.add_alternative(rendered.html, subtype="html")
     return message
@@ -163,10 +171,7 @@ def _message(to: str, rendered: Rendered) -> EmailMessage:
 
 def _compose(to: str, subject: str, body: str) -> EmailMessage:
     """A plain-text message built in the request, for `send_detached` (it has no queue row)."""
-    message = EmailMessage()
-    message["From"] = current_app.config["MAIL_FROM"]
-    message["To"] = to
-    message["Subject"] = subject
+    message = _headed(to, subject)
     message.set_content(body)
     return message
 
