@@ -46,6 +46,7 @@ def test_htmx_submission_redirects_with_hx_redirect(client, ctx):
     [
         ("/contact", {**CONTACT, "email": "not an address"}, "Enter an email address like"),
         ("/contact", {**CONTACT, "message": ""}, "Write your message."),
+        ("/contact", {**CONTACT, "message": "\u200b \ufeff\n"}, "Write your message."),
         ("/demo", {**DEMO, "sworn": "lots"}, "number"),
         ("/demo", {**DEMO, "sworn": "0"}, "from 1 to 100,000"),
         ("/demo", {**DEMO, "demo_format": "carrier pigeon"}, "Not a valid choice"),

@@ -3,6 +3,8 @@ the rules, the forms bound the input and say clearly what is wrong."""
 
 from __future__ import annotations
 
+import unicodedata
+
 from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
@@ -28,14 +30,21 @@ from wnwa.site.models import DEMO_FORMATS
 HONEYPOT = "website"
 
 
+def looks_empty(text: str) -> bool:
+    """Nothing a reader would see: spaces, line breaks and invisible format characters (a
+    zero-width space, a byte-order mark) only."""
+    return all(c.isspace() or unicodedata.category(c) == "Cf" for c in text)
+
+
 class Required(InputRequired):
-    """A text field that must hold something: like InputRequired, but spaces alone count as
-    nothing (the services strip what is typed, so "   " would be kept as an empty value). The
-    field's own message is shown and the rest of the form keeps what was typed."""
+    """A text field that must hold something: like InputRequired, but what shows nothing
+    (spaces, a zero-width space) counts as nothing; the services strip what is typed, so "   "
+    would be kept as an empty value. The field's own message is shown and the rest of the
+    form keeps what was typed."""
 
     def __call__(self, form, field) -> None:
         super().__call__(form, field)
-        if isinstance(field.data, str) and not field.data.strip():
+        if isinstance(field.data, str) and looks_empty(field.data):
             field.errors[:] = []
             raise StopValidation(self.message or field.gettext("This field is required."))
 
