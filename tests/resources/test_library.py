@@ -179,6 +179,7 @@ def test_admin_writes_and_publishes_a_resource(client, admin, make, login):
         ({"category": "astrology"}, "Not a valid choice"),
         ({"publish_on": "next tuesday"}, "Not a valid date"),
         ({"url": "", "body": ""}, "Give a link, or write the text"),
+        ({"body": "a" * 50_001}, "Field cannot be longer than 50000 characters."),
     ],
 )
 def test_bad_input_gets_a_clear_message_and_saves_nothing(client, admin, change, message):
