@@ -135,6 +135,8 @@ def _names(entries: list[AuditEntry]) -> _Names:
         elif subject and subject.group(1) == "employee":
             numbers.add(subject.group(2))
         details = entry.details or {}
+        if "first_chief_employee" in details:
+            numbers.add(str(details["first_chief_employee"]))
         if "user" in details:
             user_ids.add(details["user"])
         if "class" in details:
@@ -280,6 +282,14 @@ def _contract_started(d: dict[str, Any], _: _Names) -> str:
     return text + "."
 
 
+def _first_chief(d: dict[str, Any], names: _Names) -> str:
+    number = d.get("first_chief_employee")
+    if number is None:
+        return str(d.get("first_chief", ""))  # (entries written before: the address)
+    name = names.employees.get(str(number))
+    return f"{name} (employee {number})" if name else f"employee {number}"
+
+
 SUMMARIES: dict[str, Callable[[dict[str, Any], _Names], str]] = {
     "roster.import": _import,
     "roster.edit": lambda d, _: "Changed: " + ", ".join(d.get("fields", [])) + ".",
@@ -288,9 +298,9 @@ SUMMARIES: dict[str, Callable[[dict[str, Any], _Names], str]] = {
     ),
     "roster.departure": lambda d, _: "Account closed and any directory listing removed.",
     "roster.scim": _scim,
-    "department.onboarded": lambda d, _: (
+    "department.onboarded": lambda d, names: (
         f"{d.get('sworn_declared', 0):,} sworn officers declared; first chief "
-        f"{d.get('first_chief', '')}."
+        f"{_first_chief(d, names)}."
     ),
     "department.edited": _department_edit,
     "billing.contract_started": _contract_started,

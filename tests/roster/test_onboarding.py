@@ -57,6 +57,9 @@ def test_admin_creates_a_department_and_the_first_chief_is_invited(client, make,
         .execution_options(unscoped=True)  # network staff read the trail across departments
     ).one()
     assert entry.actor == f"staff {admin.id} <{admin.email}>"
+    # the trail names the chief by employee number, never by address
+    assert "chief.stone" not in str(entry.details)
+    assert "first chief Robin Stone (employee L-1)" in " ".join(detail.split())
 
 
 def test_the_first_chief_can_activate_and_reach_the_roster(client, make, login):
@@ -82,6 +85,8 @@ def test_bad_onboarding_input_creates_nothing(client, make, login):
         ({"state": ""}, "Choose the state."),
         ({"chief_email": "bad@"}, "Enter an email address like name@department.gov."),
         ({"chief_last_name": " "}, "Give the chief&#39;s last name."),
+        ({"joined": "2099-01-01"}, "The joining date must be between Jan 1, 2000 and"),
+        ({"joined": "0001-01-01"}, "The joining date must be between Jan 1, 2000 and"),
     ):
         response = client.post(
             "/network/departments/new", data={**FORM, **change}, headers={"HX-Request": "true"}
@@ -152,6 +157,12 @@ def test_admin_resends_a_chief_invitation(client, make, login):
     response = client.post(f"/network/departments/{dept.id}/chiefs/{chief.id}/invite")
     assert response.status_code == 303
     assert len(mail_to("boss@pd.example.gov")) == 1
+    entry = db.session.scalars(
+        select(AuditEntry)
+        .where(AuditEntry.action == "roster.invitation")
+        .execution_options(unscoped=True)
+    ).one()
+    assert entry.subject == f"employee {chief.employee_number}"
     assert (
         client.post(f"/network/departments/{dept.id}/chiefs/{officer.id}/invite").status_code == 404
     )

@@ -137,7 +137,8 @@ def onboard_department(
             "department.onboarded",
             department_id=department_id,
             subject=department_name,
-            details={"sworn_declared": facts.sworn, "first_chief": row.email},
+            # the chief by employee number, as every roster entry names people
+            details={"sworn_declared": facts.sworn, "first_chief_employee": row.employee_number},
         )
         db.session.commit()
     return get_department(department_id)
@@ -182,7 +183,12 @@ def reinvite_chief(department_id: int, user_id: int, *, actor) -> str:
             Invitee(chief.id, chief.email, chief.first_name, chief.password_hash),
             department.id,
         )
-        audit.record(actor, "roster.invitation", department_id=department.id, subject="chief")
+        audit.record(
+            actor,
+            "roster.invitation",
+            department_id=department.id,
+            subject=f"employee {chief.employee_number}",
+        )
         email = chief.email
         db.session.commit()
     return email

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 from sqlalchemy import func, select
@@ -15,7 +15,7 @@ from wnwa.errors import Conflict, InvalidInput
 from wnwa.extensions import db
 from wnwa.history import HistoryEntry
 from wnwa.tenants.models import DEPARTMENT_STATUSES, Department, User
-from wnwa.us_states import STATE_NAMES, network_day
+from wnwa.us_states import STATE_NAMES, day_words, network_day
 
 US_STATES = frozenset(STATE_NAMES)
 
@@ -33,6 +33,9 @@ class DepartmentFacts:
     joined: date
 
 
+EARLIEST_JOINED = date(2000, 1, 1)  # no member joined before the network began
+
+
 def check_department(
     *, name: str, county: str, state: str, sworn: int, joined: date | None = None
 ) -> DepartmentFacts:
@@ -47,9 +50,17 @@ def check_department(
         problems.append("Give the state as its two-letter code, e.g. IL.")
     if sworn < 0 or sworn > 100_000:
         problems.append("Sworn strength must be between 0 and 100,000.")
+    today = network_day()
+    latest = today + timedelta(days=366)
+    if joined is not None and not EARLIEST_JOINED <= joined <= latest:
+        # the quota's grace year counts from this day: a typo must not give decades of it
+        problems.append(
+            f"The joining date must be between {day_words(EARLIEST_JOINED)} and "
+            f"{day_words(latest)} (a year ahead at most)."
+        )
     if problems:
         raise InvalidInput(" ".join(problems))
-    return DepartmentFacts(name, county, state, sworn, joined or network_day())
+    return DepartmentFacts(name, county, state, sworn, joined or today)
 
 
 def add_department(facts: DepartmentFacts) -> Department:
