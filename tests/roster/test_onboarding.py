@@ -85,6 +85,7 @@ def test_bad_onboarding_input_creates_nothing(client, make, login):
         ({"state": ""}, "Choose the state."),
         ({"chief_email": "bad@"}, "Enter an email address like name@department.gov."),
         ({"chief_last_name": " "}, "Give the chief&#39;s last name."),
+        ({"name": "警察"}, "at least one letter from A to Z or a digit"),
         ({"joined": "2099-01-01"}, "The joining date must be between Jan 1, 2000 and"),
         ({"joined": "0001-01-01"}, "The joining date must be between Jan 1, 2000 and"),
     ):
@@ -170,3 +171,10 @@ def test_admin_resends_a_chief_invitation(client, make, login):
     assert (
         client.post(f"/network/departments/{other.id}/chiefs/{chief.id}/invite").status_code == 404
     )
+
+
+def test_an_accented_name_makes_a_plain_address_name():
+    from wnwa.tenants.services import slugify
+
+    assert slugify("Cañon City Police Department") == "canon-city-police-department"
+    assert slugify("Peña Blanca P.D.") == "pena-blanca-p-d"

@@ -4,6 +4,7 @@ per use case; helpers only flush."""
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
@@ -21,7 +22,9 @@ US_STATES = frozenset(STATE_NAMES)
 
 
 def slugify(name: str) -> str:
-    return re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-")[:80]
+    """The department's address name: "Cañon City PD" -> "canon-city-pd" (accents dropped)."""
+    plain = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode()
+    return re.sub(r"[^a-z0-9]+", "-", plain.lower()).strip("-")[:80]
 
 
 @dataclass(frozen=True)
@@ -67,7 +70,10 @@ def add_department(facts: DepartmentFacts) -> Department:
     """Create the department row (flush only)."""
     slug = slugify(facts.name)
     if not slug:
-        raise InvalidInput("The department's name needs at least one letter or digit.")
+        raise InvalidInput(
+            "The department's name needs at least one letter from A to Z or a digit: its "
+            "address name is made from them."
+        )
     if db.session.scalar(select(Department.id).where(Department.slug == slug)) is not None:
         raise Conflict(f"A department with the address name {slug!r} already exists.")
     department = Department(
