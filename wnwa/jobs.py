@@ -31,6 +31,7 @@ from datetime import datetime, timedelta
 import click
 from flask.cli import AppGroup
 from sqlalchemy import Boolean, String
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Mapped, mapped_column
 
 from wnwa.dbtypes import UTCDateTime
@@ -172,7 +173,15 @@ jobs_cli = AppGroup("jobs", help="Scheduled jobs (run from cron or a systemd tim
 def run_due_command(only: tuple[str, ...], force: bool, loop: float | None) -> None:
     """Run every job that is due, one node at a time; print what each did."""
     while True:
-        outcomes = run_due(only=only, force=force)
+        try:
+            outcomes = run_due(only=only, force=force)
+        except SQLAlchemyError as exc:  # the database went away or stayed locked
+            if loop is None:
+                raise
+            db.session.remove()
+            click.echo(f"jobs: the database did not answer ({type(exc).__name__})", err=True)
+            time.sleep(loop)  # a loop outlives it: each job is retried when next due
+            continue
         for outcome in outcomes:
             if loop is None or outcome.state != "not-due":
                 click.echo(outcome.line)

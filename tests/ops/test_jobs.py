@@ -138,3 +138,29 @@ def test_cli_reports_each_job_and_fails_when_one_failed(app, monkeypatch):
     assert "test-cli-fails: failed: failed (ZeroDivisionError)" in result.output
     listing = runner.invoke(args=["jobs", "list"])
     assert "test-cli-fails" in listing.output and "FAILED" in listing.output
+
+
+def test_the_development_loop_outlives_a_database_that_did_not_answer(app, monkeypatch):
+    """`run-due --loop` (what `make run` keeps running) reports a locked or lost database and
+    tries again; it used to stop for good, and mail with it."""
+    from sqlalchemy.exc import OperationalError
+
+    calls: list[str] = []
+
+    def run_due_once_failing(**_):
+        calls.append("run")
+        if len(calls) == 1:
+            raise OperationalError("UPDATE job_run", {}, Exception("database is locked"))
+        return [jobs.Outcome("mail", "ran", "sent 0")]
+
+    def sleep(_seconds):
+        if len(calls) >= 2:
+            raise KeyboardInterrupt  # ends the loop after the retry
+        calls.append("slept")
+
+    monkeypatch.setattr(jobs, "run_due", run_due_once_failing)
+    monkeypatch.setattr(jobs.time, "sleep", sleep)
+    result = app.test_cli_runner().invoke(args=["jobs", "run-due", "--loop", "5"])
+    assert calls == ["run", "slept", "run"]
+    assert "the database did not answer (OperationalError)" in result.output
+    assert "mail: ran: sent 0" in result.output
