@@ -362,3 +362,18 @@ def test_the_primary_address_is_the_sign_in_address(client, make):
     assert response.status_code in (200, 204), response.get_data(as_text=True)
     emails = client.get(f"/scim/v2/Users/{user_id}", headers=bearer(token)).get_json()["emails"]
     assert emails == [{"value": "work70@pd.example.gov", "type": "work", "primary": True}]
+
+
+def test_a_request_refused_before_the_protocol_gets_a_scim_error(client, make):
+    token = new_token(make.department())
+    body = b'{"schemas": ["urn:ietf:params:scim:schemas:core:2.0:User"], "userName": "a\\u0000b"}'
+    response = client.post(
+        "/scim/v2/Users",
+        data=body,
+        headers={**bearer(token), "Content-Type": "application/scim+json"},
+    )
+    assert response.status_code == 400
+    assert response.mimetype == "application/scim+json"
+    error = response.get_json()
+    assert error["schemas"] == ["urn:ietf:params:scim:api:messages:2.0:Error"]
+    assert error["status"] == "400"

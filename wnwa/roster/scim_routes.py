@@ -5,6 +5,7 @@ token is the authentication, and the tenant is bound from it alone."""
 from __future__ import annotations
 
 from flask import Blueprint, Response, g, request
+from werkzeug.exceptions import HTTPException
 
 from wnwa.auth.guards import public
 from wnwa.extensions import csrf
@@ -30,6 +31,15 @@ def authenticate() -> Response | None:
     g.scim_token_hint = secret.strip()[:12]
     bind_tenant(department.id)
     return None
+
+
+@bp.errorhandler(HTTPException)
+def refused(exc: HTTPException) -> Response:
+    """A request refused before the protocol ran (a NUL in its JSON, a body too large) is
+    answered as SCIM errors are, so the identity provider's log says why."""
+    from wnwa.roster.scim import SERVER
+
+    return SERVER._handle_http_exception(exc)  # noqa: SLF001 (scim2-server's own error form)
 
 
 @bp.route("/", defaults={"path": ""}, methods=METHODS)
