@@ -11,6 +11,16 @@ from wnwa.extensions import db
 from wnwa.tenants.scoping import tenant_context
 from wnwa.training.models import Certification
 
+PROFILE = {
+    "phone": "312-555-0147",
+    "contact_email": "",
+    "years_of_service": "10",
+    "career": "active",
+    "languages": "en",
+    "topics": "grief",
+    "gender": "",
+}
+
 
 def test_anonymous_is_sent_to_sign_in(client):
     for url in ("/directory/", "/directory/1", "/directory/me"):
@@ -41,16 +51,7 @@ def test_my_page_shows_only_my_own_profile(client, login, make):
 def test_a_bad_value_is_marked_on_its_own_field(client, login, make):
     me = make_supporter(make.department(), display_name="Field Person")
     login(fresh(me))
-    profile = {
-        "display_name": "Field Person",
-        "phone": "12",
-        "contact_email": "",
-        "years_of_service": "10",
-        "career": "active",
-        "languages": "en",
-        "topics": "grief",
-        "gender": "",
-    }
+    profile = {**PROFILE, "display_name": "Field Person", "phone": "12"}
     response = client.post("/directory/me", data=profile)
     body = response.get_data(as_text=True)
     assert response.status_code == 422
@@ -61,17 +62,6 @@ def test_a_bad_value_is_marked_on_its_own_field(client, login, make):
     body = response.get_data(as_text=True)
     assert response.status_code == 422
     assert '<small id="until-error" class="error">Choose the date you will be back' in body
-
-
-PROFILE = {
-    "phone": "312-555-0147",
-    "contact_email": "",
-    "years_of_service": "10",
-    "career": "active",
-    "languages": "en",
-    "topics": "grief",
-    "gender": "",
-}
 
 
 def test_a_name_without_letters_is_refused_on_its_field(client, login, make):

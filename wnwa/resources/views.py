@@ -102,12 +102,18 @@ def edit_resource(resource_id: int):
 
 
 def _save_resource(item, form: ResourceForm):
+    done = url_for("resources_admin.manage")
+    return _save(item, form, services.save_resource, _resource_form_page, done)
+
+
+def _save(item, form, save, form_page, done: str):
+    """One edit form's round: show it, save it, or show it again with the reason."""
     if not form.validate_on_submit():
         if form.is_submitted():
-            return _resource_form_page(form, item, http_status=422)
-        return _resource_form_page(form, item)
+            return form_page(form, item, http_status=422)
+        return form_page(form, item)
     try:
-        saved = services.save_resource(
+        saved = save(
             item.id if item else None,
             form.to_input(),
             actor=current_user,
@@ -115,11 +121,11 @@ def _save_resource(item, form: ResourceForm):
         )
     except services.SavedMeanwhile as exc:
         form.opened.data = exc.version  # saving again means: over their version
-        return _resource_form_page(form, item, http_status=409, error=exc.message)
+        return form_page(form, item, http_status=409, error=exc.message)
     except DomainError as exc:
-        return _resource_form_page(form, item, http_status=422, error=exc.message)
+        return form_page(form, item, http_status=422, error=exc.message)
     flash(f"Saved “{saved.title}” ({saved.state}).")
-    return redirect_to(url_for("resources_admin.manage"))
+    return redirect_to(done)
 
 
 def _news_form_page(form: NewsForm, post=None, *, http_status: int = 200, error=None):
@@ -145,21 +151,5 @@ def edit_post(post_id: int):
 
 
 def _save_post(post, form: NewsForm):
-    if not form.validate_on_submit():
-        if form.is_submitted():
-            return _news_form_page(form, post, http_status=422)
-        return _news_form_page(form, post)
-    try:
-        saved = services.save_post(
-            post.id if post else None,
-            form.to_input(),
-            actor=current_user,
-            opened=form.opened.data if post else None,
-        )
-    except services.SavedMeanwhile as exc:
-        form.opened.data = exc.version
-        return _news_form_page(form, post, http_status=409, error=exc.message)
-    except DomainError as exc:
-        return _news_form_page(form, post, http_status=422, error=exc.message)
-    flash(f"Saved “{saved.title}” ({saved.state}).")
-    return redirect_to(url_for("resources_admin.manage", _anchor="news"))
+    done = url_for("resources_admin.manage", _anchor="news")
+    return _save(post, form, services.save_post, _news_form_page, done)
