@@ -113,3 +113,96 @@ def test_concurrent_reservations_never_exceed_capacity(app, committed):
                 ).all()
         assert stored.count("reserved") == CAPACITY
         assert stored.count("waitlisted") == THREADS - CAPACITY
+
+
+def _class_with_a_request(committed, capacity: int = 1) -> tuple[int, int, int, int]:
+    """A class, and one officer's request in it: (department, class, seat, officer) ids."""
+    from tests.training.conftest import class_input
+    from wnwa.training import classes
+
+    dept = factories.department(sworn=50)
+    committed["departments"].append(dept.id)
+    admin = factories.staff("network_admin")
+    committed["staff"].append(admin.id)
+    days = [START + timedelta(days=i) for i in range(3)]
+    cls = classes.create_class(class_input(days, capacity=capacity), actor=admin, on=ON)
+    committed["classes"].append(cls.id)
+    officer = factories.officer(dept)
+    bind_tenant(dept.id)
+    member = db.session.scalars(select(User).where(User.id == officer.id)).one()
+    seat = seats.request_seat(member, class_id=cls.id, on=ON)
+    ids = (dept.id, cls.id, seat.id, officer.id)
+    db.session.remove()
+    return ids
+
+
+def _at_once(app, dept_id: int, actions) -> list[str]:
+    """Run each action (given the department) in its own thread and transaction, together."""
+    barrier = threading.Barrier(len(actions))
+    outcomes: list[str] = []
+
+    def run(action) -> None:
+        with app.app_context():
+            bind_tenant(dept_id)
+            department = db.session.scalars(
+                select(Department).where(Department.id == dept_id)
+            ).one()
+            barrier.wait(timeout=30)
+            try:
+                outcomes.append(action(department))
+            except DomainError as exc:
+                outcomes.append(f"error: {exc.message}")
+            finally:
+                db.session.remove()
+
+    threads = [threading.Thread(target=run, args=(action,)) for action in actions]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+    return outcomes
+
+
+@pytest.mark.parametrize("second", ["approve", "decline"])
+def test_two_answers_to_one_request_at_once_take_turns(app, committed, second):
+    """A double click, or two chiefs: one answer wins, the other is told it was handled, and
+    the officer hears once."""
+    with app.app_context():
+        dept_id, _, seat_id, _ = _class_with_a_request(committed)
+
+    def approve(department):
+        return seats.approve_request(department, seat_id, actor="chief", on=ON).status
+
+    def decline(department):
+        return seats.decline_request(department, seat_id, actor="chief").status
+
+    outcomes = _at_once(app, dept_id, [approve, approve if second == "approve" else decline])
+    assert sorted(o.startswith("error") for o in outcomes) == [False, True], outcomes
+    assert "error: That request was already handled." in outcomes
+    with app.app_context():
+        with tenant_context(dept_id):
+            status = db.session.scalars(select(Seat.status).where(Seat.id == seat_id)).one()
+        templates = [m.template for m in db.session.scalars(select(MailJob))]
+    assert status in ("reserved", "declined") and status in outcomes
+    told = [t for t in templates if t.startswith("seat_")]
+    assert len(told) == 1, templates
+
+
+def test_a_double_submitted_seat_request_is_kept_once(app, committed):
+    with app.app_context():
+        dept_id, class_id, seat_id, officer_id = _class_with_a_request(committed, capacity=5)
+        with tenant_context(dept_id):
+            db.session.execute(delete(Seat).where(Seat.id == seat_id))  # start from no request
+            db.session.commit()
+
+    def ask(department):
+        member = db.session.scalars(select(User).where(User.id == officer_id)).one()
+        return seats.request_seat(member, class_id=class_id, on=ON).status
+
+    outcomes = _at_once(app, dept_id, [ask, ask])
+    assert sorted(outcomes) == [
+        "error: You already have a seat or a request in this class (requested).",
+        "requested",
+    ], outcomes
+    with app.app_context(), tenant_context(dept_id):
+        assert len(db.session.scalars(select(Seat).where(Seat.class_id == class_id)).all()) == 1

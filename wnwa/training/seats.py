@@ -23,7 +23,7 @@ from wnwa.tenants.models import Department, User
 from wnwa.tenants.names import matches, starts_with, words
 from wnwa.tenants.scoping import acting_for
 from wnwa.training.certification import is_certified
-from wnwa.training.classes import get_class, lock_class, place_count
+from wnwa.training.classes import lock_class, place_count
 from wnwa.training.models import (
     OPEN_SEAT_STATUSES,
     SEAT_CANCELLED,
@@ -200,10 +200,7 @@ def reserve_seat(
 def approve_request(department: Department, seat_id: int, *, actor: Any, on: date) -> Seat:
 
     def use_case() -> Seat:
-        seat = _department_seat(seat_id)
-        if seat.status != SEAT_REQUESTED:
-            raise Conflict("That request was already handled.")
-        cls = _lock_open_class(seat.class_id, on)
+        seat, cls = _pending_request(seat_id, lock=lambda class_id: _lock_open_class(class_id, on))
         seat = _place(seat, cls)
         _record(actor, "training.request_approved", seat, cls)
         _tell_placed(_member(seat.user_id), seat, cls)
@@ -214,15 +211,31 @@ def approve_request(department: Department, seat_id: int, *, actor: Any, on: dat
 
 
 def decline_request(department: Department, seat_id: int, *, actor: Any) -> Seat:
+
+    def use_case() -> Seat:
+        seat, cls = _pending_request(seat_id, lock=lock_class)
+        seat.status = SEAT_DECLINED
+        db.session.flush()
+        _record(actor, "training.request_declined", seat, cls)
+        tell_officer(_member(seat.user_id), "seat_declined", **class_facts(cls))
+        db.session.commit()
+        return seat
+
+    return serialized(use_case)
+
+
+def _pending_request(
+    seat_id: int, *, lock: Callable[[int], TrainingClass]
+) -> tuple[Seat, TrainingClass]:
+    """An officer's request still waiting for its answer, read again under its class's lock:
+    two answers given at once (a double click, two chiefs) take turns, and the second finds
+    the request already handled."""
     seat = _department_seat(seat_id)
+    cls = lock(seat.class_id)
+    db.session.refresh(seat)  # its status as of the lock
     if seat.status != SEAT_REQUESTED:
         raise Conflict("That request was already handled.")
-    seat.status = SEAT_DECLINED
-    db.session.flush()
-    _record(actor, "training.request_declined", seat, seat.training_class)
-    tell_officer(_member(seat.user_id), "seat_declined", **class_facts(seat.training_class))
-    db.session.commit()
-    return seat
+    return seat, cls
 
 
 def cancel_seat(department: Department, seat_id: int, *, actor: Any, on: date) -> Seat:
@@ -288,26 +301,31 @@ def request_seat(user: User, *, class_id: int, on: date) -> Seat:
     This is the one officer action that writes: an explicit request someone must answer.
     Nothing else about the officer's visit is recorded.
     """
-    cls = get_class(class_id)
-    if cls.completed_on is not None or on > cls.registration_deadline:
-        raise Conflict("Registration for this class is closed.")
-    seat = _existing(cls.id, user.id)
-    if seat is not None and seat.status not in (SEAT_CANCELLED, SEAT_DECLINED):
-        raise Conflict(f"You already have a seat or a request in this class ({seat.status}).")
-    if seat is None:
-        seat = Seat(class_id=cls.id, user_id=user.id, department_id=user.department_id)
-        db.session.add(seat)
-    seat.status, seat.queue_no = SEAT_REQUESTED, 0
-    seat.requested_by_officer, seat.makeup_for_id = True, None
-    db.session.flush()
-    tell_chiefs(
-        user.department_id,
-        "A member of your department asked for a peer-support training seat",
-        f"Someone asked for a seat in the {cls.title} starting {day_words(cls.starts_on)}. "
-        "Approve or decline the request on your peer-support page.",
-    )
-    db.session.commit()
-    return seat
+
+    def use_case() -> Seat:
+        # the class's lock makes a double-submitted request wait for the first, then find it
+        cls = lock_class(class_id)
+        if cls.completed_on is not None or on > cls.registration_deadline:
+            raise Conflict("Registration for this class is closed.")
+        seat = _existing(cls.id, user.id)
+        if seat is not None and seat.status not in (SEAT_CANCELLED, SEAT_DECLINED):
+            raise Conflict(f"You already have a seat or a request in this class ({seat.status}).")
+        if seat is None:
+            seat = Seat(class_id=cls.id, user_id=user.id, department_id=user.department_id)
+            db.session.add(seat)
+        seat.status, seat.queue_no = SEAT_REQUESTED, 0
+        seat.requested_by_officer, seat.makeup_for_id = True, None
+        db.session.flush()
+        tell_chiefs(
+            user.department_id,
+            "A member of your department asked for a peer-support training seat",
+            f"Someone asked for a seat in the {cls.title} starting {day_words(cls.starts_on)}. "
+            "Approve or decline the request on your peer-support page.",
+        )
+        db.session.commit()
+        return seat
+
+    return serialized(use_case)
 
 
 def withdraw_request(user: User, seat_id: int) -> None:
