@@ -18,7 +18,7 @@ from wnwa.mail import MailJob
 from wnwa.tenants.models import Department, User
 from wnwa.tenants.scoping import bind_tenant, tenant_context
 from wnwa.training import seats
-from wnwa.training.models import Seat, TrainingClass
+from wnwa.training.models import Certification, ExternalCertificate, Seat, TrainingClass
 
 START = date(2026, 9, 14)
 ON = date(2026, 8, 1)
@@ -44,8 +44,8 @@ def _cleanup(made: dict[str, list[int]]) -> None:
 
     for dept_id in made["departments"]:
         with tenant_context(dept_id):
-            db.session.execute(delete(Seat))
-            db.session.execute(delete(User))
+            for model in (Seat, Certification, ExternalCertificate, User):
+                db.session.execute(delete(model))
             db.session.commit()
     purge_audit(db.engine.url, made["departments"], subject_like="class %")
     db.session.execute(delete(MailJob))
@@ -206,3 +206,50 @@ def test_a_double_submitted_seat_request_is_kept_once(app, committed):
     ], outcomes
     with app.app_context(), tenant_context(dept_id):
         assert len(db.session.scalars(select(Seat).where(Seat.class_id == class_id)).all()) == 1
+
+
+@pytest.mark.parametrize("second", ["accept", "decline"])
+def test_two_decisions_on_one_external_certificate_take_turns(app, committed, second):
+    """Two network admins deciding the same submission at once: one decision, one officer
+    certified at most, one email."""
+    import io
+
+    from wnwa.training import external
+
+    with app.app_context():
+        dept = factories.department(sworn=50)
+        committed["departments"].append(dept.id)
+        admin = factories.staff("network_admin")
+        committed["staff"].append(admin.id)
+        officer = factories.officer(dept)
+        bind_tenant(dept.id)
+        submission = external.ExternalInput(
+            officer=officer.employee_number,
+            provider="Illinois Law Enforcement Peer Support",
+            course="Peer support basic",
+            started_on=ON - timedelta(days=40),
+            ended_on=ON - timedelta(days=38),
+            hours=24,
+        )
+        cert_id = external.submit_external(
+            dept, submission, io.BytesIO(b"%PDF-1.7\n%%EOF\n"), actor="chief", on=ON
+        ).id
+        dept_id, admin_id = dept.id, admin.id
+        db.session.remove()
+
+    def accept(_department):
+        return external.accept_external(cert_id, actor=f"staff {admin_id}", on=ON).status
+
+    def decline(_department):
+        return external.decline_external(
+            cert_id, reason="Too few hours.", actor=f"staff {admin_id}", on=ON
+        ).status
+
+    outcomes = _at_once(app, dept_id, [accept, accept if second == "accept" else decline])
+    assert sorted(o.startswith("error") for o in outcomes) == [False, True], outcomes
+    with app.app_context():
+        with tenant_context(dept_id):
+            certifications = db.session.scalars(select(Certification)).all()
+        templates = [m.template for m in db.session.scalars(select(MailJob))]
+    assert len(certifications) == (1 if "accepted" in outcomes else 0)
+    assert templates.count("external_accepted") == outcomes.count("accepted")

@@ -212,3 +212,21 @@ def test_certificate_file_refuses_a_name_outside_the_folder(make):
     cert.file_name = "../../config.py"
     with pytest.raises(NotFound):
         external.certificate_file(cert)
+
+
+def test_training_whose_certification_has_already_lapsed_is_not_accepted(app, make, tr):
+    """Accepting it would tell the officer and the chief "certified" while certifying nobody."""
+    app.config["CERTIFICATION_RENEWAL_MONTHS"] = 24
+    try:
+        dept = make.department()
+        user = make.officer(dept)
+        cert_id = _submit(dept, user, started_on=date(2019, 3, 1), ended_on=date(2019, 3, 3))
+        with pytest.raises(InvalidInput, match="would have lapsed on Mar 3, 2021"):
+            external.accept_external(cert_id, actor=tr.admin, on=ON)
+        db.session.rollback()
+        assert external.network_certificate(cert_id).status == "pending"
+        assert not db.session.scalars(
+            select(MailJob).where(MailJob.template == "external_accepted")
+        ).all()
+    finally:
+        app.config["CERTIFICATION_RENEWAL_MONTHS"] = None

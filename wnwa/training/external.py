@@ -15,6 +15,7 @@ from flask import current_app
 from sqlalchemy import select
 
 from wnwa import audit
+from wnwa.database import locked
 from wnwa.errors import Conflict, InvalidInput, NotFound
 from wnwa.extensions import db
 from wnwa.storage import write_private
@@ -28,7 +29,7 @@ from wnwa.training.models import (
     ExternalCertificate,
 )
 from wnwa.training.notify import tell_admins, tell_chiefs, tell_officer, when
-from wnwa.training.seats import find_member
+from wnwa.training.seats import find_member, serialized
 from wnwa.training.settings import renewal_date
 from wnwa.us_states import day_words
 
@@ -174,7 +175,11 @@ def submit_external(
 
 
 def _pending_for_review(cert_id: int) -> ExternalCertificate:
-    cert = network_certificate(cert_id)
+    """The submission, locked until the transaction ends, if it still waits for a decision:
+    two staff members deciding at once take turns, and the second finds it decided."""
+    department_id = network_certificate(cert_id).department_id
+    with acting_for(department_id):
+        cert = locked(ExternalCertificate, cert_id, ExternalCertificate.status)
     if cert.status != EXTERNAL_PENDING:
         raise Conflict(f"That submission was already {cert.status}.")
     return cert
@@ -203,11 +208,21 @@ def department_certificate(cert_id: int) -> ExternalCertificate:
 
 def accept_external(cert_id: int, *, actor: Any, on: date) -> ExternalCertificate:
     """Accept as consistent with IACP peer-support guidelines: certifies the officer."""
+    return serialized(lambda: _accept(cert_id, actor=actor, on=on))
+
+
+def _accept(cert_id: int, *, actor: Any, on: date) -> ExternalCertificate:
     cert = _pending_for_review(cert_id)
     with acting_for(cert.department_id):
         user = db.session.scalars(select(User).where(User.id == cert.user_id)).one()
-        cert.status, cert.decided_on, cert.decision_reason = EXTERNAL_ACCEPTED, on, ""
         renews_on = renewal_date(cert.ended_on)
+        if renews_on is not None and renews_on <= on:
+            raise InvalidInput(
+                f"This training ended on {day_words(cert.ended_on)}, so its certification "
+                f"would have lapsed on {day_words(renews_on)}: accepting it would certify "
+                "nobody. Decline it with that reason."
+            )
+        cert.status, cert.decided_on, cert.decision_reason = EXTERNAL_ACCEPTED, on, ""
         add_certification(
             user,
             source="external",
@@ -244,6 +259,10 @@ def decline_external(cert_id: int, *, reason: str, actor: Any, on: date) -> Exte
     reason = (reason or "").strip()
     if len(reason) < 5:
         raise InvalidInput("Give the chief a reason they can act on (a few words at least).")
+    return serialized(lambda: _decline(cert_id, reason=reason, actor=actor, on=on))
+
+
+def _decline(cert_id: int, *, reason: str, actor: Any, on: date) -> ExternalCertificate:
     cert = _pending_for_review(cert_id)
     with acting_for(cert.department_id):
         user = db.session.scalars(select(User).where(User.id == cert.user_id)).one()
