@@ -135,6 +135,23 @@ def test_network_admin_may_cancel_after_the_deadline(make, tr):
     assert (tr.seat_status(held), tr.seat_status(waiting)) == ("cancelled", "reserved")
 
 
+def test_a_place_freed_once_the_class_has_begun_goes_to_nobody(make, tr):
+    """Certification needs every day: promoting someone on the class's last day would only
+    make them "incomplete"."""
+    dept = make.department()
+    cls = tr.new_class(START, capacity=1, on=ON)
+    held = tr.reserve(dept, cls.id, make.officer(dept), ON)
+    waiting = tr.reserve(dept, cls.id, make.officer(dept, email="waiting@dept.example"), ON)
+    seats.admin_cancel_seat(held, actor=tr.admin, on=START)
+    assert (tr.seat_status(held), tr.seat_status(waiting)) == ("cancelled", "waitlisted")
+    promoted = db.session.scalars(
+        select(MailJob).where(
+            MailJob.to == "waiting@dept.example", MailJob.template == "seat_promoted"
+        )
+    ).all()
+    assert promoted == []
+
+
 def test_cancelled_seat_can_be_reserved_again(make, tr):
     dept = make.department()
     cls = tr.new_class(START, on=ON)

@@ -345,8 +345,10 @@ def withdraw_request(user: User, seat_id: int) -> None:
 
 
 def promote_waitlist(cls: TrainingClass, *, on: date) -> list[Seat]:
-    """Give freed places to the waiting list in order (respecting seats per department)."""
-    if cls.completed_on is not None:
+    """Give freed places to the waiting list in order (respecting seats per department). Not
+    once the class has begun: certification needs every day, so a place freed on or after the
+    first day helps nobody on the waiting list."""
+    if cls.completed_on is not None or on >= cls.starts_on:
         return []
     promoted: list[Seat] = []
     while place_count(cls.id) < cls.capacity:
