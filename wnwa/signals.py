@@ -17,10 +17,22 @@ listings_withdrawn = _signals.signal("listings-withdrawn")
 certification lapsed). Sent with ``user_ids`` (a list of ids of the bound department); the
 directory's receiver removes their listings and returns how many it removed."""
 
+members_departed = _signals.signal("members-departed")
+"""These people of the bound department left its roster. Sent with ``user_ids``; the seats
+module cancels their open seats, waitlist places and requests, and gives freed places to the
+waitlist (flush only)."""
+
 class_saved = _signals.signal("training-class-saved")
 """A training class was created or changed. Sent with the class as sender and ``on`` (today)
 and ``created``; the seats module offers make-up seats for a new class and promotes the
 waitlist of a changed one."""
+
+
+def members_left(sender: str, user_ids: list[int]) -> None:
+    """Send `listings_withdrawn` and `members_departed` for people who left the roster."""
+    if user_ids:
+        withdraw_listings(sender, user_ids)
+        members_departed.send(sender, user_ids=user_ids)
 
 
 def withdraw_listings(sender: str, user_ids: list[int]) -> int:

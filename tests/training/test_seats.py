@@ -14,6 +14,7 @@ from wnwa.mail import MailJob
 from wnwa.tenants.scoping import tenant_context
 from wnwa.training import seats
 from wnwa.training.models import Seat
+from wnwa.us_states import network_day
 
 START = date(2026, 9, 14)
 ON = date(2026, 8, 1)
@@ -274,3 +275,28 @@ def test_department_seats_lists_only_the_bound_department(make, tr):
         shown = seats.department_seats(ON)
     assert [s.name.split()[0] for s in shown] == ["Ann"]
     assert shown[0].can_cancel is True
+
+
+def test_someone_who_leaves_the_roster_gives_up_their_seat_and_requests(make, tr):
+    """Their place goes to whoever waits; nobody is seated, emailed or certified after leaving."""
+    from wnwa.roster.people import depart_person
+
+    today = network_day()  # a departure happens today
+    a, b = make.department(), make.department()
+    cls = tr.new_class(today + timedelta(days=45), capacity=1, on=today)
+    other = tr.new_class(today + timedelta(days=75), capacity=1, on=today)
+    leaving = make.officer(a)
+    held = tr.reserve(a, cls.id, leaving, today)
+    queued = tr.reserve(a, other.id, make.officer(a), today)
+    waiting_later = tr.reserve(a, other.id, leaving, today)
+    waiting = tr.reserve(b, cls.id, make.officer(b, email="next.in.line@bravo.example"), today)
+    with tenant_context(a.id):
+        depart_person(a, leaving.id, actor="chief a")
+    assert tr.seat_status(held) == "cancelled"
+    assert tr.seat_status(waiting_later) == "cancelled"
+    assert tr.seat_status(queued) == "reserved"
+    assert tr.seat_status(waiting) == "reserved"
+    told = db.session.scalars(
+        select(MailJob.template).where(MailJob.to == "next.in.line@bravo.example")
+    ).all()
+    assert "seat_promoted" in told

@@ -44,7 +44,7 @@ from wnwa.roster.roster import (
     cycle_collection_paused,
     parse_roster,
 )
-from wnwa.signals import withdraw_listings
+from wnwa.signals import members_left
 from wnwa.tenants.credentials import fresh_credentials_for
 from wnwa.tenants.models import Department, User
 
@@ -508,7 +508,7 @@ def depart_people(user_ids: Collection[int]) -> int:
     the mailbox next) returns. Returns how many were on the roster."""
     leaving = _people_with_status(user_ids, active=True)
     _reset_access(leaving, active=False)
-    _unlist(sorted(set(user_ids)))
+    members_left("roster", sorted(set(user_ids)))  # unlisted; their training seats freed
     return len(leaving)
 
 
@@ -518,11 +518,6 @@ def reinstate_people(user_ids: Collection[int]) -> list[Invitee]:
     invite, as `insert_people` does: the caller queues their invitations once their facts are
     written, so whoever holds the mailbox now sets the password."""
     return _reset_access(_people_with_status(user_ids, active=False), active=True)
-
-
-def _unlist(user_ids: Sequence[int]) -> int:
-    """Remove directory listings of departing people at once (the directory listens)."""
-    return withdraw_listings("roster", list(user_ids))
 
 
 def apply_plan(department: Department, plan: RosterPlan) -> RosterResult:

@@ -16,9 +16,10 @@ from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import aliased
 
 from wnwa import audit, emails
+from wnwa.database import one_of
 from wnwa.errors import Conflict, InvalidInput, NotFound
 from wnwa.extensions import db
-from wnwa.signals import class_saved
+from wnwa.signals import class_saved, members_departed
 from wnwa.tenants.models import Department, User
 from wnwa.tenants.names import matches, starts_with, words
 from wnwa.tenants.scoping import acting_for
@@ -36,7 +37,7 @@ from wnwa.training.models import (
     TrainingClass,
 )
 from wnwa.training.notify import class_facts, tell_chiefs, tell_officer
-from wnwa.us_states import day_words
+from wnwa.us_states import day_words, network_day
 
 BUSY = "Another reservation was being saved at the same moment. Please try again."
 LOCK_ATTEMPTS = 12
@@ -275,14 +276,36 @@ def _cancel(seat: Seat, *, actor: Any, on: date) -> Seat:
     db.session.refresh(seat)  # its status as of the lock
     if seat.status not in OPEN_SEAT_STATUSES:
         raise Conflict(f"That seat cannot be cancelled: it is {seat.status}.")
+    _free(seat, cls, actor=actor, on=on)
+    db.session.commit()
+    return seat
+
+
+def _free(seat: Seat, cls: TrainingClass, *, actor: Any, on: date) -> None:
+    """Cancel an open seat of a locked class and give a freed place to the waitlist (flush)."""
     held_place = seat.status == SEAT_RESERVED
     seat.status, seat.queue_no = SEAT_CANCELLED, 0
     db.session.flush()
     _record(actor, "training.seat_cancelled", seat, cls)
     if held_place:
         promote_waitlist(cls, on=on)
-    db.session.commit()
-    return seat
+
+
+@members_departed.connect
+def _free_seats_of(_sender: object, *, user_ids: list[int]) -> None:
+    """People who left the roster keep no seat, waitlist place or request (flush only): the
+    places go to whoever waits, and nobody is seated or certified after leaving."""
+    on = network_day()
+    seats = db.session.scalars(
+        select(Seat)
+        .where(one_of(Seat.user_id, user_ids), Seat.status.in_(OPEN_SEAT_STATUSES))
+        .order_by(Seat.class_id, Seat.id)
+    ).all()
+    for seat in seats:
+        cls = lock_class(seat.class_id)
+        db.session.refresh(seat)
+        if seat.status in OPEN_SEAT_STATUSES:
+            _free(seat, cls, actor="system", on=on)
 
 
 def _department_seat(seat_id: int) -> Seat:
