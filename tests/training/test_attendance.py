@@ -198,6 +198,9 @@ def test_completion_certifies_full_attendance_and_offers_makeups(make, tr):
     assert "Missed a day" in bodies and "Make-up" not in bodies
     subjects = [job.subject for job in jobs]
     assert any(s.startswith("Make-up seat for") for s in subjects)
+    # the officer hears of it too, from the network
+    told = [j.body for j in jobs if j.template == "seat_approved"]
+    assert sum("the network reserved a make-up seat for you" in body for body in told) == 1
     with pytest.raises(Conflict, match="already complete"):
         attendance.complete_class(cls.id, actor=tr.admin, on=END)
 

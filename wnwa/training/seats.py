@@ -142,7 +142,13 @@ def _seat_for(user: User, cls: TrainingClass) -> Seat:
 def _tell_placed(user: User, seat: Seat, cls: TrainingClass) -> None:
     """Tell the officer where a reservation or an approved request put them."""
     template = "seat_approved" if seat.status == SEAT_RESERVED else "seat_waitlisted"
-    tell_officer(user, template, requested=seat.requested_by_officer, **class_facts(cls))
+    tell_officer(
+        user,
+        template,
+        requested=seat.requested_by_officer,
+        makeup=seat.makeup_for_id is not None,
+        **class_facts(cls),
+    )
 
 
 def _record(actor: Any, action: str, seat: Seat, cls: TrainingClass) -> None:
@@ -462,6 +468,7 @@ def _offer_makeup(original: Seat, on: date) -> Seat | None:
     seat = _seat_for(user, cls)
     seat.makeup_for_id = original.id
     _place(seat, cls)
+    _tell_placed(user, seat, cls)
     where = "a reserved seat" if seat.status == SEAT_RESERVED else "a waiting-list place"
     tell_chiefs(
         user.department_id,
@@ -469,7 +476,7 @@ def _offer_makeup(original: Seat, on: date) -> Seat | None:
         f"{user.display_name} missed a day of the {original.training_class.title} and so was "
         f"not certified. We have given them {where} in the {cls.title} starting "
         f"{day_words(cls.starts_on)} in {cls.location}. Cancel it on your peer-support page "
-        f"before {day_words(cls.registration_deadline)} if they cannot attend.",
+        f"by {day_words(cls.registration_deadline)} if they cannot attend.",
     )
     return seat
 
