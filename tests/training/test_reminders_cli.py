@@ -51,6 +51,9 @@ def test_shortfall_reminder_goes_to_chief_and_admins_once(make, tr, people):
     assert "minimum is 6 and its target 9 for 100 sworn officers" in message.body
     assert "grace period ended on May 15, 2026" in message.body
     assert "https://localhost/department/peer-support" in message.body
+    to_admin = _mail(people["admin"])[0]  # staff get the page they may open
+    assert f"https://localhost/network/quota/{dept.id}" in to_admin.body
+    assert "/department/peer-support" not in to_admin.body
     assert send_reminders(ON).total == 0
     assert send_reminders(ON + timedelta(days=1)).total == 0
     assert len(_mail()) == 2

@@ -290,8 +290,11 @@ class _Ledger:
             self.sent.add((department_id, kind, period))
 
 
-def _send(department: Department, result: QuotaStatus, kind: str, to: list[str]) -> None:
-    """The quota status message (templates/mail/quota_status.*) to each address."""
+def _send(
+    department: Department, result: QuotaStatus, kind: str, to: list[str], admins: list[str]
+) -> None:
+    """The quota status message (templates/mail/quota_status.*) to each address; network
+    admins' copies link to the department's page in the network console."""
     context = {
         "kind": kind,
         "department_name": department.name,
@@ -305,7 +308,8 @@ def _send(department: Department, result: QuotaStatus, kind: str, to: list[str])
         "days_left": result.days_left,
     }
     for address in to:
-        mail.queue(address, "quota_status", **context)
+        page = f"/network/quota/{department.id}" if address in admins else ""
+        mail.queue(address, "quota_status", page=page, **context)
 
 
 def _remind(ledger: _Ledger, department: Department, result: QuotaStatus, on: date) -> str | None:
@@ -359,6 +363,6 @@ def send_reminders(on: date) -> ReminderRun:
     for row, kind in due:
         own = chiefs.get(row.department_id, [])
         to = own + [a for a in admins if a not in own]
-        _send(row.department, row.status, kind, to)
+        _send(row.department, row.status, kind, to, admins)
     db.session.commit()
     return ReminderRun(checked=len(rows), sent=sent)
