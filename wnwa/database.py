@@ -1,6 +1,7 @@
 """Engine and transaction settings per dialect.
 
-SQLite: WAL with foreign keys and real savepoints.
+SQLite: WAL with foreign keys and real savepoints; a request that may write (not GET, HEAD or
+OPTIONS) begins its transactions with BEGIN IMMEDIATE, so concurrent writers take turns.
 
 PostgreSQL: a request with a safe method (GET, HEAD, OPTIONS) reads only, enforced by the
 database: each of its statements is its own READ ONLY transaction, sent in one round trip with
@@ -91,7 +92,13 @@ def _sqlite_connect(dbapi_connection, connection_record) -> None:
 
 
 def _sqlite_begin(connection) -> None:
-    connection.exec_driver_sql("BEGIN")
+    # A request that may write takes SQLite's single write lock as its transaction begins: two
+    # such requests take turns (the second waits, up to busy_timeout), instead of the second
+    # failing when it writes after reading a snapshot the first has since changed.
+    if has_request_context() and request.method not in SAFE_METHODS:
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
+    else:
+        connection.exec_driver_sql("BEGIN")
 
 
 def _postgres_connect(dbapi_connection, connection_record) -> None:

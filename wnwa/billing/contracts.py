@@ -32,6 +32,7 @@ from wnwa.billing.mirror import (
 )
 from wnwa.billing.models import OPEN_CONTRACT_STATUSES, PAY_BY, Contract, Invoice
 from wnwa.billing.renewals import commitment_end_of
+from wnwa.database import locked
 from wnwa.errors import Conflict, InvalidInput, NotFound
 from wnwa.extensions import db
 from wnwa.tenants.models import Department
@@ -239,7 +240,9 @@ def pay_invoice_now(
 ) -> Invoice:
     _own(department)
     gateway = _require_gateway(gateway)
-    invoice = db.session.scalars(select(Invoice).where(Invoice.id == invoice_id)).one_or_none()
+    # locked: two payments at once (a double click, two people) take turns; the second finds
+    # the invoice paid
+    invoice = locked(Invoice, invoice_id, Invoice.status)
     if invoice is None:
         raise NotFound("No such invoice.")
     if invoice.status != "open":
@@ -318,6 +321,7 @@ def cancellation_refusal(contract: Contract, today: date) -> str | None:
 
 
 def _cancel(gateway: BillingGateway, contract: Contract, *, today: date, actor: Any) -> Contract:
+    contract = locked(Contract, contract.id, Contract.status)  # one notice at a time
     if contract.status == "cancellation_requested":
         ends = day_words(contract.ends_on) if contract.ends_on else "the end of the term"
         raise Conflict(f"Notice was already given: the membership ends on {ends}.")
@@ -451,9 +455,10 @@ def _ref_or_404(contract_id: int):
 
 
 def _locked(contract_id: int) -> Contract:
-    return db.session.scalars(
-        select(Contract).where(Contract.id == contract_id).with_for_update()
-    ).one()
+    contract = locked(Contract, contract_id, Contract.status)
+    if contract is None:
+        raise NotFound("No such contract.")
+    return contract
 
 
 def _locked_draft(contract_id: int) -> Contract:
@@ -546,7 +551,7 @@ def record_exception(contract_id: int, *, reason: str, today: date, actor: Any) 
         raise InvalidInput("Give the reason for the exception (5 to 500 characters).")
     ref = _ref_or_404(contract_id)
     with acting_for(ref.department_id):
-        contract = load_contract(contract_id)
+        contract = locked(Contract, contract_id, Contract.status)
         if contract.status == "ended":
             raise Conflict("This contract has ended.")
         contract.exception_reason = reason
@@ -593,7 +598,9 @@ def record_payment(
     if found is None:
         raise NotFound("No such invoice.")
     with acting_for(found[1]):
-        invoice = db.session.scalars(select(Invoice).where(Invoice.id == invoice_id)).one()
+        # locked: two clerks recording a payment at once take turns; the second is told the
+        # invoice is paid, and no reference is lost
+        invoice = locked(Invoice, invoice_id, Invoice.status)
         if contract_id is not None and invoice.contract_id != contract_id:
             raise NotFound("No such invoice on this contract.")
         if invoice.status == "paid":
