@@ -178,3 +178,19 @@ def test_network_finance_publishes_a_table_from_the_editor(ctx, make, fake, clie
     assert bad.status_code == 422
     assert "last tier must be open-ended" in bad.get_data(as_text=True)
     assert tiers.tier_table_on(date(2026, 9, 2)).valid_from == date(2026, 9, 1)
+
+
+@pytest.mark.parametrize("amount", ["Infinity", "-Infinity", "NaN", "sNaN", "1e999999"])
+def test_an_amount_that_is_not_a_number_of_dollars_is_refused_on_its_field(
+    ctx, make, fake, client, login, amount
+):
+    login(make.staff("network_finance"))
+    data = {
+        "valid_from": "2026-09-01",
+        "rows-0-lower": "1",
+        "rows-0-upper": "",
+        "rows-0-annual": amount,
+    }
+    response = client.post("/billing/network/tiers", data=data)
+    assert response.status_code == 422, amount
+    assert "Not a valid decimal value." in response.get_data(as_text=True)

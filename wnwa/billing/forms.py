@@ -9,7 +9,6 @@ from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     DateField,
-    DecimalField,
     FieldList,
     Form,
     FormField,
@@ -25,6 +24,7 @@ from wtforms.validators import DataRequired, Length, NumberRange, Optional
 from wnwa.billing.contracts import PAYMENT_METHODS, TEST_CARDS
 from wnwa.billing.terms import Tier
 from wnwa.billing.tiers import MAX_SWORN, TierInput
+from wnwa.fields import AmountField
 
 PAY_BY_CHOICES = [
     SelectChoice("invoice", "By invoice against a PO (net 30)"),
@@ -96,7 +96,7 @@ class RenewalRunForm(FlaskForm):
 class TierRowForm(Form):
     lower = IntegerField("From", validators=[Optional(), NumberRange(min=0, max=MAX_SWORN)])
     upper = IntegerField("To", validators=[Optional(), NumberRange(min=0, max=MAX_SWORN)])
-    annual = DecimalField("Annual fee (USD)", places=2, validators=[Optional(), NumberRange(min=0)])
+    annual = AmountField("Annual fee (USD)", places=2, validators=[Optional(), NumberRange(min=0)])
 
 
 class TierTableForm(FlaskForm):

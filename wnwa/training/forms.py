@@ -8,7 +8,6 @@ from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
 from wtforms import (
     DateField,
-    DecimalField,
     HiddenField,
     IntegerField,
     StringField,
@@ -16,6 +15,7 @@ from wtforms import (
 )
 from wtforms.validators import InputRequired, Length, NumberRange, Optional
 
+from wnwa.fields import AmountField
 from wnwa.training.classes import MAX_DAYS, ClassInput
 from wnwa.training.external import ExternalInput
 
@@ -31,7 +31,7 @@ class ClassForm(FlaskForm):
         "Seats per department (empty: no limit)", validators=[Optional(), NumberRange(1, 1000)]
     )
     hours = IntegerField("Hours of instruction", validators=[InputRequired(), NumberRange(1, 200)])
-    price = DecimalField(
+    price = AmountField(
         "Price per seat (US$)", places=2, validators=[InputRequired(), NumberRange(0, 100_000)]
     )
 
@@ -114,22 +114,22 @@ class ExternalForm(FlaskForm):
 
 
 class SettingsForm(FlaskForm):
-    small_min = DecimalField(
+    small_min = AmountField(
         "Minimum share for departments of 50 or fewer (%)",
         places=2,
         validators=[InputRequired(), NumberRange(0.01, 100)],
     )
-    small_target = DecimalField(
+    small_target = AmountField(
         "Target share for departments of 50 or fewer (%)",
         places=2,
         validators=[InputRequired(), NumberRange(0.01, 100)],
     )
-    large_min = DecimalField(
+    large_min = AmountField(
         "Minimum share at 13,000 sworn (%)",
         places=2,
         validators=[InputRequired(), NumberRange(0.01, 100)],
     )
-    large_target = DecimalField(
+    large_target = AmountField(
         "Target share at 13,000 sworn (%)",
         places=2,
         validators=[InputRequired(), NumberRange(0.01, 100)],
