@@ -117,6 +117,15 @@ def test_a_change_does_not_touch_signed_contracts(ctx, make, fake, clock):
     grow_roster(make, other, 5)
     under_contract(fake, clock, other, actor=staff)
     assert contract_of(other.id).annual_cents == 999_900
+    # the table of today has now priced a contract: it is history, not to be replaced
+    with pytest.raises(InvalidInput, match="already priced 1 contract, so it is history"):
+        tiers.save_tier_table(
+            [TierInput(1, None, 100_000)],
+            valid_from=clock.today(),
+            today=clock.today(),
+            actor=staff,
+        )
+    assert tiers.price(5, clock.today()).annual_cents == 999_900
 
 
 def test_public_quote_page_and_partial(client):

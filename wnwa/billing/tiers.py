@@ -15,10 +15,10 @@ from itertools import groupby
 from operator import attrgetter
 from typing import Any
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, func, or_, select
 
 from wnwa import audit
-from wnwa.billing.models import PricingTier
+from wnwa.billing.models import Contract, PricingTier
 from wnwa.billing.terms import Tier, make_tier, tier_for, validate_tiers
 from wnwa.errors import Conflict, InvalidInput
 from wnwa.extensions import db
@@ -144,8 +144,9 @@ def save_tier_table(
 ) -> TierTable:
     """Publish a tier table starting on ``valid_from`` (today or later).
 
-    A table already starting on that date (today or later, so no contract was priced with it
-    before today) is replaced; earlier tables are history and stay as they were.
+    A table already starting on that date is replaced while no contract has been priced with
+    it (one starting later always; one starting today until a contract is started or renewed
+    with it); a table that priced a contract is history and stays as it was.
     """
     if valid_from < today:
         raise InvalidInput(
@@ -159,6 +160,22 @@ def save_tier_table(
         tiers = validate_tiers([make_tier(r.lower, r.upper, r.annual_cents) for r in rows])
     except ValueError as exc:
         raise InvalidInput(str(exc)) from None
+    priced = db.session.scalar(
+        select(func.count(Contract.id))
+        .where(
+            or_(
+                Contract.tiers_valid_from == valid_from,
+                Contract.renewal_tiers_valid_from == valid_from,
+            )
+        )
+        .execution_options(unscoped=True)  # unscoped: any department's contract counts
+    )
+    if priced:
+        raise InvalidInput(
+            f"The table from {day_words(valid_from)} has already priced {priced} contract"
+            f"{'' if priced == 1 else 's'}, so it is history now. Publish the new table from "
+            "a later day."
+        )
     replaced = db.session.execute(
         delete(PricingTier).where(PricingTier.valid_from == valid_from)
     ).rowcount
