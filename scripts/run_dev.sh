@@ -22,7 +22,8 @@ if "$VENV/bin/python" -c "import localstripe" 2>/dev/null; then
   "$VENV/bin/python" -m wnwa.billing.localstripe_server "$stripe_port" >/dev/null 2>&1 &
   pids+=($!)
   # Registers the webhook with localstripe and puts a few demo departments under contract.
-  "$VENV/bin/flask" --app wsgi billing setup-dev || echo "billing demo setup skipped" >&2
+  "$VENV/bin/flask" --app wsgi billing setup-dev --webhook-url "$url/billing/stripe/webhook" \
+    || echo "billing demo setup skipped" >&2
 fi
 # Several gunicorn workers share used codes, signed-out sessions and throttles through a
 # RAM-only Redis (nothing written to disk); without redis-server, one worker keeps them itself.

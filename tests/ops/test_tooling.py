@@ -168,6 +168,8 @@ def test_make_run_serves_on_the_given_ports_prints_logins_and_stops_on_ctrl_c(tm
         text = log.read_text()
         assert status == 200, text[-3000:]
         assert f"http://127.0.0.1:{port}" in text
+        # localstripe's webhooks reach this server, not a default port
+        assert f"delivers webhooks to http://127.0.0.1:{port}/billing/stripe/webhook" in text
         for login in demo_logins():
             assert login.email in text
         assert "Ctrl+C" in text
