@@ -85,6 +85,14 @@ def test_stripe_down_screens_still_work_and_say_data_may_be_stale(
     )
     assert 'id="billing-stale"' not in client.get("/billing/").get_data(as_text=True)
     assert not billing_health(True).stale
+    # once Stripe answers, the payment is recorded; network finance sees the reference
+    contract_page = f"/billing/network/contracts/{contract_of(dept.id).id}"
+    recorded = staff_client.post(
+        f"{contract_page}/invoices/{invoice.id}/payment",
+        data={"method": "check", "reference": "CHK-5512"},
+    )
+    assert recorded.status_code == 303
+    assert "By check CHK-5512" in staff_client.get(contract_page).get_data(as_text=True)
 
 
 def test_a_successful_card_setup_after_an_outage_clears_the_stale_flag(
