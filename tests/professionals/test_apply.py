@@ -144,6 +144,20 @@ def test_missing_fields_come_back_with_every_message_and_the_values_entered(app,
     assert stored_files(app) == before
 
 
+def test_long_answers_are_refused_with_their_limit_never_cut(app, client):
+    """A long experience or note comes back whole with the limit beside it; a years figure of
+    thousands of digits is a plain problem on its field, not a crash."""
+    data = form(officer_experience="x" * 4001, about="y" * 2001, officer_years="9" * 5000)
+    response = post(client, data)
+    assert response.status_code == 422
+    body = response.get_data(True)
+    assert "Keep this under 4,000 characters (it has 4,001)." in body
+    assert "Keep this under 2,000 characters (it has 2,001)." in body
+    assert "Give your years of experience with officers (0 to 60)." in body
+    assert "x" * 4001 in body
+    assert count_professionals() == 0
+
+
 def test_htmx_gets_the_form_partial_with_422(client):
     response = post(client, form(name=""), **{"HX-Request": "true"})
     assert response.status_code == 422

@@ -30,6 +30,7 @@ from wnwa.us_states import day_words, network_day
 STATUS_SALT = "professional-status-v1"
 STATUS_MAX_AGE = timedelta(days=3 * 365)
 MAX_LICENSES = 10
+TEXT_LIMITS = {"officer_experience": 4000, "about": 2000}  # the written answers, in characters
 
 
 @dataclass
@@ -154,11 +155,15 @@ def validate(data: ApplicationInput) -> tuple[dict, dict[str, str]]:
             "Choose the plan types and payment you accept (self-pay and sliding scale count)."
         )
     years = (data.officer_years or "0").strip()
-    if not years.isdecimal() or int(years) > 60:
+    whole = years.isdecimal() and len(years) <= 2  # (a longer number is no one's career)
+    if not whole or int(years) > 60:
         problems["officer_years"] = "Give your years of experience with officers (0 to 60)."
-    clean["officer_years"] = int(years) if years.isdecimal() else 0
-    clean["officer_experience"] = (data.officer_experience or "").strip()[:4000]
-    clean["about"] = (data.about or "").strip()[:2000]
+    clean["officer_years"] = int(years) if whole else 0
+    for name, limit in TEXT_LIMITS.items():  # line breaks kept; refused, never cut, when long
+        value = (getattr(data, name) or "").strip()
+        if len(value) > limit:
+            problems[name] = f"Keep this under {limit:,} characters (it has {len(value):,})."
+        clean[name] = value
     clean["telehealth"] = bool(data.telehealth)
     clean["answers_24_7"] = bool(data.answers_24_7)
     clean["within_24h"] = bool(data.within_24h)
