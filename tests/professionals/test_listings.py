@@ -118,6 +118,30 @@ def test_the_report_marks_a_recheck_and_nothing_else(client, login, make, vetter
     assert len(reminders_to(p.email)) == 1
 
 
+def test_an_officers_report_stays_for_staff_after_the_professional_reconfirms(client, vetters):
+    """Re-confirming answers the report from the professional's side; staff still see it on
+    their overview until they close it, and no new link is sent for it."""
+    p = list_professional(vetters)
+    listings.report_problem(p.id, today=utcnow().date())
+    assert jobs.run_reconfirmation(utcnow()).reminders_sent == 1
+    token = listings.reconfirm_token(p)
+    confirmed = client.post(
+        f"/professionals/confirm/{token}",
+        data={
+            "phone": "312-555-0100",
+            "within_24h": "1",
+            "accepting_new": "1",
+            "plan_types": ["ppo"],
+        },
+    )
+    assert confirmed.status_code == 200
+    db.session.expire_all()
+    assert [r.id for r in listings.overview(utcnow()).reports] == [p.id]
+    assert jobs.run_reconfirmation(utcnow() + timedelta(days=1)).reminders_sent == 0
+    listings.close_recheck(p.id, actor="staff")
+    assert listings.overview(utcnow()).reports == []
+
+
 def test_staff_edit_suspend_and_reinstate_are_audited(ctx, vetters):
     admin = factories.staff("network_admin")
     p = list_professional(vetters)

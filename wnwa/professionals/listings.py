@@ -123,7 +123,11 @@ def reconfirm(token: str, data: Reconfirmation, *, now: datetime | None = None) 
     if problems:
         raise ApplicationInvalid(problems)
     _apply(p, clean)
-    p.confirmed_at, p.reminded_at, p.recheck_since = now, None, None
+    # An officer's open report stays on the staff overview until staff close it (close_recheck):
+    # re-confirming answers it from the professional's side only, so the link just used counts
+    # as the one the report called for (no new link is sent for it).
+    p.confirmed_at = now
+    p.reminded_at = now if p.recheck_since is not None else None
     record(p.name, p, "reconfirmed", f"{p.name} re-confirmed their availability and insurance.")
     db.session.commit()
     return p
