@@ -8,6 +8,7 @@ import pytest
 from sqlalchemy import select
 
 from tests import factories
+from tests.conftest import sign_in
 from tests.professionals.conftest import submit
 from wnwa.errors import Conflict, InvalidInput
 from wnwa.extensions import db, utcnow
@@ -15,7 +16,7 @@ from wnwa.mail import MailJob
 from wnwa.professionals import applications, settings, vetting
 from wnwa.professionals.models import DEFERRED, IN_REVIEW, LISTED, SUBMITTED
 from wnwa.professionals.vetting import outcome
-from wnwa.us_states import network_day
+from wnwa.us_states import day_words, network_day
 
 
 @pytest.mark.parametrize(
@@ -132,6 +133,19 @@ def test_a_deferral_gives_the_reason_and_the_reapply_date(client, vetters):
     assert "Deferred" in body and "No malpractice cover yet." in body
     assert f"{p.reapply_on.year}" in body and 'id="reapply-on"' in body
     assert a.email not in body and a.name not in body
+    # once decided, staff see how each vetter voted and why
+    admin = factories.staff("network_admin")
+    staff = client.application.test_client()
+    assert sign_in(staff, admin.email, factories.PASSWORD, factories.TOTP_SECRET).status_code == 303
+    detail = staff.get(f"/network/professionals/{p.id}").get_data(True)
+    votes = detail[detail.index('id="votes-cast"') :]
+    assert "<strong>approve</strong>" in votes
+    assert "<strong>defer</strong> (No malpractice cover yet.)" in votes
+    # a new re-apply date is emailed: the deferral email named the old one
+    later = p.reapply_on + timedelta(days=30)
+    vetting.set_reapply_date(p.id, later, today=network_day(), actor="tests")
+    told = db.session.scalars(select(MailJob).where(MailJob.to == p.email)).all()
+    assert any(day_words(later) in m.body and "/professionals/status/" in m.body for m in told)
 
 
 def test_a_vetter_removed_mid_vote_takes_their_vote_and_the_rest_decide(ctx, vetters):

@@ -443,9 +443,18 @@ def set_reapply_date(professional_id: int, on: date, *, today: date, actor: Any)
         raise Conflict("Only a deferred application has a re-apply date.")
     if not today <= on <= today + timedelta(days=MAX_REAPPLY_DAYS):
         raise InvalidInput("The re-apply date must be between today and three years from now.")
+    changed = p.reapply_on != on
     p.reapply_on = on
     summary = f"{who(actor)} set {p.name}'s re-apply date to {day_words(on)}."
     record(actor, p, "reapply_set", summary)
+    if changed:  # the deferral email named the old date
+        mail.enqueue(
+            p.email,
+            "A new date to apply again to the WeNeverWalkAlone network",
+            f"Dear {p.name},\n\nThe network changed the date from which you may apply again: it "
+            f"is now {day_words(on)}.\n\nYour application's page: "
+            f"{status_url(status_token(p))}\n",
+        )
     db.session.commit()
     return p
 
