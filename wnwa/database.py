@@ -36,6 +36,7 @@ from sqlalchemy import (
     event,
     func,
     select,
+    text,
     update,
 )
 from sqlalchemy.engine import Engine
@@ -228,6 +229,19 @@ def one_of(column: ColumnElement, values: Collection[Any]) -> ColumnElement[bool
         return column == any_(array)
     wanted = func.json_each(payload).table_valued("value")
     return column.in_(select(wanted.c.value))
+
+
+def serialized_on(key: str) -> None:
+    """Until the transaction ends, other transactions calling this with the same key wait
+    here, then read what this one wrote (PostgreSQL: a transaction-level advisory lock on the
+    key's hash; SQLite: the database's single write lock, taken by a write that changes
+    nothing). For a rule that no row can lock, such as "one open application per address"."""
+    if db.session.get_bind().dialect.name == "postgresql":
+        db.session.execute(
+            text("SELECT pg_advisory_xact_lock(hashtextextended(:key, 0))"), {"key": key}
+        )
+    else:
+        db.session.execute(text("UPDATE alembic_version SET version_num = version_num WHERE 0"))
 
 
 def locked(model: Any, ident: int, touch: Any, *options: Any) -> Any:

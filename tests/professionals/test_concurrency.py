@@ -8,7 +8,7 @@ from __future__ import annotations
 import threading
 
 import pytest
-from sqlalchemy import delete
+from sqlalchemy import delete, select
 
 from tests import factories
 from tests.professionals.conftest import submit
@@ -89,3 +89,47 @@ def test_two_last_votes_at_the_same_moment_list_the_application(app, committed, 
         assert sorted(v.choice for v in p.votes) == ["approve", "approve"]
         assert p.status == LISTED
         assert p.confirmed_at is not None
+
+
+def test_two_applications_from_one_address_sent_at_once_keep_one(app, committed, monkeypatch):
+    """A double click on "Send": the second waits for the first and is told an application
+    from the address is already being reviewed."""
+    from tests.professionals.conftest import license_file, sample
+    from wnwa.errors import DomainError
+    from wnwa.professionals import applications
+
+    email = "both.at.once@practice.example"
+    committed["emails"].append(email)
+    meeting = threading.Barrier(2)
+    refuse = applications._refuse_duplicates
+
+    def refuse_then_meet(*args, **kwargs):
+        refuse(*args, **kwargs)
+        try:  # without the lock both get here, each having found no earlier application
+            meeting.wait(timeout=1.5)
+        except threading.BrokenBarrierError:
+            pass
+
+    monkeypatch.setattr(applications, "_refuse_duplicates", refuse_then_meet)
+    outcomes: list[str] = []
+
+    def apply() -> None:
+        with app.test_request_context("/professionals/apply", method="POST"):
+            try:
+                p, _ = applications.submit_application(sample(email=email), [license_file()])
+                outcomes.append("submitted")
+                committed["professionals"].append(p.id)
+            except DomainError as exc:
+                outcomes.append(exc.message)
+            finally:
+                db.session.remove()
+
+    threads = [threading.Thread(target=apply) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert sorted(outcomes)[1] == "submitted" and "already being reviewed" in sorted(outcomes)[0]
+    with app.app_context():
+        kept = db.session.scalars(select(Professional.id).where(Professional.email == email)).all()
+    assert len(kept) == 1

@@ -12,6 +12,7 @@ from itsdangerous import BadSignature, URLSafeTimedSerializer
 from sqlalchemy import delete, insert, select
 
 from wnwa import emails, mail, phones
+from wnwa.database import serialized_on
 from wnwa.errors import Conflict, InvalidInput, NotFound
 from wnwa.extensions import db, utcnow
 from wnwa.professionals import geo, uploads, vocab
@@ -255,6 +256,8 @@ def submit_application(
         problems["documents"] = "Attach a copy of your license (PDF, PNG or JPEG)."
     if problems:
         raise ApplicationInvalid(problems)
+    # two applications from one address sent at once take turns: the second finds the first
+    serialized_on("professional-application:" + clean["email"])
     _refuse_duplicates(clean["email"], network_day(now))
     stored: list[str] = []
     try:
