@@ -15,7 +15,7 @@ from typing import Any
 from sqlalchemy import func, or_, select
 
 from wnwa import audit
-from wnwa.database import locked
+from wnwa.database import locked, serialized_on
 from wnwa.errors import InvalidInput, NotFound
 from wnwa.extensions import db, utcnow
 from wnwa.history import actor_name
@@ -170,6 +170,8 @@ def _unique_slug(model, title: str) -> str:
     """The address of a new item, made from its first title. It never changes after: renaming
     an item (before or after it is published) breaks no bookmark or shared link."""
     base = slug_for(title)
+    # two items of one title created at once take turns, so they never pick the same address
+    serialized_on(f"{model.__tablename__}-slug:{base}")
     taken = set(db.session.scalars(select(model.slug).where(model.slug.like(f"{base}%"))))
     slug, n = base, 2
     while slug in taken:
