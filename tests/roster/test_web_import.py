@@ -151,6 +151,34 @@ def test_a_roster_changed_since_the_preview_is_not_imported(chief_client, make):
     assert snapshot() == before
 
 
+def test_an_edit_made_after_the_preview_is_not_overwritten(chief_client, make):
+    """The preview said "Officer -> Lieutenant"; meanwhile a chief made them Captain on the
+    person page: confirming would overwrite that without anyone seeing it, so it is refused."""
+    client, dept, _ = chief_client
+    client.post(
+        "/department/roster/import/confirm",
+        data={"ticket": ticket_of(upload(client, roster_csv([person(1)])).get_data(True))},
+    )
+    ticket = ticket_of(upload(client, roster_csv([person(1, rank="Lieutenant")])).get_data(True))
+    (row,) = [p for p in people_of(dept) if p["employee_number"] == "B00001"]
+    edited = client.post(
+        f"/department/people/{row['id']}",
+        data={
+            "employee_number": row["employee_number"],
+            "first_name": row["first_name"],
+            "last_name": row["last_name"],
+            "email": row["email"],
+            "rank": "Captain",
+            "sworn": "sworn",
+        },
+    )
+    assert edited.status_code == 200
+    response = client.post("/department/roster/import/confirm", data={"ticket": ticket})
+    assert response.status_code == 409
+    assert "changed since your preview" in response.get_data(as_text=True)
+    assert [p["rank"] for p in people_of(dept) if p["id"] == row["id"]] == ["Captain"]
+
+
 def test_full_preview_download_lists_every_line(chief_client):
     client, _, _ = chief_client
     data = roster_csv([person(n) for n in range(1, 151)])

@@ -141,12 +141,15 @@ class RosterPlan:
 
     @cached_property
     def digest(self) -> str:
-        """Fingerprint of the planned writes: the confirm step checks it still holds (read
-        once the plan is complete)."""
+        """Fingerprint of the planned writes and of the values they replace: the confirm step
+        checks it still holds (read once the plan is complete), so an edit made on the person
+        page after the preview is never overwritten without a new preview."""
         payload = {
             "mode": self.full_sync,
             "adds": [_row_key(row) for row in self.adds],
-            "updates": [[u.user_id, [[c.field, c.new] for c in u.changes]] for u in self.updates],
+            "updates": [
+                [u.user_id, [[c.field, c.old, c.new] for c in u.changes]] for u in self.updates
+            ],
             "departures": [d.user_id for d in self.departures],
         }
         encoded = json.dumps(payload, separators=(",", ":"), sort_keys=True).encode()
