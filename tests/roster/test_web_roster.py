@@ -299,6 +299,27 @@ def test_the_export_imports_back_unchanged(chief_client, make):
     assert "Left" not in {row.last_name for row in plan.unchanged}
 
 
+def test_the_roster_status_column_is_read_in_any_case_and_a_typo_is_a_problem():
+    """A clerk editing the export may write "departed" or "Left": the first is read as
+    Departed, the second is reported on its line instead of being taken as "on roster"."""
+    from wnwa.roster.roster import parse_roster
+
+    header = (
+        "Employee number,First name,Last name,Work email,Rank,Sworn or civilian,Roster status\n"
+    )
+    lines = [
+        "A1,Ann,Lee,ann@pd.example.gov,Officer,Sworn,On roster",
+        "A2,Bo,Ray,bo@pd.example.gov,Officer,Sworn,DEPARTED",
+        "A3,Cy,Fox,cy@pd.example.gov,Officer,Sworn,Left",
+        "A4,Di,Orr,di@pd.example.gov,Officer,Sworn,",
+    ]
+    parsed = parse_roster((header + "\n".join(lines) + "\n").encode())
+    assert [row.employee_number for row in parsed.rows] == ["A1", "A4"]
+    assert [(issue.line, issue.message) for issue in parsed.errors] == [
+        (4, "Roster status is “Left”: write “On roster”, “Departed” or nothing.")
+    ]
+
+
 def test_history_shows_who_changed_what(chief_client, make):
     client, dept, chief = chief_client
     officer = make.officer(dept)

@@ -27,7 +27,7 @@ from wnwa.roster.provisioning import (
     reinstate_people,
     sworn_label,
 )
-from wnwa.roster.roster import DEPARTED, TEMPLATE_HEADERS, clean_person
+from wnwa.roster.roster import DEPARTED, ON_ROSTER, TEMPLATE_HEADERS, clean_person
 from wnwa.tenants.models import Department, User
 from wnwa.tenants.names import matches, words
 
@@ -380,7 +380,7 @@ def export_roster(department: Department, *, include_departed: bool = False) -> 
                 sworn_label(u.sworn),
                 "Yes" if u.is_chief else "No",
                 "Yes" if u.is_finance else "No",
-                "On roster" if u.active else DEPARTED,
+                ON_ROSTER if u.active else DEPARTED,
             ]
             for u in people
         ),

@@ -25,6 +25,7 @@ MAX_BYTES = 20 * 1024 * 1024
 # DEPARTED is someone who left, and an import skips it, so an export imports back unchanged.
 ROSTER_STATUS = "rosterstatus"
 DEPARTED = "Departed"
+ON_ROSTER = "On roster"
 REQUIRED_FIELDS = ("employee_number", "first_name", "last_name", "email", "rank", "sworn")
 TEMPLATE_HEADERS = [
     "Employee number",
@@ -353,9 +354,14 @@ def _validate_records(
     first_line_of_email: dict[str, int] = {}
     status = columns.get(ROSTER_STATUS)
     for line, cells in records:
-        if status is not None and status < len(cells) and cells[status].strip() == DEPARTED:
+        state = cells[status].strip() if status is not None and status < len(cells) else ""
+        if state.casefold() == DEPARTED.casefold():
             continue  # an exported line of someone who left: not on the roster
         values, messages = _clean_fields(cells, columns)
+        if state and state.casefold() != ON_ROSTER.casefold():
+            messages.append(
+                f"Roster status is “{state}”: write “{ON_ROSTER}”, “{DEPARTED}” or nothing."
+            )
         messages += _duplicate_messages(line, values, first_line_of_number, first_line_of_email)
         if messages:
             result.errors.extend(RosterIssue(line, message) for message in messages)
