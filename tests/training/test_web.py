@@ -194,6 +194,27 @@ def test_advice_says_plainly_when_no_class_has_room(app, make, tr):
     ]
 
 
+def test_a_supporter_already_certified_in_a_class_is_not_counted_as_on_the_way(app, make, tr):
+    """A certified supporter on a leader course counts already (or is asked to list): counting
+    them again as a seat-holder would tell the chief the minimum is met when it is not."""
+    from wnwa.training.overview import quota_card
+
+    dept = make.department(sworn=25, joined=TODAY - timedelta(days=500))
+    supporter = make.officer(dept)
+    tr.certify(supporter, TODAY - timedelta(days=100))
+    tr.list_supporter(supporter, TODAY)
+    newcomer = make.officer(dept)
+    cls = tr.new_class(SOON, on=TODAY)
+    tr.reserve(dept, cls.id, supporter, TODAY)
+    with tenant_context(dept.id):
+        card = quota_card(dept, TODAY)
+    assert card.pipeline == 0
+    assert not any("already holds a seat" in step for step in card.next_steps)
+    tr.reserve(dept, cls.id, newcomer, TODAY)
+    with tenant_context(dept.id):
+        assert quota_card(dept, TODAY).pipeline == 1
+
+
 def test_chief_reserves_and_cancels(client, login, chief_setup):
     dept, chief, pat, cls = chief_setup
     login(chief)

@@ -23,7 +23,7 @@ from wnwa.signals import class_saved, members_departed
 from wnwa.tenants.models import Department, User
 from wnwa.tenants.names import matches, starts_with, words
 from wnwa.tenants.scoping import acting_for
-from wnwa.training.certification import is_certified
+from wnwa.training.certification import certified_user_ids, is_certified
 from wnwa.training.classes import lock_class, place_count
 from wnwa.training.models import (
     OPEN_SEAT_STATUSES,
@@ -548,7 +548,9 @@ def officer_seats(user: User, on: date) -> list[SeatView]:
 
 
 def pipeline_count(on: date) -> int:
-    """Members of the bound department holding a reserved seat in a class not yet complete."""
+    """Members of the bound department holding a reserved seat in a class not yet complete who
+    are not certified yet: the supporters the quota gains when those classes end (one already
+    certified, on a leader course say, counts already or is advised to list)."""
     return (
         db.session.scalar(
             select(func.count(func.distinct(Seat.user_id)))
@@ -559,6 +561,7 @@ def pipeline_count(on: date) -> int:
                 TrainingClass.completed_on.is_(None),
                 User.active.is_(True),
                 User.sworn.is_(True),
+                Seat.user_id.not_in(certified_user_ids(on)),
             )
         )
         or 0
