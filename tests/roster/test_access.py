@@ -180,3 +180,12 @@ def test_an_upload_ticket_works_only_for_the_chief_who_made_it(client, make, log
         from wnwa.tenants.models import User
 
         assert db.session.scalar(select(User.id).where(User.employee_number == "B00001")) is None
+
+
+def test_the_token_list_names_who_created_each_token(chief_client):
+    client, _, chief = chief_client
+    created = client.post("/department/scim", data={"label": "Okta"})
+    assert created.status_code in (200, 303)
+    html = client.get("/department/scim").get_data(as_text=True)
+    assert f"<td>{chief.display_name}</td>" in html
+    assert f"department {chief.id} &lt;" not in html
