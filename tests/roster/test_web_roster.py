@@ -177,12 +177,27 @@ def test_mark_a_departure_and_reinstate(chief_client, make):
     assert [p["active"] for p in people_of(dept) if p["id"] == officer.id] == [False]
     client.post(f"/department/people/{officer.id}/reinstate")
     assert [p["active"] for p in people_of(dept) if p["id"] == officer.id] == [True]
+    # a second click (or a second chief) is told so; no second invitation, no claim of one
+    again = client.post(f"/department/people/{officer.id}/reinstate")
+    assert again.status_code == 409
+    assert "is already on the roster" in again.get_data(as_text=True)
+    assert "on its way" not in again.get_data(as_text=True)
     actions = db.session.scalars(
         select(AuditEntry.action)
         .where(AuditEntry.department_id == dept.id)
         .execution_options(unscoped=True)  # read from outside the department
     ).all()
     assert {"roster.departure", "roster.reinstate"} <= set(actions)
+
+
+def test_a_chief_who_gives_up_the_role_leaves_the_roster_pages(chief_client, make):
+    """With another chief in place, giving up one's own chief role lands on the start page,
+    not on a person page whose every button would now answer 403."""
+    client, dept, chief = chief_client
+    make.officer(dept, chief=True)
+    response = client.post(f"/department/people/{chief.id}/roles", data={"finance": ""})
+    assert response.status_code == 303 and response.headers["Location"].endswith("/home")
+    assert client.get("/department/roster").status_code == 403
 
 
 def test_resend_invitation(chief_client, make):

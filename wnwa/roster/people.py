@@ -14,7 +14,7 @@ from sqlalchemy import func, select, tuple_
 from wnwa import audit
 from wnwa.csvfiles import export_csv
 from wnwa.dbtypes import MAX_STORED_ID
-from wnwa.errors import InvalidInput, NotFound
+from wnwa.errors import Conflict, InvalidInput, NotFound
 from wnwa.extensions import db
 from wnwa.roster.invitations import Invitee, queue_invitation, queue_invitations
 from wnwa.roster.provisioning import (
@@ -317,14 +317,15 @@ def reinstate_person(department: Department, user_id: int, *, actor) -> User:
     and a new invitation (whoever holds the mailbox now sets the password)."""
     lock_department(department.id)
     user = get_person(user_id)
-    if not user.active:
-        queue_invitations(reinstate_people([user.id]), department.id)
-        audit.record(
-            actor,
-            "roster.reinstate",
-            department_id=department.id,
-            subject=f"employee {user.employee_number}",
-        )
+    if user.active:  # a double click, or another chief was first
+        raise Conflict(f"{user.display_name} is already on the roster.")
+    queue_invitations(reinstate_people([user.id]), department.id)
+    audit.record(
+        actor,
+        "roster.reinstate",
+        department_id=department.id,
+        subject=f"employee {user.employee_number}",
+    )
     db.session.commit()
     return get_person(user_id)
 

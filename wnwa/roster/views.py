@@ -209,6 +209,10 @@ def roles(user_id: int):
         return _person_page(
             people.get_person(user_id), http_status=exc.status_code, error=exc.message
         )
+    if user.id == current_user.id and not user.is_chief:
+        # their own chief role given up: the roster is no longer theirs to manage
+        flash("You are no longer a chief of this department.")
+        return redirect_to(url_for("site.home"))
     return _person_page(user, message="Roles saved.")
 
 
@@ -220,7 +224,12 @@ def depart(user_id: int):
 
 @bp.route("/people/<int:user_id>/reinstate", methods=["POST"])
 def reinstate(user_id: int):
-    user = people.reinstate_person(_department(), user_id, actor=current_user)
+    try:
+        user = people.reinstate_person(_department(), user_id, actor=current_user)
+    except DomainError as exc:
+        return _person_page(
+            people.get_person(user_id), http_status=exc.status_code, error=exc.message
+        )
     return _person_page(
         user,
         message=f"{user.display_name} is back on the roster, without a role. An invitation to "
