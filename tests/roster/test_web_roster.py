@@ -190,6 +190,40 @@ def test_mark_a_departure_and_reinstate(chief_client, make):
     assert {"roster.departure", "roster.reinstate"} <= set(actions)
 
 
+def test_a_save_over_details_changed_since_the_page_opened_is_refused(chief_client, make):
+    """Two chiefs edit one person: the second save would silently undo the first. It is
+    refused with the typed changes kept; saving again applies them on purpose."""
+    client, dept, _ = chief_client
+    officer = make.officer(dept, first_name="Jim", rank="Officer")
+    page = f"/department/people/{officer.id}"
+
+    def opened(html: str) -> str:
+        return html.split('name="opened" type="hidden" value="')[1].split('"')[0]
+
+    first, second = opened(client.get(page).get_data(True)), opened(client.get(page).get_data(True))
+    facts = {
+        "employee_number": officer.employee_number,
+        "first_name": "Jim",
+        "last_name": officer.last_name,
+        "email": officer.email,
+        "sworn": "sworn",
+    }
+    saved = client.post(page, data={**facts, "rank": "Lieutenant", "opened": first})
+    assert saved.status_code == 200 and "Saved." in saved.get_data(True)
+    refused = client.post(
+        page, data={**facts, "first_name": "James", "rank": "Officer", "opened": second}
+    )
+    assert refused.status_code == 409
+    html = refused.get_data(True)
+    assert "saved" in html and "after you opened this page" in html and 'value="James"' in html
+    (row,) = [p for p in people_of(dept) if p["id"] == officer.id]
+    assert (row["first_name"], row["rank"]) == ("Jim", "Lieutenant")
+    again = client.post(
+        page, data={**facts, "first_name": "James", "rank": "Lieutenant", "opened": opened(html)}
+    )
+    assert again.status_code == 200 and "Saved." in again.get_data(True)
+
+
 def test_a_chief_who_gives_up_the_role_leaves_the_roster_pages(chief_client, make):
     """With another chief in place, giving up one's own chief role lands on the start page,
     not on a person page whose every button would now answer 403."""

@@ -32,6 +32,7 @@ class TicketForm(FlaskForm):
 
 
 class PersonForm(FlaskForm):
+    opened = HiddenField()  # the version the form was opened at (people.person_version)
     employee_number = StringField("Employee number", validators=[DataRequired(), Length(max=40)])
     first_name = StringField("First name", validators=[DataRequired(), Length(max=100)])
     last_name = StringField("Last name", validators=[DataRequired(), Length(max=100)])

@@ -6,6 +6,8 @@ has activated their account or used the portal (docs/RULES.md 2.5 and 2.7).
 
 from __future__ import annotations
 
+import hashlib
+import json
 import math
 from dataclasses import dataclass, field
 
@@ -241,16 +243,46 @@ def get_person(user_id: int) -> User:
 
 
 def form_data(user: User) -> dict[str, str]:
-    """A person's facts as the edit form shows them."""
+    """A person's facts as the edit form shows them, with the version they were read at."""
     values = {name: getattr(user, name) for name in PERSON_FIELDS}
     values["sworn"] = "sworn" if user.sworn else "civilian"
+    values["opened"] = person_version(user)
     return values
 
 
-def update_person(department: Department, user_id: int, values: dict[str, str], *, actor) -> User:
-    """Change one person's roster facts, by the same rules as a CSV line."""
+def person_version(user: User) -> str:
+    """A short fingerprint of a person's roster facts: an edit form carries the one it was
+    opened at, so a save over facts someone has changed since is noticed."""
+    facts = json.dumps([str(getattr(user, name)) for name in PERSON_FIELDS])
+    return hashlib.sha256(facts.encode()).hexdigest()[:16]
+
+
+class ChangedMeanwhile(Conflict):
+    """The person's facts changed after the form was opened; `version` is theirs now."""
+
+    def __init__(self, user: User) -> None:
+        super().__init__(
+            f"Someone saved {user.display_name}'s details after you opened this page. Your "
+            "changes are still in the form: check them against the saved details (the history "
+            "shows what changed) and save again to apply them."
+        )
+        self.version = person_version(user)
+
+
+def update_person(
+    department: Department,
+    user_id: int,
+    values: dict[str, str],
+    *,
+    actor,
+    opened: str | None = None,
+) -> User:
+    """Change one person's roster facts, by the same rules as a CSV line. `opened`: the
+    version the form was opened at; a save over facts changed since is refused."""
     lock_department(department.id)
     user = get_person(user_id)
+    if opened and opened != person_version(user):
+        raise ChangedMeanwhile(user)
     row, problems = clean_person(values)
     if row is None:
         raise InvalidInput(" ".join(problems))

@@ -186,7 +186,12 @@ def person(user_id: int):
     if form is None or not form.validate_on_submit():
         return _person_page(user, form, http_status=422 if form is not None else 200)
     try:
-        user = people.update_person(_department(), user_id, form.values(), actor=current_user)
+        user = people.update_person(
+            _department(), user_id, form.values(), actor=current_user, opened=form.opened.data
+        )
+    except people.ChangedMeanwhile as exc:
+        form.opened.data = exc.version  # saving again means: over their version
+        return _person_page(people.get_person(user_id), form, http_status=409, error=exc.message)
     except DomainError as exc:
         return _person_page(
             people.get_person(user_id), form, http_status=exc.status_code, error=exc.message
