@@ -57,7 +57,7 @@ def find_member(reference: str) -> User:
     ).first()
     if user is None:
         raise InvalidInput(
-            f"No active member of your department has the employee number or email {reference!r}."
+            f"No active member of your department has the employee number or email “{reference}”."
         )
     return user
 
