@@ -162,7 +162,7 @@ def _limiter_hooks_only_where_limited(app: Flask, limiter) -> None:
 
 
 def register_sessions(app: Flask) -> None:
-    from wnwa.auth.services import load_by_identity
+    from wnwa.auth.services import load_signed_in
     from wnwa.extensions import login_manager
     from wnwa.sessions import EncryptedSessionInterface
 
@@ -170,7 +170,7 @@ def register_sessions(app: Flask) -> None:
     login_manager.session_protection = None  # its IP/user-agent hash is exactly what we avoid
     login_manager.login_view = "auth.login"
     login_manager.login_message = None
-    login_manager.user_loader(load_by_identity)
+    login_manager.user_loader(load_signed_in)
     # Nobody is remembered beyond the browser session (login_user(remember=False)), so the
     # hook that refreshes a remember-me cookie after each request has nothing to do.
     app.after_request_funcs[None].remove(login_manager._update_remember_cookie)

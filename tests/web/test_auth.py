@@ -10,7 +10,7 @@ from tests.conftest import sign_in
 from wnwa.auth import services
 from wnwa.auth.services import SIGN_IN_FAILED, activation_token
 from wnwa.extensions import db
-from wnwa.tenants.models import User
+from wnwa.tenants.models import Department, User
 from wnwa.tenants.scoping import tenant_context
 
 
@@ -350,4 +350,80 @@ def test_wrong_codes_on_a_link_are_throttled_per_account_from_any_address(
         for n in range(11)
     ]
     assert statuses[:10] == [422] * 10
+    assert statuses[10] == 429
+
+
+def test_an_officer_made_chief_while_signed_in_must_set_up_two_step_sign_in(client, make, dept):
+    from wnwa.roster import people
+
+    officer = make.officer(dept)
+    make.officer(dept, chief=True)  # the chief who promotes them
+    dept_id, officer_id, officer_email = dept.id, officer.id, officer.email
+    sign_in(client, officer_email, make.PASSWORD)
+    assert client.get("/department/roster").status_code == 403
+    with tenant_context(dept_id):
+        department = db.session.get(Department, dept_id)
+        people.set_roles(department, officer_id, chief=True, finance=True, actor="chief")
+    # the same session does not carry the new powers without the second factor
+    assert client.get("/department/roster").status_code == 302
+    assert client.get("/billing/").status_code == 302
+    again = sign_in(client, officer_email, make.PASSWORD)
+    assert again.headers["Location"].endswith("/login/two-step-setup")
+
+
+def test_a_copied_setup_step_cannot_replace_a_key_already_set_up(app, make, dept):
+    """Someone who copied the pending setup cookie after the password step cannot, once the
+    owner has set up the authenticator, set up one of their own over it."""
+    owner = app.test_client()
+    chief = make.officer(dept, chief=True, mfa=False)
+    sign_in(owner, chief.email, make.PASSWORD)
+    owner.get("/login/two-step-setup")
+    copy = app.test_client()
+    copy.set_cookie("__Host-wnwa", owner.get_cookie("__Host-wnwa", domain="localhost").value)
+    with owner.session_transaction() as session:
+        secret = session["totp_setup"]
+    assert (
+        owner.post("/login/two-step-setup", data={"code": pyotp.TOTP(secret).now()}).status_code
+        == 200
+    )
+    assert copy.get("/login/two-step-setup").status_code == 303
+
+
+def test_a_code_used_on_a_reset_link_does_not_sign_in_again(client, make, dept):
+    chief = make.officer(dept, chief=True)
+    code = pyotp.TOTP(make.TOTP_SECRET).now()
+    new = "a fresh and careful passphrase"
+    token = services.reset_token(chief)
+    done = client.post(
+        f"/login/reset/{token}", data={"password": new, "confirm": new, "code": code}
+    )
+    assert done.status_code == 200
+    sign_in(client, chief.email, new)
+    assert client.post("/login/code", data={"code": code}).status_code == 401
+
+
+def test_wrong_codes_share_one_budget_per_account_wherever_they_are_typed(client, make, dept):
+    """Ten wrong codes in all, from any address, at sign-in and on links together."""
+    chief = make.officer(dept, chief=True)
+    new = "a fresh and careful passphrase"
+    reset = f"/login/reset/{services.reset_token(chief)}"
+    activate = f"/activate/{activation_token(chief)}"
+    statuses = []
+    for n in range(4):
+        for path in (reset, activate):
+            statuses.append(
+                client.post(
+                    path,
+                    data={"password": new, "confirm": new, "code": "000000"},
+                    environ_base={"REMOTE_ADDR": f"10.0.2.{n}"},
+                ).status_code
+            )
+    sign_in(client, chief.email, make.PASSWORD)
+    for n in range(3):
+        statuses.append(
+            client.post(
+                "/login/code", data={"code": "000000"}, environ_base={"REMOTE_ADDR": f"10.0.3.{n}"}
+            ).status_code
+        )
+    assert statuses[:8] == [422] * 8 and statuses[8:10] == [401, 401]
     assert statuses[10] == 429

@@ -28,12 +28,12 @@ from wnwa.errors import DomainError
 from wnwa.extensions import db
 from wnwa.tenants.credentials import (
     Secrets,
+    account_key,
     fingerprint,
     fingerprint_matches,
     new_recovery_codes,
     recovery_digests,
     seal,
-    session_identity,
 )
 from wnwa.tenants.models import User
 from wnwa.tenants.scoping import bind_tenant
@@ -96,7 +96,7 @@ def is_usable(account: Account) -> bool:
 
 
 def load_by_identity(identity: str) -> Account | None:
-    """Flask-Login's user loader: the account, if still active and its password unchanged.
+    """The account a session identity names, if still active and its password unchanged.
 
     The identity comes from the encrypted, authenticated session cookie and names the account's
     department, so the tenant is bound before the load, which reads that department's account
@@ -114,6 +114,17 @@ def load_by_identity(identity: str) -> Account | None:
     else:
         account = loading.staff(session, ident)
     if account is None or not is_usable(account) or not fingerprint_matches(account, fp):
+        bind_tenant(None)
+        return None
+    return account
+
+
+def load_signed_in(identity: str) -> Account | None:
+    """Flask-Login's user loader: `load_by_identity`, except an account whose role needs
+    two-step sign-in it has not set up (an officer made chief or finance while signed in):
+    such a session ends, and the next sign-in sets two-step sign-in up first."""
+    account = load_by_identity(identity)
+    if account is not None and account.mfa_required and not account.has_mfa:
         bind_tenant(None)
         return None
     return account
@@ -163,7 +174,7 @@ def verify_second_factor(account: Account, code: str) -> None:
     digits = code_digits(code)
     if secrets.totp and _totp_matches(secrets.totp, code):
         # A code signs in once, through any worker: the shared, RAM-only list of used codes.
-        if not shared_state.claim_code(session_identity(account), digits, ttl=TOTP_REPLAY_TTL):
+        if not shared_state.claim_code(account_key(account), digits, ttl=TOTP_REPLAY_TTL):
             raise InvalidCode()
         return
     digest = next((d for d in recovery_digests(code or "") if d in secrets.recovery), None)
@@ -366,6 +377,17 @@ def request_password_reset(email: str, link_for: Callable[[str], str]) -> None:
     mail.send_detached(account.email, subject, body)
 
 
+def link_account_key(token: str) -> str | None:
+    """The account (`account_key`) an activation or reset link was signed for, expired or not;
+    None for a link that is not ours. Only a throttle key: it checks the signature, so a forged
+    link cannot spend an account's budget of wrong codes."""
+    for serializer in (_serializer(), _reset_serializer()):
+        signed, data = serializer.loads_unsafe(token)
+        if signed and isinstance(data, dict) and "k" in data and "i" in data:
+            return f"{data['k']}{data['i']}"
+    return None
+
+
 def account_for_reset(token: str) -> Account:
     max_age = int(current_app.config["RESET_LINK_MAX_AGE"].total_seconds())
     try:
@@ -418,7 +440,7 @@ def reset_password(account: Account, password: str, *, code: str | None) -> Rese
     validate_new_password(account, password, mfa=keeps_mfa)
     if proof == "totp":
         digits = code_digits(code)
-        if not shared_state.claim_code(session_identity(account), digits, ttl=TOTP_REPLAY_TTL):
+        if not shared_state.claim_code(account_key(account), digits, ttl=TOTP_REPLAY_TTL):
             raise InvalidCode()
     removed = False
     if proof == "recovery":

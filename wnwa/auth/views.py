@@ -23,6 +23,7 @@ from wnwa.errors import DomainError
 from wnwa.extensions import limiter
 from wnwa.htmx import render
 from wnwa.sessions import SESSION_ID
+from wnwa.tenants.credentials import session_identity
 
 bp = Blueprint("auth", __name__)
 
@@ -57,18 +58,28 @@ def _account_key() -> str:
     return "acct:" + keyed_digest("throttle", email)[:32]
 
 
+TWO_STEP_CODES = "two-step-codes"  # one budget of wrong codes per account, on every route
+
+
+def _code_key(account: str) -> str:
+    """Wrong two-step codes count against the account (a keyed hash naming nobody), from
+    whatever addresses they come and wherever they are typed: at sign-in, or on an
+    activation or reset link."""
+    return "code:" + keyed_digest("throttle", account)[:32]
+
+
 def _pending_key() -> str:
-    """The account waiting for its two-step code (a keyed hash naming nobody): wrong codes
-    count against the account, from whatever addresses they come."""
-    pending = (session.get(PENDING) or {}).get("a", "")
-    return "code:" + keyed_digest("throttle", str(pending).rsplit(".", 1)[0])[:32]
+    """The account waiting for its two-step code at sign-in."""
+    pending = str((session.get(PENDING) or {}).get("a", ""))
+    return _code_key(pending.split(".", 1)[0])
 
 
 def _link_key() -> str:
-    """The account an activation or reset link names (its signed payload, hashed): wrong
-    two-step codes on a link count against the account, from whatever addresses they come."""
-    payload = str((request.view_args or {}).get("token", "")).lstrip(".").split(".", 1)[0]
-    return "link:" + keyed_digest("throttle", payload)[:32]
+    """The account an activation or reset link was signed for; a link that is not ours
+    counts only against itself."""
+    token = str((request.view_args or {}).get("token", ""))
+    account = services.link_account_key(token)
+    return _code_key(account) if account else "link:" + keyed_digest("throttle", token)[:32]
 
 
 def _failed(response) -> bool:
@@ -102,7 +113,7 @@ def login():
         account = services.authenticate(form.email.data, form.password.data)
     except services.InvalidCredentials as exc:
         return render("auth/login.html", form=form, error=exc.message, http_status=401)
-    marker = {"a": services.session_identity(account), "t": time.time()}
+    marker = {"a": session_identity(account), "t": time.time()}
     session.clear()
     if account.has_mfa:
         session[PENDING] = marker
@@ -116,7 +127,9 @@ def login():
 @bp.route("/login/code", methods=["GET", "POST"])
 @public
 @limiter.limit(_login_limit, methods=["POST"], deduct_when=_failed)
-@limiter.limit(_account_limit, key_func=_pending_key, methods=["POST"], deduct_when=_failed)
+@limiter.shared_limit(
+    _account_limit, TWO_STEP_CODES, key_func=_pending_key, methods=["POST"], deduct_when=_failed
+)
 def second_factor():
     account = _pending_account(PENDING)
     if account is None:
@@ -135,7 +148,7 @@ def second_factor():
 @public
 def enrol():
     account = _pending_account(ENROL)
-    if account is None:
+    if account is None or account.has_mfa:  # (a copied setup step cannot replace a key)
         return redirect(url_for("auth.login"), code=303)
     secret = session.setdefault(TOTP_SETUP, services.new_totp_secret())
     form = EnrolForm()
@@ -153,7 +166,9 @@ def enrol():
 @bp.route("/activate/<token>", methods=["GET", "POST"])
 @public
 @limiter.limit(_login_limit, methods=["POST"], deduct_when=_failed)
-@limiter.limit(_account_limit, key_func=_link_key, methods=["POST"], deduct_when=_failed)
+@limiter.shared_limit(
+    _account_limit, TWO_STEP_CODES, key_func=_link_key, methods=["POST"], deduct_when=_failed
+)
 def activate(token: str):
     account = services.account_for_token(token)
     if account.has_mfa:
@@ -216,7 +231,9 @@ def forgot():
 @bp.route("/login/reset/<token>", methods=["GET", "POST"])
 @public
 @limiter.limit(_login_limit, methods=["POST"], deduct_when=_failed)
-@limiter.limit(_account_limit, key_func=_link_key, methods=["POST"], deduct_when=_failed)
+@limiter.shared_limit(
+    _account_limit, TWO_STEP_CODES, key_func=_link_key, methods=["POST"], deduct_when=_failed
+)
 def reset(token: str):
     return _new_password(services.account_for_reset(token))
 

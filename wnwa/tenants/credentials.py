@@ -130,6 +130,12 @@ def fingerprint_matches(account: CredentialsMixin, value: object) -> bool:
     return value in [d[:24] for d in keyed_digests("account-fingerprint", account.password_hash)]
 
 
+def account_key(account: CredentialsMixin) -> str:
+    """Kind and id: the account whatever its password ("u12", "s3"). Used-code and wrong-code
+    records are kept under it, so a new password neither frees a used code nor resets a count."""
+    return f"{account.kind}{account.id}"
+
+
 def session_identity(account: CredentialsMixin) -> str:
     """What the (encrypted) session cookie holds: kind, id, department, password fingerprint."""
     return f"{account.kind}{account.id}.{account.department_id or 0}.{fingerprint(account)}"
