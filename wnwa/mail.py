@@ -12,10 +12,11 @@ JSON context. The worker renders it when it sends it, from a template pair under
 `templates/mail/` (`NAME.txt` and `NAME.html`, both extending the shared layout `_layout.*`),
 so every message has a plain-text and an HTML part. The text template sets the subject with
 `{% set subject = ... %}`. A message may register a loader (`@mail.loader("NAME")`) that turns
-the stored context into the rendering context at send time: an invitation stores only which
-account it is for, and the loader builds the activation link then, from the account as it is
-at that moment. So no live link or token ever sits in the queue, and a message whose loader
-finds nothing to say (the account left the roster meanwhile) is dropped unsent.
+the stored context and the queued recipient into the rendering context at send time: an
+invitation stores only which account it is for, and the loader builds the activation link then,
+from the account as it is at that moment. So no live link or token ever sits in the queue, and
+a message whose loader finds nothing to say (the account left the roster meanwhile, or its
+address was corrected after the message was queued) is dropped unsent.
 """
 
 from __future__ import annotations
@@ -48,7 +49,7 @@ SMTP_TIMEOUT = 30
 BATCH = 200
 NOTICE = "notice"
 
-Loader = Callable[[dict[str, Any]], dict[str, Any] | None]
+Loader = Callable[[dict[str, Any], str], dict[str, Any] | None]  # (stored context, recipient)
 _LOADERS: dict[str, Loader] = {}
 
 
@@ -78,7 +79,7 @@ class MailJob(GlobalModel, db.Model):
 
     def render(self) -> Rendered | None:
         """The message as the worker would send it now; None if it would be dropped."""
-        return render_stored(self.template, self.context)
+        return render_stored(self.template, self.context, self.to)
 
     @property
     def subject(self) -> str:
@@ -127,12 +128,12 @@ def enqueue(to: str, subject: str, body: str) -> MailJob:
     return queue(to, NOTICE, subject=subject, body=body)
 
 
-def render_stored(template: str, context: str) -> Rendered | None:
-    """A queued message as it would be sent now (its loader run on the stored JSON context);
-    None if the loader finds nothing to say any more."""
+def render_stored(template: str, context: str, to: str) -> Rendered | None:
+    """A queued message to `to` as it would be sent now (its loader run on the stored JSON
+    context); None if the loader finds nothing to say any more."""
     stored = json.loads(context)
     load = _LOADERS.get(template)
-    values = stored if load is None else load(stored)
+    values = stored if load is None else load(stored, to)
     return None if values is None else render(template, values)
 
 
@@ -334,7 +335,7 @@ def _deliver(transport: _Transport, job: Any) -> int:
     """Send one queued message and commit what became of it; 1 if the relay accepted it. An
     outage is raised with nothing recorded for this message."""
     try:
-        rendered = render_stored(job.template, job.context)
+        rendered = render_stored(job.template, job.context, job.to)
         message = None if rendered is None else _message(job.to, rendered)
     except Exception as exc:  # one broken message must not hold up the others
         db.session.rollback()

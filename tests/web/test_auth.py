@@ -164,6 +164,25 @@ def test_an_activation_link_stops_when_the_address_is_corrected(client, make, de
     assert client.get(f"/activate/{fresh}").status_code == 200
 
 
+def test_an_invitation_still_queued_when_the_address_is_corrected_is_not_sent(make, dept):
+    """Queued for the mistyped address, corrected before the mail job ran: the old mailbox
+    must not receive a link, which would name the corrected address and work."""
+    from wnwa import mail
+    from wnwa.roster.people import resend_invitation
+
+    officer = make.officer(dept, activated=False, email="jsmith@springfield.example")
+    officer_id, dept_id = officer.id, dept.id
+    with tenant_context(dept_id):
+        resend_invitation(db.session.get(type(dept), dept_id), officer_id, actor="chief")
+        db.session.get(User, officer_id).email = "jsmyth@springfield.example"
+        db.session.commit()
+    [job] = db.session.scalars(
+        select(mail.MailJob).where(mail.MailJob.to == "jsmith@springfield.example")
+    ).all()
+    assert job.render() is None  # dropped unsent
+    assert mail.drain() == 0
+
+
 def test_activation_link_also_resets_a_forgotten_password(client, make, dept):
     officer = make.officer(dept)  # already activated with PASSWORD
     token = activation_token(officer)

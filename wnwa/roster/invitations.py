@@ -20,7 +20,7 @@ from typing import Any
 from flask import current_app
 from sqlalchemy import String, bindparam, cast, insert, literal, select
 
-from wnwa import mail
+from wnwa import emails, mail
 from wnwa.auth.services import activation_token
 from wnwa.database import one_of
 from wnwa.extensions import db, utcnow
@@ -82,9 +82,11 @@ def queue_invitations(invitees: Sequence[Invitee], department_id: int) -> int:
 
 
 @mail.loader(TEMPLATE)
-def load_invitation(reference: dict[str, Any]) -> dict[str, Any] | None:
+def load_invitation(reference: dict[str, Any], to: str) -> dict[str, Any] | None:
     """At send time: the account's name, department and a fresh activation link, or None if
-    the account is no longer on its department's roster."""
+    the account is no longer on its department's roster or no longer has the address `to`
+    the invitation was queued for (a chief corrected it meanwhile: the link must not reach the
+    old mailbox; the chief sends a new invitation to the corrected one)."""
     department_id = int(reference["department_id"])
     with acting_for(department_id):
         found = (
@@ -96,6 +98,8 @@ def load_invitation(reference: dict[str, Any]) -> dict[str, Any] | None:
         if row is None:
             return None
         user, department_name = row
+        if user.email != emails.lookup_form(to):
+            return None
         return {
             "first_name": user.first_name,
             "email": user.email,
