@@ -118,6 +118,23 @@ def test_a_tampered_or_foreign_link_is_refused(client, make):
     assert client.get(f"/login/reset/{activation_token(officer)}").status_code == 400
 
 
+def test_a_reset_link_stops_when_the_address_is_corrected(client, make):
+    from wnwa.auth.services import reset_token
+
+    dept = make.department()
+    officer = make.officer(dept, email="old.box@pd.example.gov")
+    officer_id = officer.id
+    link = f"/login/reset/{reset_token(officer)}"
+    with tenant_context(dept.id):
+        db.session.execute(
+            update(User).where(User.id == officer_id).values(email="new.box@pd.example.gov")
+        )
+        db.session.commit()
+    page = client.get(link)
+    assert page.status_code == 400
+    assert "no longer this account" in page.get_data(as_text=True)
+
+
 def test_an_officer_who_lost_the_authenticator_uses_a_recovery_code(client, app, make, smtp_server):
     officer = make.officer(make.department(), mfa=True)
     codes = _with_recovery(officer)

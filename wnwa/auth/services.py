@@ -241,15 +241,20 @@ def account_for_token(token: str) -> Account:
             "This link has already been used or was replaced by a newer one. "
             "Ask for a new link if you still need to set a password."
         )
-    # (links made before links named their address carry no "e"; they expire within days)
-    if "e" in data and data["e"] not in [
-        d[:16] for d in keyed_digests("activation-address", account.email)
-    ]:
+    if not _sent_to_current_address(account, data):
         raise InvalidToken(
             "This link was sent to an address that is no longer this account's. Ask your chief "
             "(or network staff) to send a new one."
         )
     return account
+
+
+def _sent_to_current_address(account: Account, data: dict) -> bool:
+    """Whether a link's address tag names the account's address now (links made before links
+    named their address carry no tag; they expire within days)."""
+    if "e" not in data:
+        return True
+    return data["e"] in [d[:16] for d in keyed_digests("activation-address", account.email)]
 
 
 def new_totp_secret() -> str:
@@ -340,12 +345,14 @@ def _reset_serializer() -> URLSafeTimedSerializer:
     return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt="password-reset-v1")
 
 
-def _reset_token(kind: str, ident: int, fp: str) -> str:
-    return _reset_serializer().dumps({"k": kind, "i": ident, "f": fp})
+def _reset_token(kind: str, ident: int, fp: str, email: str) -> str:
+    return _reset_serializer().dumps({"k": kind, "i": ident, "f": fp, "e": _address_tag(email)})
 
 
 def reset_token(account: Account) -> str:
-    return _reset_token(account.kind, account.id, fingerprint(account))
+    """Bound to the password hash (single use) and, as an activation link, to the address it
+    is mailed to: once the address is corrected, a link sent to the old one stops working."""
+    return _reset_token(account.kind, account.id, fingerprint(account), account.email)
 
 
 def reset_minutes() -> int:
@@ -371,7 +378,7 @@ def request_password_reset(email: str, link_for: Callable[[str], str]) -> None:
     account = find_account(email)
     if account is None or not is_usable(account):
         # the same work as the real path, minus the send (which runs on its own thread)
-        link_for(_reset_token("u", 0, token_hex(12)))
+        link_for(_reset_token("u", 0, token_hex(12), email))
         return
     subject, body = reset_message(account, link_for(reset_token(account)))
     mail.send_detached(account.email, subject, body)
@@ -403,6 +410,11 @@ def account_for_reset(token: str) -> Account:
         raise InvalidToken(
             "This link has already been used or was replaced by a newer one. "
             "Ask for a new one from the sign-in page if you still need it."
+        )
+    if not _sent_to_current_address(account, data):
+        raise InvalidToken(
+            "This link was sent to an address that is no longer this account's. Ask for a new "
+            "one from the sign-in page."
         )
     return account
 
