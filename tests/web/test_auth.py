@@ -446,3 +446,18 @@ def test_wrong_codes_share_one_budget_per_account_wherever_they_are_typed(client
         )
     assert statuses[:8] == [422] * 8 and statuses[8:10] == [401, 401]
     assert statuses[10] == 429
+
+
+def test_each_account_is_offered_its_own_key_in_one_browser(client, make, dept):
+    """On a shared computer, someone who opened their activation link and left must not know
+    the key the next person is offered there."""
+    first = make.officer(dept, activated=False)
+    second = make.officer(dept, activated=False)
+    client.get(f"/activate/{activation_token(first)}")
+    with client.session_transaction() as session:
+        offered_first = session["totp_setup"]
+    page = client.get(f"/activate/{activation_token(second)}")
+    with client.session_transaction() as session:
+        offered_second = session["totp_setup"]
+    assert offered_first != offered_second
+    assert offered_second in _body(page) and offered_first not in _body(page)

@@ -23,13 +23,13 @@ from wnwa.errors import DomainError
 from wnwa.extensions import limiter
 from wnwa.htmx import render
 from wnwa.sessions import SESSION_ID
-from wnwa.tenants.credentials import session_identity
+from wnwa.tenants.credentials import account_key, session_identity
 
 bp = Blueprint("auth", __name__)
 
 PENDING = "pending_2fa"
 ENROL = "pending_enrol"
-TOTP_SETUP = "totp_setup"
+TOTP_SETUP, TOTP_SETUP_FOR = "totp_setup", "totp_setup_for"
 PENDING_MAX_AGE = 300
 
 
@@ -80,6 +80,15 @@ def _link_key() -> str:
     token = str((request.view_args or {}).get("token", ""))
     account = services.link_account_key(token)
     return _code_key(account) if account else "link:" + keyed_digest("throttle", token)[:32]
+
+
+def _setup_secret(account) -> str:
+    """The two-step key being set up in this browser, for this account only: on a shared
+    computer the next person's activation never shows a key someone else has read."""
+    owner = account_key(account)
+    if session.get(TOTP_SETUP_FOR) != owner or TOTP_SETUP not in session:
+        session[TOTP_SETUP], session[TOTP_SETUP_FOR] = services.new_totp_secret(), owner
+    return session[TOTP_SETUP]
 
 
 def _failed(response) -> bool:
@@ -150,7 +159,7 @@ def enrol():
     account = _pending_account(ENROL)
     if account is None or account.has_mfa:  # (a copied setup step cannot replace a key)
         return redirect(url_for("auth.login"), code=303)
-    secret = session.setdefault(TOTP_SETUP, services.new_totp_secret())
+    secret = _setup_secret(account)
     form = EnrolForm()
     ctx = {"form": form, "secret": secret, "uri": services.totp_uri(account, secret)}
     if not form.validate_on_submit():
@@ -175,7 +184,7 @@ def activate(token: str):
         # A fresh invitation to someone who set up two-step sign-in resets the password only
         # with the same proof as a reset link: whoever holds the mailbox is not enough.
         return _new_password(account)
-    secret = session.setdefault(TOTP_SETUP, services.new_totp_secret())
+    secret = _setup_secret(account)
     form = ActivationForm()
     if account.mfa_required:
         form.use_mfa.data = True
@@ -200,6 +209,7 @@ def activate(token: str):
     except DomainError as exc:
         return render("auth/activate.html", error=exc.message, http_status=exc.status_code, **ctx)
     session.pop(TOTP_SETUP, None)
+    session.pop(TOTP_SETUP_FOR, None)
     return render("auth/recovery_codes.html", codes=codes, next_url=url_for("auth.login"))
 
 
