@@ -261,17 +261,20 @@ def backoff(attempts: int) -> timedelta:
     return min(timedelta(minutes=2 ** min(attempts, 12)), MAX_BACKOFF)
 
 
-def send_detached(to: str, subject: str, body: str) -> threading.Thread:
+def send_detached(to: str | None, subject: str, body: str) -> threading.Thread:
     """Send one message now, from a thread of its own, writing nothing to the database.
 
     For messages whose very existence must leave no trace (a password-reset link: "nothing is
     written until the new password is set") and whose sending must not slow the answer (the
-    page must take the same time whether or not the address has an account). A failure is
-    logged without the address; the person asks again."""
+    page must take the same time whether or not the address has an account: `to` None does
+    all of it but the sending). A failure is logged without the address; the person asks
+    again."""
     app = current_app._get_current_object()  # type: ignore[attr-defined]
-    message = _compose(to, subject, body)
+    message = _compose(to or "nobody@invalid", subject, body)
 
     def deliver() -> None:
+        if to is None:
+            return
         with app.app_context():
             try:
                 with _Transport() as transport:

@@ -85,6 +85,28 @@ def test_the_answer_is_the_same_with_or_without_an_account_and_nothing_is_writte
     assert len(smtp_server.messages) == 1
 
 
+def test_an_unknown_address_goes_through_the_same_work_but_the_send(client, make, monkeypatch):
+    """Timing is the same when both answers do the same work: a link, a message of the same
+    length, a sending thread; only the known one sends."""
+    from wnwa import mail
+
+    officer = make.officer(make.department())
+    made: list[tuple] = []
+    real = mail.send_detached
+    monkeypatch.setattr(
+        mail, "send_detached", lambda to, subject, body: made.append((to, subject, len(body)))
+    )
+    client.post("/login/forgot", data={"email": officer.email})
+    client.post("/login/forgot", data={"email": "nobody@nowhere.example"})
+    assert [to for to, _, _ in made] == [officer.email, None]
+    assert made[0][1:] == made[1][1:]
+    monkeypatch.setattr(mail, "send_detached", real)
+    with client.application.test_request_context():
+        thread = mail.send_detached(None, "Set a new password", "body")
+        thread.join(timeout=5)
+        assert not thread.is_alive()
+
+
 def test_the_link_sets_a_new_password_once_and_ends_old_sessions(client, app, make, smtp_server):
     dept = make.department()
     officer = make.officer(dept)
