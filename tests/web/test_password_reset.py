@@ -99,7 +99,8 @@ def test_an_unknown_address_goes_through_the_same_work_but_the_send(client, make
     client.post("/login/forgot", data={"email": officer.email})
     client.post("/login/forgot", data={"email": "nobody@nowhere.example"})
     assert [to for to, _, _ in made] == [officer.email, None]
-    assert made[0][1:] == made[1][1:]
+    assert made[0][1] == made[1][1]  # the same message, its link a signed token of about
+    assert abs(made[0][2] - made[1][2]) <= 16  # the same length (the account id's digits vary)
     monkeypatch.setattr(mail, "send_detached", real)
     with client.application.test_request_context():
         thread = mail.send_detached(None, "Set a new password", "body")
