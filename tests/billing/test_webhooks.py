@@ -3,8 +3,9 @@ outages, and no payload in any log."""
 
 import json
 import logging
-from datetime import date
+from datetime import UTC, date, datetime
 
+import pytest
 from sqlalchemy import func, select
 
 from tests.billing.conftest import (
@@ -250,3 +251,33 @@ def test_acting_for_restores_the_binding_after_a_failure(ctx, make):
             raise RuntimeError("boom")
         assert bound_department_id() == a.id
     assert bound_department_id() is None
+
+
+@pytest.mark.parametrize(
+    "event_id, object_id",
+    [(["evt", 1], "in_1"), (12345, "in_1"), ("evt_1", {"id": 1}), ("", "in_1")],
+)
+def test_a_signed_body_whose_ids_are_not_text_is_not_an_event(event_id, object_id):
+    """Stripe's own parser accepts any JSON; ids that are not text are refused as not an
+    event (400) by both gateways, instead of failing later (a 500)."""
+    import time
+
+    from wnwa.billing.fake_gateway import FakeGateway
+    from wnwa.billing.gateway import InvalidWebhook
+    from wnwa.billing.stripe_gateway import StripeGateway
+
+    body = json.dumps(
+        {
+            "id": event_id,
+            "object": "event",
+            "type": "invoice.paid",
+            "data": {"object": {"id": object_id, "object": "invoice"}},
+        }
+    ).encode()
+    now = int(time.time())
+    header = sign_payload(body, "whsec_test", now)
+    stripe_side = StripeGateway("sk_test_x", "whsec_test", "http://127.0.0.1:9")
+    fake = FakeGateway(lambda: datetime.fromtimestamp(now, UTC), webhook_secret="whsec_test")
+    for gateway in (stripe_side, fake):
+        with pytest.raises(InvalidWebhook):
+            gateway.parse_webhook(body, header)

@@ -15,7 +15,7 @@ import re
 import time
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Literal, Protocol, runtime_checkable
+from typing import Any, Literal, Protocol, runtime_checkable
 
 PayBy = Literal["card", "invoice"]
 InvoiceStatus = Literal["draft", "open", "paid", "void", "uncollectible"]
@@ -213,12 +213,19 @@ def event_from_payload(payload: bytes) -> WebhookEvent:
     """The event named by a (verified) Stripe event body."""
     try:
         data = json.loads(payload)
-        obj = data["data"]["object"]
-        return WebhookEvent(
-            id=str(data["id"]),
-            type=str(data["type"]),
-            object_id=str(obj["id"]),
-            object_type=str(obj["object"]),
-        )
-    except (ValueError, KeyError, TypeError) as exc:
+    except ValueError as exc:
         raise InvalidWebhook("The webhook body is not a Stripe event.") from exc
+    return event_from_data(data)
+
+
+def event_from_data(data: Any) -> WebhookEvent:
+    """The event named by a (verified) Stripe event, as a dict: its ids and types are text of
+    a sane length, or it is not a Stripe event (an answer of 400, never an error later)."""
+    try:
+        obj = data["data"]["object"]
+        fields = (data["id"], data["type"], obj["id"], obj["object"])
+    except (KeyError, TypeError, IndexError) as exc:
+        raise InvalidWebhook("The webhook body is not a Stripe event.") from exc
+    if not all(isinstance(f, str) and 0 < len(f) <= 255 for f in fields):
+        raise InvalidWebhook("The webhook body is not a Stripe event.")
+    return WebhookEvent(*fields)

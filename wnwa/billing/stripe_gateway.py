@@ -76,6 +76,7 @@ from wnwa.billing.gateway import (
     PayBy,
     PaymentDeclined,
     WebhookEvent,
+    event_from_data,
     plan_id_for,
 )
 from wnwa.billing.gateway import sign_payload as sign_payload
@@ -353,14 +354,7 @@ class StripeGateway:
             raise InvalidWebhook(f"Rejected webhook: {exc.user_message or exc}") from exc
         except ValueError as exc:
             raise InvalidWebhook("The webhook body is not a Stripe event.") from exc
-        data = event.to_dict()
-        try:
-            obj = data["data"]["object"]
-            return WebhookEvent(
-                id=data["id"], type=data["type"], object_id=obj["id"], object_type=obj["object"]
-            )
-        except (KeyError, TypeError) as exc:
-            raise InvalidWebhook("The webhook body is not a Stripe event.") from exc
+        return event_from_data(event.to_dict())
 
     def _options(self, idempotency_key: str) -> stripe.RequestOptions | None:
         return None if self._emulated else {"idempotency_key": idempotency_key}
