@@ -243,6 +243,28 @@ def test_a_declined_card_payment_counts_as_overdue(ctx, make, fake, clock, clien
     assert [(r.department, r.overdue) for r in listed.rows] == [("Declined Card PD", True)]
 
 
+@pytest.mark.parametrize("status", ["open", "paid", "void", "draft"])
+@pytest.mark.parametrize("due", [None, -1, 0, 1])
+@pytest.mark.parametrize("declined", [False, True])
+def test_overdue_is_one_rule_in_python_and_in_sql(ctx, make, fake, clock, status, due, declined):
+    """A department's billing page asks the invoice (Python), the network's overdue list asks
+    the database (SQL): the same rule, so they never disagree."""
+    dept = make.department("Rule PD", sworn=2)
+    grow_roster(make, dept, 2)
+    under_contract(fake, clock, dept, actor=make.staff("network_finance"))
+    today = clock.today()
+    with as_department(dept.id):
+        invoice = db.session.scalars(select(Invoice)).one()
+        invoice.status = status
+        invoice.due_date = None if due is None else today + timedelta(days=due)
+        invoice.payment_failed_on = today if declined else None
+        db.session.flush()
+        in_sql = db.session.scalar(select(Invoice.late(today)).where(Invoice.id == invoice.id))
+    expected = status == "open" and (declined if due is None else due < 0)
+    assert invoice.late(today) is expected
+    assert bool(in_sql) is expected
+
+
 def test_a_declined_pay_now_before_the_due_date_is_not_called_overdue(
     ctx, make, fake, clock, client
 ):

@@ -11,7 +11,8 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import Boolean, Date, ForeignKey, Integer, String, UniqueConstraint
+from sqlalchemy import Boolean, Date, ForeignKey, Integer, String, UniqueConstraint, and_, or_
+from sqlalchemy.ext.hybrid import hybrid_method
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from wnwa.dbtypes import UTCDateTime
@@ -141,6 +142,28 @@ class Invoice(TenantScoped, db.Model):
     synced_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, default=utcnow)
 
     contract: Mapped[Contract] = relationship(lazy="joined", innerjoin=True)
+
+    @hybrid_method
+    def late(self, today: date) -> bool:
+        """Overdue: open and past its due date or, for a card invoice (due on receipt, so no
+        due date), its payment declined. The one rule for a department's billing page and the
+        network's overdue list; on the class, the same rule as SQL."""
+        if self.status != "open":
+            return False
+        if self.due_date is None:
+            return self.payment_failed_on is not None
+        return self.due_date < today
+
+    @late.inplace.expression
+    @classmethod
+    def _late_expression(cls, today: date):
+        return and_(
+            cls.status == "open",
+            or_(
+                cls.due_date < today,
+                and_(cls.due_date.is_(None), cls.payment_failed_on.is_not(None)),
+            ),
+        )
 
 
 class StripeEvent(GlobalModel, db.Model):

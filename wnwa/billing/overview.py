@@ -48,6 +48,7 @@ class InvoiceRow:
     outstanding_cents: int
     status_label: str
     status_kind: str
+    late: bool  # Invoice.late: as the network's overdue list counts it
     due_date: date | None
     hosted_url: str | None
     pdf_url: str | None
@@ -98,18 +99,11 @@ class DepartmentBilling:
     lead: InvoiceLead | None = None
 
 
-def invoice_lead(view: ContractView, today: date) -> InvoiceLead:
+def invoice_lead(view: ContractView) -> InvoiceLead:
     def by_due(row: InvoiceRow) -> date:
         return row.due_date or row.period_start
 
-    def past_due(row: InvoiceRow) -> bool:
-        # as the network's overdue list counts it: past its due date; a declined card payment
-        # with no due date (a card invoice is due on receipt) is past due at once
-        if row.status_kind == "overdue":
-            return True
-        return row.status_kind == "failed" and (row.due_date is None or today > row.due_date)
-
-    late = sorted((i for i in view.invoices if past_due(i)), key=by_due)
+    late = sorted((i for i in view.invoices if i.late), key=by_due)
     if late:
         return InvoiceLead(f"Overdue: invoice {late[0].number}", "bad", late[0], None)
     declined = sorted((i for i in view.invoices if i.status_kind == "failed"), key=by_due)
@@ -157,6 +151,7 @@ def invoice_row(invoice: Invoice, today: date, *, card_on_file: bool) -> Invoice
         outstanding_cents=outstanding if invoice.status == "open" else 0,
         status_label=label,
         status_kind=kind,
+        late=invoice.late(today),
         due_date=invoice.due_date,
         hosted_url=invoice.hosted_url,
         pdf_url=invoice.pdf_url,
@@ -283,9 +278,7 @@ def department_billing(
         current=view,
         past=past,
         health=billing_health(configured),
-        lead=invoice_lead(view, today)
-        if view is not None and view.contract.status != "draft"
-        else None,
+        lead=invoice_lead(view) if view is not None and view.contract.status != "draft" else None,
     )
 
 

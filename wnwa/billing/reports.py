@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from sqlalchemy import and_, case, exists, func, or_, select, true
+from sqlalchemy import and_, case, exists, func, select, true
 
 from wnwa.billing.health import BillingHealth, billing_health
 from wnwa.billing.mirror import contract_ref, load_contract
@@ -74,19 +74,8 @@ class ContractPage:
     filters: ContractFilters
 
 
-def _late(today: date):
-    """Open and past its due date, or (card invoices, due on receipt) its payment declined."""
-    return and_(
-        Invoice.status == "open",
-        or_(
-            Invoice.due_date < today,
-            and_(Invoice.due_date.is_(None), Invoice.payment_failed_on.is_not(None)),
-        ),
-    )
-
-
 def _overdue_clause(today: date):
-    return exists().where(Invoice.contract_id == Contract.id, _late(today))
+    return exists().where(Invoice.contract_id == Contract.id, Invoice.late(today))
 
 
 def contract_list(filters: ContractFilters, *, today: date) -> ContractPage:
@@ -144,7 +133,7 @@ def contract_list(filters: ContractFilters, *, today: date) -> ContractPage:
 def _outstanding(contract_ids: list[int], today: date) -> dict[int, tuple[int, bool]]:
     if not contract_ids:
         return {}
-    late = func.max(case((_late(today), 1), else_=0))
+    late = func.max(case((Invoice.late(today), 1), else_=0))
     rows = db.session.execute(
         select(
             Invoice.contract_id,
