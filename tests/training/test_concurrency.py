@@ -74,34 +74,15 @@ def test_concurrent_reservations_never_exceed_capacity(app, committed):
             people.append((dept.id, factories.officer(dept).employee_number))
         class_id = cls.id
 
-    barrier = threading.Barrier(THREADS)
-    outcomes: list[str] = []
-    lock = threading.Lock()
+    def reserve(number: str):
+        def action(department) -> str:
+            return seats.reserve_seat(
+                department, class_id=class_id, officer=number, actor="chief", on=ON
+            ).status
 
-    def reserve(dept_id: int, number: str) -> None:
-        with app.app_context():
-            bind_tenant(dept_id)
-            department = db.session.scalars(
-                select(Department).where(Department.id == dept_id)
-            ).one()
-            barrier.wait(timeout=30)
-            try:
-                seat = seats.reserve_seat(
-                    department, class_id=class_id, officer=number, actor="chief", on=ON
-                )
-                result = seat.status
-            except DomainError as exc:
-                result = f"error: {exc.message}"
-            finally:
-                db.session.remove()
-            with lock:
-                outcomes.append(result)
+        return action
 
-    threads = [threading.Thread(target=reserve, args=person) for person in people]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=120)
+    outcomes = _at_once(app, [(dept_id, reserve(number)) for dept_id, number in people])
 
     assert sorted(outcomes) == ["reserved"] * CAPACITY + ["waitlisted"] * (THREADS - CAPACITY)
     with app.app_context():
@@ -136,12 +117,13 @@ def _class_with_a_request(committed, capacity: int = 1) -> tuple[int, int, int, 
     return ids
 
 
-def _at_once(app, dept_id: int, actions) -> list[str]:
-    """Run each action (given the department) in its own thread and transaction, together."""
+def _at_once(app, actions) -> list[str]:
+    """Run each (department id, action) in its own thread and transaction, the department
+    bound and given to the action, all released together; each outcome, or the refusal."""
     barrier = threading.Barrier(len(actions))
     outcomes: list[str] = []
 
-    def run(action) -> None:
+    def run(dept_id: int, action) -> None:
         with app.app_context():
             bind_tenant(dept_id)
             department = db.session.scalars(
@@ -155,7 +137,7 @@ def _at_once(app, dept_id: int, actions) -> list[str]:
             finally:
                 db.session.remove()
 
-    threads = [threading.Thread(target=run, args=(action,)) for action in actions]
+    threads = [threading.Thread(target=run, args=pair) for pair in actions]
     for thread in threads:
         thread.start()
     for thread in threads:
@@ -176,7 +158,9 @@ def test_two_answers_to_one_request_at_once_take_turns(app, committed, second):
     def decline(department):
         return seats.decline_request(department, seat_id, actor="chief").status
 
-    outcomes = _at_once(app, dept_id, [approve, approve if second == "approve" else decline])
+    outcomes = _at_once(
+        app, [(dept_id, approve), (dept_id, approve if second == "approve" else decline)]
+    )
     assert sorted(o.startswith("error") for o in outcomes) == [False, True], outcomes
     assert "error: That request was already handled." in outcomes
     with app.app_context():
@@ -199,7 +183,7 @@ def test_a_double_submitted_seat_request_is_kept_once(app, committed):
         member = db.session.scalars(select(User).where(User.id == officer_id)).one()
         return seats.request_seat(member, class_id=class_id, on=ON).status
 
-    outcomes = _at_once(app, dept_id, [ask, ask])
+    outcomes = _at_once(app, [(dept_id, ask), (dept_id, ask)])
     assert sorted(outcomes) == [
         "error: You already have a seat or a request in this class (requested).",
         "requested",
@@ -245,7 +229,9 @@ def test_two_decisions_on_one_external_certificate_take_turns(app, committed, se
             cert_id, reason="Too few hours.", actor=f"staff {admin_id}", on=ON
         ).status
 
-    outcomes = _at_once(app, dept_id, [accept, accept if second == "accept" else decline])
+    outcomes = _at_once(
+        app, [(dept_id, accept), (dept_id, accept if second == "accept" else decline)]
+    )
     assert sorted(o.startswith("error") for o in outcomes) == [False, True], outcomes
     with app.app_context():
         with tenant_context(dept_id):
