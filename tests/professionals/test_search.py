@@ -68,6 +68,24 @@ def test_the_zip_table_is_derived_in_a_child_process(tmp_path, monkeypatch):
         geo._centroids.cache_clear()
 
 
+def test_the_zip_table_is_made_when_the_app_starts_not_by_a_search(tmp_path, monkeypatch):
+    """A file made by the first ZIP search would date that search: the app makes it at start."""
+    from config import TestingConfig
+    from wnwa import create_app
+
+    table = tmp_path / "zips.tsv"
+    monkeypatch.setattr(geo, "_table_path", lambda: table)
+    geo._centroids.cache_clear()
+    try:
+        create_app(TestingConfig, {"SQLALCHEMY_DATABASE_URI": "sqlite://"})
+        assert table.exists()
+        made = table.stat().st_mtime_ns
+        assert geo.centroid("60601") == geo.Point(41.8858, -87.6181)
+        assert table.stat().st_mtime_ns == made
+    finally:
+        geo._centroids.cache_clear()
+
+
 def test_the_bounding_box_never_cuts_the_circle():
     rng = random.Random(7)
     for _ in range(2000):

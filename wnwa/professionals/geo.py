@@ -104,13 +104,24 @@ def _table_path() -> Path:
     return Path(folder) / f"zip-centroids-{version('zipcodes')}.tsv"
 
 
-@lru_cache(maxsize=1)
-def _centroids() -> Centroids:
-    path = _table_path()
+def _ensure_table(path: Path) -> None:
     if not path.exists():
         subprocess.run(  # this interpreter, this module, our path  # noqa: S603  # nosec B603
             [sys.executable, "-m", "wnwa.professionals.geo", str(path)], check=True, timeout=120
         )
+
+
+def prepare_table(app) -> None:
+    """Write the table, if missing, when the app starts (once per machine and `zipcodes`
+    version): no request, an officer's ZIP search least of all, ever writes a file."""
+    with app.app_context():
+        _ensure_table(_table_path())
+
+
+@lru_cache(maxsize=1)
+def _centroids() -> Centroids:
+    path = _table_path()
+    _ensure_table(path)  # already there in the app (prepare_table); a script may need it
     zips, starts = array("i"), array("I")
     offset = 0
     with path.open("rb") as lines:  # read as a file: the mapping below stays untouched

@@ -26,6 +26,7 @@ from wnwa.input_guard import request_limit
 from wnwa.professionals import (
     applications,
     forms,
+    geo,
     listings,
     uploads,
     vetting,
@@ -45,6 +46,8 @@ staff_bp.add_app_template_filter(phones.display, "phone")  # +13125550123 -> (31
 require_roles(staff_bp, "network_admin", "vetter")
 admin_bp = Blueprint("professionals_admin", __name__, url_prefix="/network/professionals")
 require_roles(admin_bp, "network_admin")
+# The ZIP table is made when the app starts, never by a request (an officer's search least of all).
+bp.record_once(lambda state: geo.prepare_table(state.app))
 
 APPLY_REQUEST_LIMIT = 27 * uploads.MiB  # 25 MiB of documents plus the form itself
 
