@@ -281,6 +281,30 @@ def test_availability_ends_by_itself(ctx, make, status, kwargs, expected_until, 
 
 
 @pytest.mark.parametrize(
+    ("set_at", "until"),
+    [
+        (
+            NOON + timedelta(minutes=7, seconds=23, microseconds=5),
+            NOON + timedelta(hours=2, minutes=15),
+        ),
+        (NOON + timedelta(minutes=15), NOON + timedelta(hours=2, minutes=15)),
+        (NOON + timedelta(minutes=15, microseconds=1), NOON + timedelta(hours=2, minutes=30)),
+        (NOON + timedelta(minutes=59, seconds=59), NOON + timedelta(hours=3)),
+    ],
+)
+def test_available_now_ends_on_a_quarter_hour_not_when_it_was_set(ctx, make, set_at, until):
+    """ "Until 2:07 PM" less the hours chosen would say when the supporter was signed in."""
+    dept = make.department(state="IL")
+    member = make_supporter(dept)
+    with tenant_context(dept.id):
+        profile = services.set_availability(
+            db.session.get(User, member.id), "now", now=set_at, hours=2
+        )
+        assert profile.status_until == until
+    assert entries()[0].status_until == int(until.timestamp())
+
+
+@pytest.mark.parametrize(
     ("status", "kwargs"),
     [
         ("now", {"hours": 3}),
