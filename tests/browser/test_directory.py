@@ -61,11 +61,35 @@ def test_live_search_updates_results_and_calls_by_tel(page, live_server):
     assert axe_violations(page) == []
 
     box.fill("")
+    expect(results).to_contain_text("Grace Whitfield")  # the emptied box's search has answered
     page.get_by_text("Include my own department").click()
     expect(results).to_contain_text("Hidden Colleague")
     assert page.evaluate("window.__sameDocument") is True
-    page.locator("#results a", has_text="Grace Whitfield").click()
-    page.wait_for_url("**/directory/*")
+    # A name opens the supporter's details in place: no new page, so nothing in the history
+    # (or the title) of a shared computer says whom the officer looked at.
+    title, history_before = page.title(), page.evaluate("history.length")
+    name = page.locator("#results a[data-details]", has_text="Grace Whitfield")
+    name.click()
+    details = page.locator("#" + name.get_attribute("aria-controls"))
+    expect(details).to_contain_text("Widowed in 2020")
+    expect(name).to_have_attribute("aria-expanded", "true")
+    assert page.evaluate("window.__sameDocument") is True
+    assert (page.title(), page.evaluate("history.length")) == (title, history_before)
+    assert "/directory/" == page.url.removeprefix(live_server.url)
+    screenshot(page, "directory-details-in-place")
+    assert axe_violations(page) == []
+    name.click()  # the name again closes them
+    expect(details).to_be_empty()
+    expect(name).to_have_attribute("aria-expanded", "false")
+    name.click()
+    expect(details).to_contain_text("Widowed in 2020")
+    details.get_by_role("button", name="Hide details").click()
+    expect(details).to_be_empty()
+    expect(name).to_be_focused()
+
+    # Without JavaScript the name is a plain link to the supporter's page, titled plainly.
+    page.goto(live_server.url + name.get_attribute("href"))
+    assert page.title() == "Peer supporter · WeNeverWalkAlone"
     assert "Widowed in 2020" in page.content()
     assert page.locator("main a.call").get_attribute("href").startswith("tel:+1312555")
     assert page.locator("main a", has_text="Text").get_attribute("href").startswith("sms:+1312555")

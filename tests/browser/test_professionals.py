@@ -151,10 +151,20 @@ def test_apply_vet_list_and_find(page, browser, live_server):
         expect(results).to_contain_text("No professionals match")
         officer_page.get_by_label("Licensed in my state").select_option("IL")
         expect(results).to_contain_text("Dr. Morgan Ellery")
-        results.locator("h2 a").first.click()
-        officer_page.wait_for_url("**/professionals/*")
-        assert "Answers calls 24/7" in officer_page.locator("#guarantee").inner_text()
-        assert "Blue Cross Blue Shield" in officer_page.locator("#insurance").inner_text()
+        name = results.locator("h2 a[data-details]").first
+        name.click()  # opens the details in place: no page in the history names them
+        details = officer_page.locator("#" + name.get_attribute("aria-controls"))
+        expect(details.locator(".guarantee")).to_contain_text("Answers calls 24/7")
+        assert "Blue Cross Blue Shield" in details.locator(".insurance").inner_text()
+        assert officer_page.evaluate("window.__sameDocument") is True
+        assert officer_page.title() == "Mental-health professionals · WeNeverWalkAlone"
+        details.get_by_role("button", name="This listing didn't work for me").click()
+        expect(details).to_contain_text("Nothing about you was recorded")
+        assert axe_violations(officer_page) == []
+        officer_page.goto(live_server.url + name.get_attribute("href"))
+        assert officer_page.title() == "Professional · WeNeverWalkAlone"
+        assert "Answers calls 24/7" in officer_page.locator("main .guarantee").inner_text()
+        assert "Blue Cross Blue Shield" in officer_page.locator("main .insurance").inner_text()
         screenshot(officer_page, "professionals-profile")
         assert axe_violations(officer_page) == []
     finally:

@@ -95,9 +95,14 @@ def test_an_introduction_keeps_its_line_breaks_on_the_profile(client, login, mak
     make_supporter(make.department(), display_name="Two Lines", bio="First.\nSecond.")
     login(fresh(make_supporter(make.department(), display_name="Reader Person")))
     results = client.get("/directory/?q=two+lines").get_data(as_text=True)
-    entry = re.search(r'href="/directory/(\d+)">Two Lines<', results).group(1)
+    entry = re.search(r'href="/directory/(\d+)"[^>]*>Two Lines<', results).group(1)
     html = client.get(f"/directory/{entry}").get_data(as_text=True)
     assert '<p class="bio written">First.\nSecond.</p>' in html
+    # The page's title does not name them: a shared computer's history shows titles.
+    assert "<title>Peer supporter · WeNeverWalkAlone</title>" in html and "Two Lines<" in html
+    inline = client.get(f"/directory/{entry}", headers={"HX-Request": "true"}).get_data(True)
+    assert '<p class="bio written">First.\nSecond.</p>' in inline and "Hide details" in inline
+    assert "<title>" not in inline and "Two Lines" not in inline  # the name is already shown
 
 
 def test_listing_again_without_a_valid_certification_is_explained_on_the_page(client, login, make):

@@ -293,6 +293,11 @@ def test_the_page_works_without_javascript_and_as_an_htmx_partial(client, login,
     body = profile.get_data(True)
     assert profile.status_code == 200
     assert "Sees you within 24 hours" in body and "Cigna" in body and "Last re-confirmed" in body
+    assert "<title>Professional · WeNeverWalkAlone</title>" in body  # a history shows no name
+    aurora = listings["aurora"].id
+    inline = client.get(f"/professionals/{aurora}", headers={"HX-Request": "true"}).get_data(True)
+    assert "<title>" not in inline and "Cigna" in inline and "Hide details" in inline
+    assert f'hx-target="#report-{aurora}"' in inline and f'id="report-{aurora}"' in inline
     assert client.get("/professionals/987654").status_code == 404
 
 
@@ -307,7 +312,7 @@ def test_the_profile_says_in_words_on_which_day_of_the_network_it_was_re_confirm
     login(make.officer(make.department()))
     body = client.get(f"/professionals/{listed.id}").get_data(True)
     evening = today - timedelta(days=1)
-    assert f'<dd id="confirmed-on">{evening:%b} {evening.day}, {evening.year}</dd>' in body
+    assert f'<dd class="confirmed-on">{evening:%b} {evening.day}, {evening.year}</dd>' in body
 
 
 def test_pages_of_25(ctx, vetters):

@@ -80,7 +80,9 @@ def search():
 @bp.route("/<int:entry_id>")
 def profile(entry_id: int):
     listing = services.listing(entry_id, department_id=current_user.department_id)
-    return render("directory/profile.html", listing=listing)
+    # htmx: the details open in place under the name in the results, so no page (and no name
+    # in the title) is added to a shared computer's browser history.
+    return render("directory/profile.html", "directory/_about_inline.html", listing=listing)
 
 
 def _my_page(http_status: int = 200, **forms_in_use):

@@ -159,8 +159,11 @@ def search():
 
 @bp.get("/<int:professional_id>")
 def profile(professional_id: int):
+    # htmx: the details open in place under the name in the results, so no page (and no name
+    # in the title) is added to a shared computer's browser history.
     return render(
         "professionals/profile.html",
+        "professionals/_about_inline.html",
         profile=query.profile(professional_id, now=utcnow()),
         professional_id=professional_id,
         reported=request.args.get("reported") == "1",
