@@ -136,13 +136,40 @@ def _engine(url: URL) -> Iterator[Engine]:
 # --- backup and restore ---------------------------------------------------------------------
 
 
+def _source_url() -> URL:
+    """What a backup reads: the database named by BACKUP_DATABASE_URL when set (the backup
+    role, on the backup host), else the app's own."""
+    named = os.environ.get("BACKUP_DATABASE_URL") or current_app.config.get("BACKUP_DATABASE_URL")
+    return make_url(named) if named else _app_url()
+
+
+def _open_app_database(path: Path) -> sqlite3.Connection:
+    """The SQLite database at `path`, read-only; BackupError unless it is this app's (it has
+    its migration record): a mistyped path must not back up, or restore, an empty file."""
+    try:
+        connection = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+        ours = connection.execute(
+            "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'alembic_version'"
+        ).fetchone()[0]
+    except sqlite3.DatabaseError:
+        ours = 0
+        connection = None
+    if not ours:
+        if connection is not None:
+            connection.close()
+        raise BackupError(f"{path} is not a WeNeverWalkAlone SQLite database.")
+    return connection
+
+
 def backup(out: Path) -> str:
-    url = _app_url()
+    url = _source_url()
     out = out.resolve()
+    if out.exists():  # the live database itself, or yesterday's backup: never overwritten
+        raise BackupError(f"{out} already exists: a backup is written to a new file.")
     out.parent.mkdir(parents=True, exist_ok=True)
     partial = out.with_name(out.name + ".partial")
     if url.get_backend_name() == "sqlite":
-        source = sqlite3.connect(_sqlite_path(url))
+        source = _open_app_database(_sqlite_path(url))
         target = sqlite3.connect(partial)
         try:
             source.backup(target)
@@ -150,7 +177,7 @@ def backup(out: Path) -> str:
             target.close()
             source.close()
     elif url.get_backend_name() == "postgresql":
-        args, env = _libpq(_env_url("BACKUP_DATABASE_URL"))
+        args, env = _libpq(_env_url("BACKUP_DATABASE_URL"))  # the backup role, nothing less
         _run(
             [
                 _tool("pg_dump"),
@@ -186,18 +213,27 @@ def restore(source: Path, *, replace: bool = False) -> str:
 
 
 def _restore_sqlite(source: Path, target_path: Path, *, replace: bool) -> str:
+    check = _open_app_database(source)
     try:
-        with sqlite3.connect(f"file:{source}?mode=ro", uri=True) as check:
-            sound = check.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+        sound = check.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
     except sqlite3.DatabaseError:
         sound = False
+    finally:
+        check.close()
     if not sound:
         raise BackupError(f"{source} is not a sound SQLite database.")
+    if source.resolve() == target_path.resolve():
+        raise BackupError(f"{source} is the database itself.")
+    if target_path.is_dir():
+        raise BackupError(f"{target_path} is a folder: DATABASE_URL must name a database file.")
     if target_path.exists() and not replace:
-        with sqlite3.connect(target_path) as existing:
-            tables = existing.execute(
-                "SELECT count(*) FROM sqlite_master WHERE type = 'table'"
-            ).fetchone()[0]
+        try:
+            with sqlite3.connect(f"file:{target_path}?mode=ro", uri=True) as existing:
+                tables = existing.execute(
+                    "SELECT count(*) FROM sqlite_master WHERE type = 'table'"
+                ).fetchone()[0]
+        except sqlite3.DatabaseError:
+            tables = 1  # not a database at all: not ours to overwrite without --replace
         if tables:
             raise BackupError(
                 f"{target_path} is not empty: restore into a new file, or pass --replace."

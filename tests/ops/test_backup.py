@@ -9,9 +9,10 @@ through the app role; the dump is taken by the backup role and restored by the o
 from __future__ import annotations
 
 import os
+import sqlite3
 import subprocess
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import closing, contextmanager
 from pathlib import Path
 
 import pytest
@@ -191,5 +192,54 @@ def test_backup_refuses_what_it_cannot_do(tmp_path, ctx, engine_name):
     if engine_name == "sqlite":
         bad = tmp_path / "bad.sqlite3"
         bad.write_bytes(b"not a database" * 100)
-        with pytest.raises(backup.BackupError, match="not a sound SQLite database"):
+        with pytest.raises(backup.BackupError, match="not a WeNeverWalkAlone SQLite database"):
             backup.restore(bad)
+
+
+def test_a_backup_or_restore_never_loses_the_live_database(tmp_path, engine_name):
+    """A backup written over the live file (or any file), a backup of a database that is not
+    there, and an empty or foreign file restored with --replace: each refused, nothing lost."""
+    if engine_name != "sqlite":
+        pytest.skip("SQLite files; the PostgreSQL paths restore only into an empty database")
+    live = tmp_path / "live.sqlite3"
+    with _app(f"sqlite:///{live}"):
+        _upgrade()
+        _fill()
+        before = backup.checksums()
+        for existing in (live, tmp_path / "notes.txt"):
+            existing.touch()
+            with pytest.raises(backup.BackupError, match="already exists"):
+                backup.backup(existing)
+        empty, foreign = tmp_path / "empty.db", tmp_path / "foreign.db"
+        empty.touch()
+        with closing(sqlite3.connect(foreign)) as other:
+            other.execute("CREATE TABLE t (x)")
+        for wrong in (empty, foreign):
+            with pytest.raises(backup.BackupError, match="not a WeNeverWalkAlone SQLite"):
+                backup.restore(wrong, replace=True)
+        with pytest.raises(backup.BackupError, match="the database itself"):
+            backup.restore(live, replace=True)
+        assert backup.checksums() == before
+    missing = tmp_path / "nothere.sqlite3"
+    with _app(f"sqlite:///{missing}"):
+        with pytest.raises(backup.BackupError, match="not a WeNeverWalkAlone SQLite"):
+            backup.backup(tmp_path / "of-nothing.db")
+    assert not missing.exists() and not (tmp_path / "of-nothing.db").exists()
+
+
+def test_backup_database_url_names_what_is_backed_up(tmp_path, engine_name):
+    """The backup host sets only BACKUP_DATABASE_URL: that database is backed up, never the
+    default one the app would fall back to."""
+    if engine_name != "sqlite":
+        pytest.skip("the PostgreSQL test above backs up through BACKUP_DATABASE_URL")
+    real, default, copy = tmp_path / "real.sqlite3", tmp_path / "default.sqlite3", tmp_path / "b"
+    with _app(f"sqlite:///{real}"):
+        _upgrade()
+        _fill()
+        before = backup.checksums()
+    with _app(f"sqlite:///{default}", BACKUP_DATABASE_URL=f"sqlite:///{real}"):
+        backup.backup(copy)
+    assert not default.exists()
+    with _app(f"sqlite:///{tmp_path / 'restored.sqlite3'}"):
+        backup.restore(copy)
+        assert backup.checksums() == before
