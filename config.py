@@ -159,6 +159,9 @@ class ProductionConfig(Config):
             raise RuntimeError(f"Production configuration is missing: {', '.join(missing)}")
         if len(os.environ["SECRET_KEY"]) < 32:
             raise RuntimeError("SECRET_KEY must be at least 32 characters in production")
+        if any(len(key) < 32 for key in os.environ.get("SECRET_KEY_FALLBACKS", "").split()):
+            # e.g. a comment read as keys: "# older keys" would accept the words as keys
+            raise RuntimeError("Each of SECRET_KEY_FALLBACKS must be at least 32 characters")
         # gunicorn.conf.py checks the worker count gunicorn actually starts; this catches a
         # WEB_CONCURRENCY set for another server.
         check_shared_state(int(os.environ.get("WEB_CONCURRENCY", "1")), cls.REDIS_URL)

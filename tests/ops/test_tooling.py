@@ -184,3 +184,23 @@ def test_make_run_serves_on_the_given_ports_prints_logins_and_stops_on_ctrl_c(tm
     for p in (port, stripe_port, redis_port):
         with socket.socket() as s:
             assert s.connect_ex(("127.0.0.1", p)) != 0, f"port {p} still answers after Ctrl+C"
+
+
+def test_the_environment_file_in_deploy_md_reads_the_same_in_a_shell(tmp_path):
+    """systemd's EnvironmentFile= and deploy/flask.sh (`set -a; . file`) both read it: one
+    KEY=value per line, quoted where a value has spaces or <>, no comment after a value."""
+    text = (ROOT / "docs" / "DEPLOY.md").read_text()
+    block = text.split("`/etc/wnwa/env`, read by systemd", 1)[1].split("```sh\n", 1)[1]
+    sample = tmp_path / "env"
+    sample.write_text(block.split("```", 1)[0])
+    for line in sample.read_text().splitlines():
+        assert line.startswith("#") or ("=" in line and " #" not in line), line
+    shell = subprocess.run(
+        ["sh", "-c", f"set -a; . {sample}; env"], capture_output=True, text=True, check=True
+    )
+    read = dict(line.split("=", 1) for line in shell.stdout.splitlines() if "=" in line)
+    assert read["SMTP_PORT"] == "587" and read["STRIPE_WEBHOOK_SECRET"] == "whsec_..."
+    assert read["MAIL_FROM"] == "WeNeverWalkAlone <no-reply@weneverwalkalone.org>"
+    assert read["SECRET_KEY_FALLBACKS"] == ""
+    assert "flask.sh" in (ROOT / "deploy" / "crontab").read_text()
+    assert subprocess.run(["sh", "-n", str(ROOT / "deploy" / "flask.sh")]).returncode == 0

@@ -119,3 +119,18 @@ def test_production_refuses_to_start_without_secrets(monkeypatch):
     monkeypatch.setenv("DATABASE_URL", "sqlite://")
     with pytest.raises(RuntimeError, match="at least 32"):
         create_app(ProductionConfig)
+
+
+def test_production_refuses_a_short_fallback_key(monkeypatch):
+    """A comment left after SECRET_KEY_FALLBACKS= in an environment file would make its words
+    accepted keys: production refuses any fallback key shorter than 32 characters."""
+    monkeypatch.setenv("SECRET_KEY", "x" * 40)
+    monkeypatch.setenv("DATABASE_URL", "sqlite://")
+    monkeypatch.setenv("SECRET_KEY_FALLBACKS", "# older keys during a rotation")
+    with pytest.raises(RuntimeError, match="SECRET_KEY_FALLBACKS must be at least 32"):
+        create_app(ProductionConfig)
+    monkeypatch.setenv("SECRET_KEY_FALLBACKS", "y" * 40 + " " + "z" * 32)
+    monkeypatch.setattr(ProductionConfig, "SECRET_KEY", "x" * 40)
+    monkeypatch.setattr(ProductionConfig, "SQLALCHEMY_DATABASE_URI", "sqlite://")
+    prod = create_app(ProductionConfig)  # long keys: it starts
+    assert prod.test_client().get("/healthz", base_url="https://localhost").status_code == 200
