@@ -39,8 +39,12 @@ def _lock_dir() -> Path:
 
 
 def lock_path(name: str) -> Path:
-    """The SQLite lock file: beside the database, named by the database and the job."""
+    """The SQLite lock file: beside the database, named by the database file (however its
+    path is spelled: `./`, `..`, a symbolic link) and the job."""
     uri = current_app.config["SQLALCHEMY_DATABASE_URI"]
+    database = make_url(uri).database
+    if database and database != ":memory:" and not database.startswith("file:"):
+        uri = str(Path(database).resolve())
     tag = hashlib.sha256(f"{uri}|{name}".encode()).hexdigest()[:16]
     return _lock_dir() / f".wnwa-job-{tag}.lock"
 

@@ -34,6 +34,7 @@ from sqlalchemy import Boolean, String
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Mapped, mapped_column
 
+from wnwa.database import serialized_on
 from wnwa.dbtypes import UTCDateTime
 from wnwa.extensions import db, utcnow
 from wnwa.job_locks import job_lock, lock_key, lock_path
@@ -119,16 +120,20 @@ def run_job(job: Job, *, force: bool = False, now: Callable[[], datetime] = utcn
         if not held:
             return Outcome(job.name, "busy", "running on another node")
         db.session.remove()
-        state = db.session.get(JobRun, job.name)
-        started = now()
-        if not force and not _due(job, state, started):
-            db.session.rollback()
-            return Outcome(job.name, "not-due", "")
-        if state is None:
-            state = JobRun(name=job.name)
-            db.session.add(state)
-        state.last_started_at = started
-        db.session.commit()
+        try:
+            state = _job_run(job.name)
+            started = now()
+            if not force and not _due(job, state, started):
+                db.session.rollback()
+                return Outcome(job.name, "not-due", "")
+            if state is None:
+                state = JobRun(name=job.name)
+                db.session.add(state)
+            state.last_started_at = started
+            db.session.commit()
+        except SQLAlchemyError as exc:  # this job's outcome; the next jobs still run
+            db.session.remove()
+            return Outcome(job.name, "failed", f"not started ({type(exc).__name__})")
         try:
             report, ok = job.run(), True
         except Exception as exc:  # any failure is recorded; the next run retries
@@ -137,13 +142,25 @@ def run_job(job: Job, *, force: bool = False, now: Callable[[], datetime] = utcn
             log.warning("scheduled job %s failed: %s", job.name, type(exc).__name__)
         finally:
             db.session.remove()
-        state = db.session.get(JobRun, job.name)
-        state.last_finished_at = now()
-        state.last_ok = ok
-        state.last_report = report[:300]
-        db.session.commit()
-        db.session.remove()
+        try:
+            state = _job_run(job.name)
+            state.last_finished_at = now()
+            state.last_ok = ok
+            state.last_report = report[:300]
+            db.session.commit()
+        except SQLAlchemyError as exc:
+            report = f"{report}; its outcome not recorded ({type(exc).__name__})"
+        finally:
+            db.session.remove()
         return Outcome(job.name, "ran" if ok else "failed", report)
+
+
+def _job_run(name: str) -> JobRun | None:
+    """The job's record, read under the database's write lock (SQLite: taken before the read,
+    so another process's commit in between cannot leave this transaction on a stale snapshot
+    that fails when it writes)."""
+    serialized_on("job-run")
+    return db.session.get(JobRun, name, populate_existing=True)
 
 
 def run_due(

@@ -164,3 +164,60 @@ def test_the_development_loop_outlives_a_database_that_did_not_answer(app, monke
     assert calls == ["run", "slept", "run"]
     assert "the database did not answer (OperationalError)" in result.output
     assert "mail: ran: sent 0" in result.output
+
+
+def test_one_database_file_is_one_lock_however_its_path_is_spelled(tmp_path):
+    from config import TestingConfig
+    from wnwa import create_app
+
+    (tmp_path / "sub").mkdir()
+    (tmp_path / "link").symlink_to(tmp_path)
+    paths = set()
+    for spelled in ("j.sqlite3", "./j.sqlite3", "sub/../j.sqlite3", "link/j.sqlite3"):
+        app = create_app(
+            TestingConfig, {"SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path}/{spelled}"}
+        )
+        with app.app_context():
+            paths.add(lock_path("mail"))
+    assert len(paths) == 1
+
+
+def test_a_commit_by_another_process_never_breaks_a_jobs_bookkeeping(app, engine_name):
+    """SQLite: a job run reads its record, another process commits meanwhile, then the run
+    writes; on a snapshot taken before that commit the write would fail ("database is
+    locked") and the whole run stop. The record is read under the write lock instead."""
+    import threading
+
+    from tests.superuser import real_transactions
+
+    if engine_name != "sqlite":
+        pytest.skip("PostgreSQL has no snapshot to go stale for a row it then updates")
+    read, other_done = threading.Event(), threading.Event()
+
+    def read_then_let_the_other_commit():
+        if not read.is_set():
+            read.set()
+            other_done.wait(timeout=1.5)  # with the write lock held the other waits for us
+        return utcnow()
+
+    def other_process():
+        read.wait(timeout=10)
+        with app.app_context():
+            db.session.add(JobRun(name="test-other-process", last_ok=True, last_report=""))
+            db.session.commit()
+            db.session.remove()
+        other_done.set()
+
+    job = Job("test-bookkeeping", timedelta(0), lambda: "done")
+    with real_transactions(app, pool_size=3), app.app_context():
+        try:
+            other = threading.Thread(target=other_process)
+            other.start()
+            outcome = run_job(job, now=read_then_let_the_other_commit)
+            other.join(timeout=30)
+            assert (outcome.state, outcome.report) == ("ran", "done")
+            names = set(db.session.scalars(select(JobRun.name)))
+            assert {"test-bookkeeping", "test-other-process"} <= names
+        finally:
+            db.session.execute(JobRun.__table__.delete().where(JobRun.name.like("test-%")))
+            db.session.commit()
