@@ -22,6 +22,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from urllib.parse import urlencode
 
@@ -33,6 +34,7 @@ from tests import factories
 from tests.conftest import free_port
 from wnwa.database import configure_engine_events
 from wnwa.extensions import db
+from wnwa.site.models import SiteRequest
 from wnwa.tenants.credentials import session_identity
 from wnwa.tenants.models import Department, User
 from wnwa.tenants.scoping import tenant_context
@@ -300,6 +302,41 @@ def test_sign_in_says_temporarily_unavailable_when_redis_is_down(app, network):
         assert status == 503, status
         assert "temporarily unavailable" in page
         assert browser.open(port, "POST", "/logout")[0] == 303  # signing out still works
+        # A visitor's message goes through uncounted: the throttle only slows floods.
+        message = {
+            "name": "Dana Visitor",
+            "email": "dana.redis-down@visitor.example",
+            "organisation": "Elsewhere PD",
+            "message": "Written while the counters were down.",
+        }
+        status, page = browser.open(port, "POST", "/contact", message)
+        assert status == 303, (status, page[:300])
+        with _committed(app):
+            kept = db.session.scalars(
+                select(SiteRequest).where(SiteRequest.email == message["email"])
+            ).all()
+            assert [r.message for r in kept] == [message["message"]]
+            db.session.execute(delete(SiteRequest).where(SiteRequest.email == message["email"]))
+            db.session.commit()
     finally:
         process.terminate()
         process.wait(timeout=10)
+
+
+@contextmanager
+def _committed(app) -> Iterator[None]:
+    """A real engine in place of the test's rolled-back connection: what the app processes
+    committed is visible, and what is done here is committed."""
+    with app.app_context():
+        engines = db._app_engines[app]
+        held = engines[None]
+        engine = create_engine(app.config["SQLALCHEMY_DATABASE_URI"])
+        configure_engine_events(engine)
+        engines[None] = engine
+        db.session.remove()
+        try:
+            yield
+        finally:
+            db.session.remove()
+            engines[None] = held
+            engine.dispose()

@@ -20,7 +20,7 @@ from flask_login import current_user
 from wnwa import phones
 from wnwa.auth.guards import public, require_roles
 from wnwa.errors import DomainError, InvalidInput
-from wnwa.extensions import db, limiter, public_form_limit, utcnow
+from wnwa.extensions import counters_unreachable, db, limiter, public_form_limit, utcnow
 from wnwa.htmx import is_partial, redirect_to, render
 from wnwa.input_guard import request_limit
 from wnwa.professionals import (
@@ -72,7 +72,7 @@ def _apply_page(data: ApplicationInput, problems: dict[str, str], http_status: i
 
 @public_bp.route("/apply", methods=["GET", "POST"])
 @public
-@limiter.limit(public_form_limit, methods=["POST"])
+@limiter.limit(public_form_limit, methods=["POST"], exempt_when=counters_unreachable)
 @request_limit(APPLY_REQUEST_LIMIT)
 def apply():
     if request.method == "GET":

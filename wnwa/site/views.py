@@ -11,7 +11,7 @@ from flask import Blueprint, current_app, redirect, url_for
 from flask_login import current_user
 
 from wnwa.auth.guards import public
-from wnwa.extensions import limiter, public_form_limit
+from wnwa.extensions import counters_unreachable, limiter, public_form_limit
 from wnwa.htmx import invalid, redirect_to, render
 from wnwa.site import facts, forms, requests, services
 from wnwa.site.navigation import officer_links
@@ -50,7 +50,7 @@ def faq():
 
 @bp.route("/member-agencies", methods=["GET", "POST"])
 @public
-@limiter.limit(public_form_limit, methods=["POST"])
+@limiter.limit(public_form_limit, methods=["POST"], exempt_when=counters_unreachable)
 def member_list():
     form = forms.MemberListForm()
     page, partial = "site/member_list.html", "site/_member_list_form.html"
@@ -65,7 +65,7 @@ def member_list():
 
 @bp.route("/contact", methods=["GET", "POST"])
 @public
-@limiter.limit(public_form_limit, methods=["POST"])
+@limiter.limit(public_form_limit, methods=["POST"], exempt_when=counters_unreachable)
 def contact():
     form = forms.ContactForm()
     page, partial = "site/contact.html", "site/_contact_form.html"
@@ -80,7 +80,7 @@ def contact():
 
 @bp.route("/demo", methods=["GET", "POST"])
 @public
-@limiter.limit(public_form_limit, methods=["POST"])
+@limiter.limit(public_form_limit, methods=["POST"], exempt_when=counters_unreachable)
 def demo():
     form = forms.DemoForm()
     page, partial = "site/demo.html", "site/_demo_form.html"
