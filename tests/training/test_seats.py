@@ -132,8 +132,18 @@ def test_network_admin_may_cancel_after_the_deadline(make, tr):
     cls = tr.new_class(START, capacity=1, on=ON)
     held = tr.reserve(dept, cls.id, make.officer(dept), ON)
     waiting = tr.reserve(dept, cls.id, make.officer(dept), ON)
-    seats.admin_cancel_seat(held, actor=tr.admin, on=START - timedelta(days=1))
+    seats.admin_cancel_seat(cls.id, held, actor=tr.admin, on=START - timedelta(days=1))
     assert (tr.seat_status(held), tr.seat_status(waiting)) == ("cancelled", "reserved")
+
+
+def test_a_network_admin_cancels_a_seat_only_in_the_class_named(make, tr):
+    dept = make.department()
+    cls, other = tr.new_class(START, on=ON), tr.new_class(START, on=ON)
+    held = tr.reserve(dept, cls.id, make.officer(dept), ON)
+    for wrong in (other.id, 987654):
+        with pytest.raises(NotFound, match="No such seat in this class"):
+            seats.admin_cancel_seat(wrong, held, actor=tr.admin, on=ON)
+    assert tr.seat_status(held) == "reserved"
 
 
 def test_a_place_freed_once_the_class_has_begun_goes_to_nobody(make, tr):
@@ -143,7 +153,7 @@ def test_a_place_freed_once_the_class_has_begun_goes_to_nobody(make, tr):
     cls = tr.new_class(START, capacity=1, on=ON)
     held = tr.reserve(dept, cls.id, make.officer(dept), ON)
     waiting = tr.reserve(dept, cls.id, make.officer(dept, email="waiting@dept.example"), ON)
-    seats.admin_cancel_seat(held, actor=tr.admin, on=START)
+    seats.admin_cancel_seat(cls.id, held, actor=tr.admin, on=START)
     assert (tr.seat_status(held), tr.seat_status(waiting)) == ("cancelled", "waitlisted")
     promoted = db.session.scalars(
         select(MailJob).where(

@@ -156,7 +156,7 @@ def class_detail(class_id: int):
 @bp.post("/training/<int:class_id>/seats/<int:seat_id>/cancel")
 def class_cancel_seat(class_id: int, seat_id: int):
     try:
-        seats.admin_cancel_seat(seat_id, actor=current_user, on=network_day())
+        seats.admin_cancel_seat(class_id, seat_id, actor=current_user, on=network_day())
     except DomainError as exc:
         return _class_page(class_id, exc.status_code, error=exc.message)
     return redirect_to(url_for(".class_detail", class_id=class_id))

@@ -261,16 +261,18 @@ def cancel_seat(department: Department, seat_id: int, *, actor: Any, on: date) -
     return serialized(use_case)
 
 
-def admin_cancel_seat(seat_id: int, *, actor: Any, on: date) -> Seat:
-    """Network admins may cancel any open seat at any time."""
+def admin_cancel_seat(class_id: int, seat_id: int, *, actor: Any, on: date) -> Seat:
+    """Network admins may cancel any open seat of class `class_id` at any time."""
 
     def use_case() -> Seat:
         # unscoped: the network admin acts on any department's seat.
         seat = db.session.scalars(
-            select(Seat).where(Seat.id == seat_id).execution_options(unscoped=True)
+            select(Seat)
+            .where(Seat.id == seat_id, Seat.class_id == class_id)
+            .execution_options(unscoped=True)
         ).first()
         if seat is None:
-            raise NotFound("No such seat.")
+            raise NotFound("No such seat in this class.")
         with acting_for(seat.department_id):
             return _cancel(seat, actor=actor, on=on)
 
