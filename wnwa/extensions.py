@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from flask import current_app, request
+from flask import current_app
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
@@ -46,15 +46,6 @@ def client_key() -> str:
 def public_form_limit() -> str:
     """The throttle on every public form (PUBLIC_FORM_RATE_LIMIT), counted per client key."""
     return current_app.config["PUBLIC_FORM_RATE_LIMIT"]
-
-
-def counters_unreachable() -> bool:
-    """For a public form sent while the counters' server (Redis) is down: it goes through
-    uncounted. The throttle only slows floods, and a visitor's message or application is worth
-    more than a count; sign-in's throttles, which guard passwords, stay closed (503)."""
-    from wnwa.shared_state import state
-
-    return request.method == "POST" and not state().reachable()
 
 
 # Counters live in memory (or a RAM-only Redis); the key never reaches a log or names anyone.

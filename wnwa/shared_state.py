@@ -23,7 +23,7 @@ import threading
 import time
 from typing import Protocol
 
-from flask import Flask, current_app
+from flask import Flask, current_app, request
 
 from wnwa.crypto import app_key, app_keys
 
@@ -126,6 +126,13 @@ def init_app(app: Flask) -> None:
 
 def state() -> SharedState:
     return current_app.extensions[EXTENSION]
+
+
+def counters_unreachable() -> bool:
+    """For a public form sent while the counters' server (Redis) is down: it goes through
+    uncounted. The throttle only slows floods, and a visitor's message or application is worth
+    more than a count; sign-in's throttles, which guard passwords, stay closed (503)."""
+    return request.method == "POST" and not state().reachable()
 
 
 def key_for(purpose: str, value: str) -> str:

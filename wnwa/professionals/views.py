@@ -20,7 +20,7 @@ from flask_login import current_user
 from wnwa import phones
 from wnwa.auth.guards import public, require_roles
 from wnwa.errors import DomainError, InvalidInput
-from wnwa.extensions import counters_unreachable, db, limiter, public_form_limit, utcnow
+from wnwa.extensions import db, limiter, public_form_limit, utcnow
 from wnwa.htmx import is_partial, redirect_to, render
 from wnwa.input_guard import request_limit
 from wnwa.professionals import (
@@ -36,6 +36,7 @@ from wnwa.professionals import search as query
 from wnwa.professionals import settings as settings_service
 from wnwa.professionals.applications import ApplicationInput, ApplicationInvalid
 from wnwa.professionals.models import Document
+from wnwa.shared_state import counters_unreachable
 from wnwa.us_states import network_day
 
 public_bp = Blueprint("professionals_public", __name__, url_prefix="/professionals")

@@ -11,8 +11,9 @@ from flask import Blueprint, current_app, redirect, url_for
 from flask_login import current_user
 
 from wnwa.auth.guards import public
-from wnwa.extensions import counters_unreachable, limiter, public_form_limit
+from wnwa.extensions import limiter, public_form_limit
 from wnwa.htmx import invalid, redirect_to, render
+from wnwa.shared_state import counters_unreachable
 from wnwa.site import facts, forms, requests, services
 from wnwa.site.navigation import officer_links
 from wnwa.us_states import network_day
