@@ -615,6 +615,10 @@ def test_invoices_of_earlier_years_keep_the_tier_they_were_issued_at(
     assert len(lines) == 4
     assert all("1-10 sworn officers" in line for line in lines[:3]), lines
     assert "51-100 sworn officers" in lines[3], lines
+    # Each year ends the day before the next begins: no day is billed twice on paper.
+    for year, line in enumerate(lines):
+        first, last = add_years(start, year), add_years(start, year + 1) - timedelta(days=1)
+        assert line.endswith(f"{day_words(first)} to {day_words(last)}"), line
 
 
 def test_a_draft_renewal_invoice_is_not_shown_until_it_is_issued(ctx, make, fake, clock, client):

@@ -68,7 +68,7 @@ def _document(invoice: Invoice, today: date) -> InvoiceDocument:
     net = contract.net_days or 30
     label, _ = invoice_status(invoice, today)
     tier = invoice.tier_label or contract.tier_label or "membership"  # as issued (see Invoice)
-    period = f"{day_words(invoice.period_start)} to {day_words(invoice.period_end)}"
+    period = f"{day_words(invoice.period_start)} to {day_words(invoice.last_day)}"
     contact = invoice.billing_contact  # as issued (see Invoice)
     if invoice.billing_email:
         contact = f"{contact} ({invoice.billing_email})" if contact else invoice.billing_email

@@ -9,7 +9,7 @@ Stripe is slow or down. Money is integer cents; every amount is in ``currency`` 
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 from sqlalchemy import Boolean, Date, ForeignKey, Integer, String, UniqueConstraint, and_, or_
 from sqlalchemy.ext.hybrid import hybrid_method
@@ -107,6 +107,12 @@ class Contract(TenantScoped, db.Model):
         return bool(self.exception_reason)
 
 
+def period_last_day(start: date, end: date) -> date:
+    """An invoice's period as the processor gives it ends where the next one starts (a year
+    from Dec 7 ends on Dec 7): the last day it covers is the day before."""
+    return max(start, end - timedelta(days=1))
+
+
 class Invoice(TenantScoped, db.Model):
     """The local mirror of one Stripe invoice of a contract."""
 
@@ -142,6 +148,11 @@ class Invoice(TenantScoped, db.Model):
     synced_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, default=utcnow)
 
     contract: Mapped[Contract] = relationship(lazy="joined", innerjoin=True)
+
+    @property
+    def last_day(self) -> date:
+        """The last day the invoice covers (shown as "Dec 7, 2026 to Dec 6, 2027")."""
+        return period_last_day(self.period_start, self.period_end)
 
     @hybrid_method
     def late(self, today: date) -> bool:

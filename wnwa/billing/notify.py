@@ -70,7 +70,7 @@ def payment_failed(contract: Contract, invoice: Invoice) -> int:
         [
             f"The card payment for {_invoice_name(invoice)} "
             f"({money(invoice.amount_due_cents, invoice.currency)}, "
-            f"{day_words(invoice.period_start)} to {day_words(invoice.period_end)}) "
+            f"{day_words(invoice.period_start)} to {day_words(invoice.last_day)}) "
             "was declined.",
             "Please update the card on file or pay the invoice against a PO.",
         ],
@@ -86,7 +86,7 @@ def invoice_issued(contract: Contract, invoice: Invoice) -> int:
         invoice_name=_invoice_name(invoice),
         amount=money(invoice.amount_due_cents, invoice.currency),
         period_start=_when(invoice.period_start),
-        period_end=_when(invoice.period_end),
+        last_day=_when(invoice.last_day),
         due=_when(invoice.due_date),
     )
 

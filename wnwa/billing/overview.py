@@ -42,7 +42,7 @@ class InvoiceRow:
     id: int
     number: str
     period_start: date
-    period_end: date
+    last_day: date  # the last day the period covers (Invoice.last_day)
     amount: str
     paid: str
     outstanding_cents: int
@@ -145,7 +145,7 @@ def invoice_row(invoice: Invoice, today: date, *, card_on_file: bool) -> Invoice
         id=invoice.id,
         number=invoice.number or "(not numbered yet)",
         period_start=invoice.period_start,
-        period_end=invoice.period_end,
+        last_day=invoice.last_day,
         amount=money(invoice.amount_due_cents, invoice.currency),
         paid=money(invoice.amount_paid_cents, invoice.currency),
         outstanding_cents=outstanding if invoice.status == "open" else 0,

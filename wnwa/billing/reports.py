@@ -13,7 +13,7 @@ from sqlalchemy import and_, case, exists, func, select, true
 
 from wnwa.billing.health import BillingHealth, billing_health
 from wnwa.billing.mirror import contract_ref, load_contract
-from wnwa.billing.models import CONTRACT_STATUSES, Contract, Invoice
+from wnwa.billing.models import CONTRACT_STATUSES, Contract, Invoice, period_last_day
 from wnwa.billing.notify import money
 from wnwa.billing.overview import STATUS_LABELS, ContractView, contract_view
 from wnwa.billing.renewals import commitment_end_of
@@ -373,7 +373,7 @@ def receivables_csv(today: date) -> str:
             "department",
             "invoice",
             "period_start",
-            "period_end",
+            "period_last_day",
             "amount_due_usd",
             "amount_paid_usd",
             "outstanding_usd",
@@ -387,7 +387,7 @@ def receivables_csv(today: date) -> str:
                 row.name,
                 row.number or "",
                 row.period_start.isoformat(),
-                row.period_end.isoformat(),
+                period_last_day(row.period_start, row.period_end).isoformat(),
                 f"{row.amount_due_cents / 100:.2f}",
                 f"{row.amount_paid_cents / 100:.2f}",
                 f"{(row.amount_due_cents - row.amount_paid_cents) / 100:.2f}",
