@@ -7,16 +7,16 @@ from dataclasses import dataclass
 
 from wnwa.extensions import db
 
+# Each line: its name, and what a tap does (a label and a tel: or sms: link each).
 CRISIS_LINES = [
-    ("988 Suicide & Crisis Lifeline", "Call or text 988", "tel:988"),
+    ("988 Suicide & Crisis Lifeline", [("Call 988", "tel:988"), ("Text 988", "sms:988")]),
     (
         "Copline (officers and families, run by retired officers)",
-        "1-800-267-5463",
-        "tel:+18002675463",
+        [("1-800-267-5463", "tel:+18002675463")],
     ),
-    ("Safe Call Now (public safety employees)", "1-206-459-3020", "tel:+12064593020"),
-    ("Crisis Text Line", "Text BLUE to 741741", "sms:741741?body=BLUE"),
-    ("Emergency", "911", "tel:911"),
+    ("Safe Call Now (public safety employees)", [("1-206-459-3020", "tel:+12064593020")]),
+    ("Crisis Text Line", [("Text BLUE to 741741", "sms:741741?body=BLUE")]),
+    ("Emergency", [("911", "tel:911")]),
 ]
 
 
@@ -54,7 +54,8 @@ def crisis_strip(state: str | None) -> list[StripLine]:
 def state_line_beyond(state: str | None) -> StripLine | None:
     """The strip's first-responder line when the crisis-lines page does not list it already."""
     line = crisis_strip(state)[-1]
-    return None if any(href == line.href for _, _, href in CRISIS_LINES) else line
+    listed = {href for _, actions in CRISIS_LINES for _, href in actions}
+    return None if line.href in listed else line
 
 
 HOME_BY_ROLE = (
