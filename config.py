@@ -71,10 +71,12 @@ class Config:
 
     # What invoices say about the network: who issues them, where to send payment, its tax id.
     NETWORK_LEGAL_NAME = os.environ.get("NETWORK_LEGAL_NAME", "WeNeverWalkAlone Network")
+    # A deployment sets its own (docs/DEPLOY.md); these defaults are the demo network's.
     REMIT_TO = os.environ.get(
-        "REMIT_TO", "WeNeverWalkAlone Network\nAccounts Receivable\nChicago, IL"
+        "REMIT_TO",
+        "WeNeverWalkAlone Network\nAccounts Receivable\nP.O. Box 6040\nChicago, IL 60680-6040",
     ).replace("\\n", "\n")
-    NETWORK_TAX_ID = os.environ.get("NETWORK_TAX_ID", "")
+    NETWORK_TAX_ID = os.environ.get("NETWORK_TAX_ID", "36-4820173")
 
     # Mail: SMTP in production, an outbox folder in development.
     MAIL_FROM = os.environ.get("MAIL_FROM", "WeNeverWalkAlone <no-reply@weneverwalkalone.org>")

@@ -139,3 +139,11 @@ def test_no_service_worker_anywhere(app):
     root = Path(app.root_path)
     for path in list(root.rglob("*.js")) + list((root.parent / "templates").rglob("*.html")):
         assert "serviceWorker" not in path.read_text(errors="replace"), path
+
+
+def test_the_crisis_page_offers_988_by_call_and_by_text(client):
+    """Someone who cannot talk taps "Text 988" and gets a message, not the dialer."""
+    html = client.get("/crisis-lines").get_data(as_text=True)
+    assert '<a href="tel:988" class="call-button" role="button">Call 988</a>' in html
+    assert '<a href="sms:988" class="call-button" role="button">Text 988</a>' in html
+    assert "Call or text 988" not in html
