@@ -61,7 +61,9 @@ def _browse(client, officer):
     entry_ids = sorted(set(re.findall(r'href="/directory/(\d+)"', "".join(bodies))))
     assert len(entry_ids) >= 25
     for entry_id in entry_ids[:10]:
-        assert client.get(f"/directory/{entry_id}", headers=HEADERS).status_code == 200
+        for extra in ({}, {"HX-Request": "true"}):  # the page, and the details in place
+            response = client.get(f"/directory/{entry_id}", headers={**HEADERS, **extra})
+            assert response.status_code == 200
     assert client.get("/directory/123", headers=HEADERS).status_code == 404
     links = re.findall(r'href="((?:tel|sms|mailto):[^"]+)"', "".join(bodies))
     assert links and all(
@@ -76,7 +78,7 @@ def test_searching_and_profiles_write_nothing(client, login, scene):
     db.session.expire_all()
     before = snapshot()
     _browse(client, scene)
-    db.session.rollback()
+    db.session.expire_all()  # read afresh (a rollback would also discard what a request wrote)
     after = snapshot()
     assert diff(before, after) == {}
     assert before == after
@@ -125,3 +127,48 @@ def test_a_failing_search_statement_leaves_no_term_in_the_database_log(ctx, engi
         content = Path(pg_log).read_text(errors="replace")
         assert "lock timeout" in content
         assert CANARY_TERM not in content
+
+
+READ_MODEL = ("supporter_profile", "directory_entry", "directory_name_gram")
+
+
+def test_a_supporter_keeping_their_own_listing_writes_only_that_listing(
+    client, login, make, caplog
+):
+    """Their own profile, availability and listing are theirs to keep: those rows (and the
+    search index made from them) change, and nothing else does: no history, no mail, no
+    note of when; none of what they typed reaches a log."""
+    me = make_supporter(make.department("Own Listing PD"), display_name="Own Listing")
+    login(fresh(me))
+    client.get("/directory/me")
+    db.session.expire_all()
+    before = snapshot()
+    canary = "zzcanarybio"
+    with every_log(caplog) as logs:
+        posts = [
+            (
+                "/directory/me",
+                {
+                    "display_name": "Own Listing",
+                    "phone": "(312) 555-0199",
+                    "years_of_service": "12",
+                    "career": "active",
+                    "languages": "en",
+                    "topics": "critical",
+                    "gender": "",
+                    "bio": f"I listen. {canary}",
+                },
+            ),
+            ("/directory/me/availability", {"status": "now", "hours": "2"}),
+            ("/directory/me/listing", {"listed": ""}),
+            ("/directory/me/listing", {"listed": "1"}),
+        ]
+        for url, form in posts:
+            response = client.post(url, data=form, headers=HEADERS)
+            assert response.status_code in (200, 303), (url, response.status_code)
+    db.session.expire_all()
+    changed = diff(before, snapshot())
+    assert "supporter_profile" in changed
+    assert all(t in READ_MODEL or t.startswith("directory_") for t in changed), changed
+    for canary_value in (canary, "zzcanaryagent", CANARY_IP, me.email):
+        assert canary_value not in logs.app and canary_value not in logs.server
