@@ -22,7 +22,6 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from urllib.parse import urlencode
 
@@ -32,6 +31,7 @@ from sqlalchemy import create_engine, delete, select
 
 from tests import factories
 from tests.conftest import free_port
+from tests.superuser import real_transactions
 from wnwa.database import configure_engine_events
 from wnwa.extensions import db
 from wnwa.site.models import SiteRequest
@@ -311,7 +311,7 @@ def test_sign_in_says_temporarily_unavailable_when_redis_is_down(app, network):
         }
         status, page = browser.open(port, "POST", "/contact", message)
         assert status == 303, (status, page[:300])
-        with _committed(app):
+        with app.app_context(), real_transactions(app, pool_size=1):
             kept = db.session.scalars(
                 select(SiteRequest).where(SiteRequest.email == message["email"])
             ).all()
@@ -321,22 +321,3 @@ def test_sign_in_says_temporarily_unavailable_when_redis_is_down(app, network):
     finally:
         process.terminate()
         process.wait(timeout=10)
-
-
-@contextmanager
-def _committed(app) -> Iterator[None]:
-    """A real engine in place of the test's rolled-back connection: what the app processes
-    committed is visible, and what is done here is committed."""
-    with app.app_context():
-        engines = db._app_engines[app]
-        held = engines[None]
-        engine = create_engine(app.config["SQLALCHEMY_DATABASE_URI"])
-        configure_engine_events(engine)
-        engines[None] = engine
-        db.session.remove()
-        try:
-            yield
-        finally:
-            db.session.remove()
-            engines[None] = held
-            engine.dispose()
