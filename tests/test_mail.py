@@ -2,7 +2,7 @@ import smtplib
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 
 from tests.conftest import free_port
 from wnwa import mail
@@ -283,3 +283,40 @@ def _failing_for(address: str, exc: BaseException, monkeypatch) -> None:
 def test_an_empty_queue_does_not_call_the_relay(ctx, app, monkeypatch):
     monkeypatch.setattr(mail._Transport, "__enter__", lambda self: pytest.fail("connected"))
     assert mail.drain() == 0
+
+
+def test_a_commit_by_the_app_during_a_send_never_leaves_a_sent_message_queued(
+    app, engine_name, monkeypatch
+):
+    """SQLite: the worker reads a message, sends it, then deletes it. Had it kept its read
+    transaction open across the send, a commit by the app meanwhile would fail the delete
+    ("database is locked": a stale snapshot) and the message would go out again."""
+    from sqlalchemy import create_engine, text
+
+    from tests.superuser import real_transactions
+
+    if engine_name != "sqlite":
+        pytest.skip("PostgreSQL's read committed has no snapshot to go stale")
+    other = create_engine(app.config["SQLALCHEMY_DATABASE_URI"])
+    send = mail._Transport.send
+    sent = []
+
+    def send_while_the_app_commits(self, message):
+        with other.begin() as connection:  # a page saving something meanwhile
+            connection.execute(text("UPDATE alembic_version SET version_num = version_num"))
+        sent.append(message["To"])
+        return send(self, message)
+
+    monkeypatch.setattr(mail._Transport, "send", send_while_the_app_commits)
+    with real_transactions(app, pool_size=2), app.app_context():
+        try:
+            for n in range(3):
+                mail.enqueue(f"busy{n}@b.example", "Invitation", "Body")
+            db.session.commit()
+            assert mail.drain() == 3
+            assert sent == [f"busy{n}@b.example" for n in range(3)]
+            assert db.session.scalar(select(func.count()).select_from(mail.MailJob)) == 0
+        finally:
+            db.session.execute(mail.MailJob.__table__.delete())
+            db.session.commit()
+            other.dispose()

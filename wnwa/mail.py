@@ -314,6 +314,7 @@ def _drain(limit: int) -> tuple[int, int]:
         .order_by(MailJob.id)
         .limit(limit)
     ).all()
+    db.session.commit()  # ends the read (see _deliver)
     if not due:
         return 0, 0
     pending = list(reversed(due))  # plain rows: a commit expires nothing we still need
@@ -348,6 +349,10 @@ def _deliver(transport: _Transport, job: Any) -> int:
         _retry_later(job, give_up=True)
         db.session.commit()
         return 0
+    # No transaction stays open across the send: on SQLite, a read transaction that writes
+    # after another process has committed fails (its snapshot is stale), which would leave a
+    # message sent but still queued, to be sent again. The outcome is written afresh below.
+    db.session.commit()
     if message is not None:
         try:
             transport.send(message)
