@@ -174,3 +174,15 @@ def test_a_required_field_of_spaces_only_is_refused_and_the_rest_kept(
         if value.strip() and key not in ("demo_format",):
             assert value.replace("'", "&#39;") in html, key
     assert requests_stored() == [] and mail_to(data["email"]) == []
+
+
+def test_a_demo_request_reads_the_sworn_count_as_the_calculators_do(client, ctx):
+    """ "1,200" is 1,200 on the fee and quota calculators, so here too; a wrong count gets
+    one message, and what was typed stays in the box."""
+    response = client.post("/demo", data={**DEMO, "sworn": "1,200"})
+    assert response.status_code == 303
+    [stored] = requests_stored()
+    assert "1,200 sworn officers" in stored.message or stored.sworn == 1200
+    wrong = client.post("/demo", data={**DEMO, "sworn": "12 hundred"}).get_data(True)
+    assert wrong.count("Enter a whole number of sworn officers from 1 to 100,000") == 1
+    assert 'value="12 hundred"' in wrong and "Not a valid integer" not in wrong

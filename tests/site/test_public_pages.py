@@ -147,3 +147,29 @@ def test_the_crisis_page_offers_988_by_call_and_by_text(client):
     assert '<a href="tel:988" class="call-button" role="button">Call 988</a>' in html
     assert '<a href="sms:988" class="call-button" role="button">Text 988</a>' in html
     assert "Call or text 988" not in html
+
+
+def test_the_shares_quoted_follow_the_settings_in_force(client, ctx):
+    """The FAQ and the membership page word the quota from the settings network admins keep,
+    as the calculators compute it, never from text that can go out of date."""
+    from tests import factories
+    from wnwa.training import overview, settings
+
+    for page in ("/faq", "/membership"):
+        html = client.get(page).get_data(as_text=True)
+        assert "7 to 10%" in html and "2 to 3%" in html, page
+    settings.update_settings(
+        small_min=0.05,
+        small_target=0.06,
+        large_min=0.01,
+        large_target=0.015,
+        renewal_months=None,
+        actor=factories.staff("network_admin"),
+    )
+    for page in ("/faq", "/membership"):
+        html = client.get(page).get_data(as_text=True)
+        assert "5 to 6%" in html and "1 to 1.5%" in html and "7 to 10%" not in html, page
+    small = overview.calculate(50)
+    words = overview.count_words(small.minimum, small.target)
+    faq = " ".join(client.get("/faq").get_data(as_text=True).split())
+    assert f"needs {words} trained peer supporters" in faq

@@ -698,23 +698,31 @@ def test_public_training_page_shows_the_next_class(client, tr):
     [
         (
             "100",
-            "A department of <strong>100</strong> sworn officers contributes between "
-            "<strong>6</strong> and <strong>9</strong> peer supporters.",
+            "A department of <strong>100</strong> sworn officers contributes "
+            "<strong>6 to 9</strong> peer supporters.",
             200,
         ),
         (
             "13000",
-            "<strong>13,000</strong> sworn officers contributes between <strong>260</strong>"
-            " and <strong>390</strong>",
+            "<strong>13,000</strong> sworn officers contributes <strong>260 to 390</strong>",
+            200,
+        ),
+        (
+            "1,300",
+            "<strong>1,300</strong> sworn officers contributes",
             200,
         ),
         (
             "1",
-            "<strong>1</strong> sworn officer contributes between <strong>1</strong> and "
-            "<strong>1</strong> peer supporter.",
+            "<strong>1</strong> sworn officer contributes <strong>1</strong> peer supporter.",
             200,
         ),
-        ("-5", "Enter a whole number of sworn officers from 1 to 100,000.", 422),
+        (
+            "36000",
+            "<strong>36,000</strong> sworn officers contributes <strong>573 to 867</strong>",
+            200,
+        ),
+        ("-5", "Enter a whole number of sworn officers from 1 to 100,000, e.g. 42.", 422),
         ("lots", "Enter a whole number", 422),
         ("100001", "Enter a whole number", 422),
     ],

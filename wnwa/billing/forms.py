@@ -23,8 +23,9 @@ from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
 from wnwa.billing.contracts import PAYMENT_METHODS, TEST_CARDS
 from wnwa.billing.terms import Tier
-from wnwa.billing.tiers import MAX_SWORN, TierInput
+from wnwa.billing.tiers import TierInput
 from wnwa.fields import AmountField
+from wnwa.tenants.quota import MAX_SWORN
 
 PAY_BY_CHOICES = [
     SelectChoice("invoice", "By invoice against a PO (net 30)"),

@@ -22,9 +22,9 @@ from wnwa.billing.models import Contract, PricingTier
 from wnwa.billing.terms import Tier, make_tier, tier_for, validate_tiers
 from wnwa.errors import Conflict, InvalidInput
 from wnwa.extensions import db
+from wnwa.tenants.quota import SWORN_MESSAGE, sworn_count
 from wnwa.us_states import day_words
 
-MAX_SWORN = 100_000
 MAX_ANNUAL_CENTS = 100_000_000  # $1,000,000 a year
 
 
@@ -129,13 +129,9 @@ def price(sworn: int, on: date) -> Quote:
 
 def quote(raw_sworn: str | None, on: date) -> Quote:
     """The public calculator: a sworn count as typed -> its tier and annual fee."""
-    text = (raw_sworn or "").strip().replace(",", "")
-    message = f"Enter a whole number of sworn officers from 1 to {MAX_SWORN:,}, e.g. 42."
-    if not text.lstrip("-").isdecimal():
-        raise InvalidInput(message)
-    sworn = int(text)
-    if not 1 <= sworn <= MAX_SWORN:
-        raise InvalidInput(message)
+    sworn = sworn_count(raw_sworn)
+    if sworn is None:
+        raise InvalidInput(SWORN_MESSAGE)
     return price(sworn, on)
 
 

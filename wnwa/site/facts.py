@@ -26,6 +26,7 @@ class NetworkFacts:
     next_class: classes.ClassSummary | None
     small: overview.Calculation  # a department of 50 sworn officers
     large: overview.Calculation  # a department of 13,000
+    shares: overview.Shares
 
 
 def membership() -> Membership:
@@ -46,6 +47,7 @@ def network_facts(on: date) -> NetworkFacts:
         next_class=classes.next_class(on),
         small=overview.calculate(50),
         large=overview.calculate(13_000),
+        shares=overview.shares(),
     )
 
 

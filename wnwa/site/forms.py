@@ -9,7 +9,6 @@ from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     EmailField,
-    IntegerField,
     RadioField,
     StringField,
     TelField,
@@ -20,11 +19,11 @@ from wtforms.validators import (
     Email,
     InputRequired,
     Length,
-    NumberRange,
     Optional,
     StopValidation,
 )
 
+from wnwa.fields import SwornField
 from wnwa.site.models import DEMO_FORMATS
 
 HONEYPOT = "website"
@@ -122,12 +121,9 @@ class DemoForm(VisitorForm):
         validators=[Optional(), Length(max=40)],
         render_kw={"autocomplete": "tel"},
     )
-    sworn = IntegerField(
+    sworn = SwornField(
         "Sworn officers in your department",
-        validators=[
-            InputRequired("Enter the number of sworn officers."),
-            NumberRange(1, 100_000, "Enter a whole number of sworn officers from 1 to 100,000."),
-        ],
+        validators=[InputRequired("Enter the number of sworn officers.")],
         render_kw={"inputmode": "numeric"},
     )
     demo_format = RadioField(

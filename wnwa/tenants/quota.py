@@ -177,3 +177,17 @@ def status(
         grace_ends=ends,
         days_left=max(0, (ends - on).days),
     )
+
+
+MAX_SWORN = 100_000  # more than twice the largest US agency
+SWORN_MESSAGE = f"Enter a whole number of sworn officers from 1 to {MAX_SWORN:,}, e.g. 42."
+
+
+def sworn_count(raw: str | None) -> int | None:
+    """A sworn strength as a visitor types it ("1,200", " 42 "), or None if it is not one
+    from 1 to MAX_SWORN. The one reading for every calculator and form that asks for it."""
+    text = (raw or "").strip().replace(",", "")
+    if not text.isascii() or not text.isdecimal():
+        return None
+    sworn = int(text)
+    return sworn if 1 <= sworn <= MAX_SWORN else None

@@ -214,6 +214,42 @@ def calculate(sworn: int) -> Calculation:
 
 
 @dataclass(frozen=True)
+class Shares:
+    """The quota's shares as the public pages word them, from the settings in force."""
+
+    small: str  # "7 to 10%"
+    large: str  # "2 to 3%"
+    small_size: int  # sworn officers where the small share applies (and below)
+    large_size: int  # where the large share is reached (and the curve goes on falling)
+
+
+def shares() -> Shares:
+    anchors = quota_anchors()
+    return Shares(
+        small=_share(anchors.small_min, anchors.small_target),
+        large=_share(anchors.large_min, anchors.large_target),
+        small_size=anchors.small_size,
+        large_size=anchors.large_size,
+    )
+
+
+def _share(low: float, high: float) -> str:
+    first, second = _percent(low), _percent(high)
+    return f"{first}%" if first == second else f"{first} to {second}%"
+
+
+def _percent(share: float) -> str:
+    return f"{share * 100:.1f}".rstrip("0").rstrip(".")
+
+
+def count_words(minimum: int, target: int) -> str:
+    """ "4 to 5", or "3" when both are the same; thousands separated."""
+    if minimum == target:
+        return f"{minimum:,}"
+    return f"{minimum:,} to {target:,}"
+
+
+@dataclass(frozen=True)
 class NetworkDepartment:
     department: Department
     status: QuotaStatus

@@ -7,13 +7,13 @@ from flask import Blueprint, request
 
 from wnwa.auth.guards import public
 from wnwa.htmx import render
+from wnwa.tenants.quota import SWORN_MESSAGE, sworn_count
 from wnwa.training import classes, overview
 from wnwa.us_states import network_day
 
 bp = Blueprint("training_public", __name__)
 bp.add_app_template_filter(classes.day_list, "day_list")
-
-MAX_CALCULATOR_SWORN = 100_000
+bp.add_app_template_filter(overview.count_words, "count_words")
 
 
 @bp.route("/training")
@@ -33,10 +33,11 @@ def membership():
     raw = (request.args.get("sworn") or "").strip()
     result, error = None, None
     if raw:
-        if raw.isdecimal() and 1 <= int(raw) <= MAX_CALCULATOR_SWORN:
-            result = overview.calculate(int(raw))
+        sworn = sworn_count(raw)
+        if sworn is not None:
+            result = overview.calculate(sworn)
         else:
-            error = f"Enter a whole number of sworn officers from 1 to {MAX_CALCULATOR_SWORN:,}."
+            error = SWORN_MESSAGE
     return render(
         "training/membership.html",
         "training/_calculator_result.html",
@@ -45,4 +46,5 @@ def membership():
         result=result,
         error=error,
         quote_sworn=raw if result else None,
+        shares=overview.shares(),
     )
