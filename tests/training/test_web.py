@@ -693,6 +693,20 @@ def test_public_training_page_shows_the_next_class(client, tr):
     assert "How to enrol" in html and "Your chief reserves seats" in html
 
 
+def test_public_training_page_lists_each_class_once_and_says_when_registration_closed(client, tr):
+    from wnwa.us_states import network_day
+
+    today = network_day()
+    tr.new_class(today - timedelta(days=1), location="Under Way Academy")
+    tr.new_class(today + timedelta(days=3), location="Closed Academy")  # deadline was 4 days ago
+    tr.new_class(today + timedelta(days=60), location="Later Academy")
+    html = " ".join(client.get("/training").get_data(as_text=True).split())
+    assert "Under Way Academy" not in html  # begun: no longer the next class, nor a later one
+    assert html.count("Closed Academy") == 1 and html.count("Later Academy") == 1
+    closed = (today + timedelta(days=3) - timedelta(days=7)).strftime("%B %-d, %Y")
+    assert f"registration closed on {closed}" in html
+
+
 @pytest.mark.parametrize(
     ("sworn", "text", "status"),
     [

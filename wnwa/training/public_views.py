@@ -20,11 +20,15 @@ bp.add_app_template_filter(overview.count_words, "count_words")
 @public
 def training():
     today = network_day()
-    return render(
-        "training/public_training.html",
-        next_class=classes.next_class(today),
-        upcoming=classes.upcoming_classes(today),
-    )
+    coming = classes.next_class(today)
+    # After the next class, those that start later (not one already under way, not it again).
+    after = (coming.cls.starts_on, coming.cls.id) if coming else (today, 0)
+    later = [
+        c
+        for c in classes.upcoming_classes(today)
+        if (c.cls.starts_on, c.cls.id) > after and c.cls.starts_on >= today
+    ]
+    return render("training/public_training.html", next_class=coming, later=later, today=today)
 
 
 @bp.route("/membership")
