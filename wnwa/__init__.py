@@ -217,10 +217,11 @@ def register_templates(app: Flask) -> None:
     from wnwa.history import actor_name
     from wnwa.site.navigation import navigation_for, tabs_for
     from wnwa.site.services import crisis_strip
-    from wnwa.us_states import day_words, local_time
+    from wnwa.us_states import county_label, day_words, local_time
 
     app.add_template_filter(local_time, "local_time")  # a stored UTC moment in a state's time
     app.add_template_filter(day_words, "day")  # 2025-10-27 -> Oct 27, 2025
+    app.add_template_filter(county_label, "county")  # ("Cook", "IL") -> Cook County, IL
     app.add_template_filter(actor_name, "actor")  # "staff 3 <...>" -> "Network staff: Dana Reyes"
 
     @app.context_processor

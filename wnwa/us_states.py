@@ -3,6 +3,7 @@ time zones, and how a stored moment or a day reads in them."""
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -89,3 +90,19 @@ def day_words(value: Any, state: str | None = None) -> str:
     except ValueError:
         return "" if value is None else str(value)
     return f"{day:%b} {day.day}, {day.year}"
+
+
+# Counties are kept without the word: "Cook", shown "Cook County, IL" (Louisiana's parishes and
+# Alaska's boroughs by their own word), so a county typed with its word is the same county.
+COUNTY_WORD = re.compile(r"\s+(county|parish|borough)\s*$", re.IGNORECASE)
+
+
+def county_name(typed: str) -> str:
+    """A county as kept: "Cook County" -> "Cook", "Orleans Parish" -> "Orleans"."""
+    return COUNTY_WORD.sub("", (typed or "").strip())
+
+
+def county_label(county: str, state: str) -> str:
+    """ "Cook County, IL"; "Orleans Parish, LA"; "Juneau Borough, AK"."""
+    word = {"LA": "Parish", "AK": "Borough"}.get(state, "County")
+    return f"{county} {word}, {state}"

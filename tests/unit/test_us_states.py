@@ -51,3 +51,17 @@ def test_the_network_s_day_is_chicago_s_whatever_zone_the_server_runs_in(monkeyp
     finally:
         monkeypatch.undo()
         time.tzset()
+
+
+def test_a_county_is_kept_without_its_word_and_shown_with_its_states_word():
+    from wnwa.tenants.services import check_department
+    from wnwa.us_states import county_label, county_name
+
+    assert county_name(" Cook County ") == county_name("Cook") == "Cook"
+    assert county_name("Orleans Parish") == "Orleans" and county_name("Juneau borough") == "Juneau"
+    assert county_name("Parish") == "Parish"  # a name that is only the word stays a name
+    assert county_label("Cook", "IL") == "Cook County, IL"
+    assert county_label("Orleans", "LA") == "Orleans Parish, LA"
+    assert county_label("Juneau", "AK") == "Juneau Borough, AK"
+    facts = check_department(name="Metairie PD", county="Jefferson Parish", state="la", sworn=9)
+    assert (facts.county, facts.state) == ("Jefferson", "LA")

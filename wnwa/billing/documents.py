@@ -19,7 +19,7 @@ from wnwa.billing.overview import invoice_status
 from wnwa.errors import NotFound
 from wnwa.extensions import db
 from wnwa.roster.roster import export_csv
-from wnwa.us_states import day_words, network_day
+from wnwa.us_states import county_label, day_words, network_day
 
 DEJAVU = Path("/usr/share/fonts/truetype/dejavu")
 
@@ -85,7 +85,7 @@ def _document(invoice: Invoice, today: date) -> InvoiceDocument:
             line
             for line in (
                 department.name,
-                f"{department.county} County, {department.state}",
+                county_label(department.county, department.state),
                 f"Attn: {contact}" if contact else "",
             )
             if line

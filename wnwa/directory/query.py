@@ -30,7 +30,7 @@ from wnwa.directory.readmodel import (
     tag_word,
 )
 from wnwa.extensions import db
-from wnwa.us_states import local_zone, network_day
+from wnwa.us_states import county_label, county_name, local_zone, network_day
 
 PAGE_SIZE = 25
 MAX_WORDS = 8
@@ -49,11 +49,6 @@ VALID = "e.cert_from <= :today AND e.cert_until > :today"
 OTHER_DEPARTMENTS = " AND e.department_id <> :own"
 NOW = "e.status = 'now' AND e.status_until > :now"
 TIER = {"now": f" AND {NOW}", "rest": f" AND NOT ({NOW})"}
-
-
-# Listings show "Travis County, TX"; the county is kept without the word, so "Travis County"
-# typed in the filter means Travis (Louisiana's parishes and Alaska's boroughs likewise).
-COUNTY_WORD = re.compile(r"\s+(county|parish|borough)\s*$", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -117,7 +112,7 @@ def _tag_groups(filters: SearchFilters) -> list[list[str]]:
     groups: list[list[str]] = []
     if filters.state:
         groups.append(["st" + tag_word(filters.state)])
-    county = tag_word(COUNTY_WORD.sub("", filters.county))
+    county = tag_word(county_name(filters.county))
     if county:
         groups.append(["cty" + county])
     for prefix, codes in (("tp", filters.topics), ("as", filters.assignments)):
@@ -405,7 +400,7 @@ def to_listing(row, viewer_department_id: int, now: datetime, *, full: bool) -> 
         own_department=row.department_id == viewer_department_id,
         display_name=row.display_name,
         department_name=row.department_name,
-        place=f"{row.county} County, {row.state}",
+        place=county_label(row.county, row.state),
         phone_display=phones.display(phone),
         tel="tel:" + phone,
         sms="sms:" + phone if row.accepts_texts else "",

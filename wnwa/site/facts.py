@@ -11,6 +11,7 @@ from sqlalchemy import func, select
 from wnwa.extensions import db
 from wnwa.tenants.models import Department
 from wnwa.training import classes, overview
+from wnwa.us_states import county_label
 
 
 @dataclass(frozen=True)
@@ -36,7 +37,7 @@ def membership() -> Membership:
     places = db.session.execute(
         select(Department.county, Department.state).where(current).distinct()
     ).all()
-    counties = sorted(f"{county} County, {state}" for county, state in places)
+    counties = sorted(county_label(county, state) for county, state in places)
     states = sorted({state for _, state in places})
     return Membership(count, counties, states)
 

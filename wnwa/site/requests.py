@@ -31,6 +31,7 @@ from wnwa.site.models import (
     SiteRequest,
     SiteRequestReply,
 )
+from wnwa.us_states import county_label
 
 SIGNATURE = "\n\nWeNeverWalkAlone\nPeer support across departments\n"
 
@@ -251,7 +252,7 @@ def approve_member_list(request_id: int, *, note: str, actor) -> SiteRequest:
     if request.kind != MEMBER_LIST:
         raise InvalidInput("Only a member agencies list request can be approved.")
     agencies = facts.member_agencies()
-    lines = [f"- {name} ({county} County, {state})" for name, county, state in agencies]
+    lines = [f"- {name} ({county_label(county, state)})" for name, county, state in agencies]
     intro = note.strip() + "\n\n" if note.strip() else ""
     listed = f"These are the {len(agencies)} member agencies of WeNeverWalkAlone today:"
     _sent(

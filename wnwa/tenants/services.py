@@ -16,7 +16,7 @@ from wnwa.errors import Conflict, InvalidInput
 from wnwa.extensions import db
 from wnwa.history import HistoryEntry
 from wnwa.tenants.models import DEPARTMENT_STATUSES, Department, User
-from wnwa.us_states import STATE_NAMES, day_words, network_day
+from wnwa.us_states import STATE_NAMES, county_name, day_words, network_day
 
 US_STATES = frozenset(STATE_NAMES)
 
@@ -43,7 +43,7 @@ def check_department(
     *, name: str, county: str, state: str, sworn: int, joined: date | None = None
 ) -> DepartmentFacts:
     """Validated, normalised department facts, or InvalidInput naming every problem."""
-    name, county, state = name.strip(), county.strip(), state.strip().upper()
+    name, county, state = name.strip(), county_name(county), state.strip().upper()
     problems = []
     if not name:
         problems.append("Give the department's name.")
