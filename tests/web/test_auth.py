@@ -140,7 +140,8 @@ def test_activation_sets_password_and_link_is_single_use(client, make, dept):
         },
     )
     assert done.status_code == 200
-    assert 'id="recovery-codes"' in _body(done)
+    # no two-step sign-in, so no recovery codes to stand in for it
+    assert "Your password is set" in _body(done) and 'id="recovery-codes"' not in _body(done)
     again = client.get(f"/activate/{token}")
     assert again.status_code == 400
     assert "already been used" in _body(again)
@@ -464,3 +465,50 @@ def test_each_account_is_offered_its_own_key_in_one_browser(client, make, dept):
         offered_second = session["totp_setup"]
     assert offered_first != offered_second
     assert offered_second in _body(page) and offered_first not in _body(page)
+
+
+def test_the_code_that_set_up_two_step_sign_in_cannot_sign_in_after(client, make, dept):
+    """RULES 2.5: a code works once, whatever it was used for: activation, or the setup step
+    of an officer made chief."""
+    chief = make.officer(dept, chief=True, activated=False)
+    token = activation_token(chief)
+    client.get(f"/activate/{token}")
+    with client.session_transaction() as session:
+        secret = session["totp_setup"]
+    code = pyotp.TOTP(secret).now()
+    passphrase = "a long and careful passphrase"
+    done = client.post(
+        f"/activate/{token}",
+        data={"password": passphrase, "confirm": passphrase, "use_mfa": "y", "code": code},
+    )
+    assert done.status_code == 200 and "give the next one" in _body(done)
+    sign_in(client, chief.email, passphrase)
+    assert client.post("/login/code", data={"code": code}).status_code == 401
+
+    promoted = make.officer(dept, chief=True, mfa=False)
+    sign_in(client, promoted.email, make.PASSWORD)
+    client.get("/login/two-step-setup")
+    with client.session_transaction() as session:
+        secret = session["totp_setup"]
+    code = pyotp.TOTP(secret).now()
+    assert client.post("/login/two-step-setup", data={"code": code}).status_code == 200
+    client.post("/logout")
+    sign_in(client, promoted.email, make.PASSWORD)
+    assert client.post("/login/code", data={"code": code}).status_code == 401
+
+
+def test_a_code_typed_at_activation_turns_two_step_sign_in_on(client, make, dept):
+    """The box left unticked but a valid code typed: the officer meant it."""
+    officer = make.officer(dept, activated=False)
+    token = activation_token(officer)
+    client.get(f"/activate/{token}")
+    with client.session_transaction() as session:
+        secret = session["totp_setup"]
+    passphrase = "my own quiet passphrase"
+    done = client.post(
+        f"/activate/{token}",
+        data={"password": passphrase, "confirm": passphrase, "code": pyotp.TOTP(secret).now()},
+    )
+    assert done.status_code == 200 and 'id="recovery-codes"' in _body(done)
+    response = sign_in(client, officer.email, passphrase)
+    assert response.headers["Location"].endswith("/login/code")

@@ -293,17 +293,26 @@ def activate(
             status_code=422,
         )
     validate_new_password(account, password, mfa=bool(totp_secret))
-    codes, digests = new_recovery_codes()
+    codes, digests = new_recovery_codes() if totp_secret else ([], [])  # none without a key
+    if totp_secret:
+        _claim_setup_code(account, totp_code or "")
     account.password_hash = hash_password(password)
     _save_secrets(account, Secrets(totp=totp_secret, recovery=digests), commit=False)
     db.session.commit()
     return codes
 
 
+def _claim_setup_code(account: Account, code: str) -> None:
+    """A code that set up two-step sign-in is used: it cannot sign in after (RULES 2.5)."""
+    if not shared_state.claim_code(account_key(account), code_digits(code), ttl=TOTP_REPLAY_TTL):
+        raise DomainError("That code was used already. Wait for the next one.", status_code=422)
+
+
 def enrol_mfa(account: Account, totp_secret: str, totp_code: str) -> list[str]:
     """Add TOTP to an account that has none yet (e.g. an officer just made chief)."""
     if not _totp_matches(totp_secret, totp_code):
         raise DomainError("That code does not match. Try the next one.", status_code=422)
+    _claim_setup_code(account, totp_code)
     codes, digests = new_recovery_codes()
     _save_secrets(account, Secrets(totp=totp_secret, recovery=digests))
     return codes

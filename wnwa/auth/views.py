@@ -198,10 +198,12 @@ def activate(token: str):
     if not form.validate_on_submit():
         return render("auth/activate.html", http_status=422 if form.is_submitted() else 200, **ctx)
     try:
+        # A code typed in turns two-step sign-in on, ticked or not: it was meant to.
+        use_mfa = form.use_mfa.data or bool(services.code_digits(form.code.data))
         codes = services.activate(
             account,
             form.password.data,
-            totp_secret=secret if form.use_mfa.data else None,
+            totp_secret=secret if use_mfa else None,
             totp_code=form.code.data,
         )
     except services.PasswordRejected as exc:
