@@ -230,3 +230,21 @@ def test_training_whose_certification_has_already_lapsed_is_not_accepted(app, ma
         ).all()
     finally:
         app.config["CERTIFICATION_RENEWAL_MONTHS"] = None
+
+
+def test_a_submission_for_someone_who_left_is_withdrawn_and_certifies_nobody(make):
+    from wnwa.roster.people import depart_person
+
+    dept = make.department()
+    leaving = make.officer(dept, email="gone@dept.example")
+    leaving_id = leaving.id
+    cert_id = _submit(dept, leaving)
+    with tenant_context(dept.id):
+        depart_person(dept, leaving_id, actor="chief")
+    db.session.commit()
+    cert = external.network_certificate(cert_id)
+    assert (cert.status, cert.decision_reason) == ("declined", "Withdrawn: they left the roster.")
+    with pytest.raises(Conflict, match="already declined"):
+        external.accept_external(cert_id, actor="staff", on=ON)
+    assert not is_certified(leaving_id, ON)
+    assert not db.session.scalars(select(MailJob).where(MailJob.to == "gone@dept.example")).all()

@@ -11,6 +11,7 @@ from wnwa.audit import AuditEntry
 from wnwa.errors import Conflict, InvalidInput, NotFound
 from wnwa.extensions import db
 from wnwa.mail import MailJob
+from wnwa.tenants.models import User
 from wnwa.tenants.scoping import tenant_context
 from wnwa.training import seats
 from wnwa.training.models import Seat
@@ -310,3 +311,31 @@ def test_someone_who_leaves_the_roster_gives_up_their_seat_and_requests(make, tr
         select(MailJob.template).where(MailJob.to == "next.in.line@bravo.example")
     ).all()
     assert "seat_promoted" in told
+
+
+def test_a_seat_message_queued_before_the_officer_left_is_not_sent(make, tr, ctx):
+    """Reserved, then gone from the roster before the mail went out: the message about a seat
+    they no longer hold reaches nobody (nor a corrected address's old mailbox)."""
+    from wnwa import mail
+    from wnwa.roster.people import depart_person
+
+    today = network_day()
+    dept = make.department()
+    cls = tr.new_class(today + timedelta(days=45), on=today)
+    leaving = make.officer(dept, email="leaving.soon@dept.example")
+    tr.reserve(dept, cls.id, leaving, today)
+    queued = db.session.scalars(select(MailJob).where(MailJob.to == leaving.email)).all()
+    assert [job.template for job in queued] == ["seat_approved"]
+    with tenant_context(dept.id):
+        depart_person(dept, leaving.id, actor="chief")
+    db.session.commit()
+    for job in queued:
+        assert mail.render_stored(job.template, job.context, job.to) is None
+    staying = make.officer(dept, email="old.address@dept.example")
+    tr.reserve(dept, cls.id, staying, today)
+    [job] = db.session.scalars(select(MailJob).where(MailJob.to == "old.address@dept.example"))
+    assert mail.render_stored(job.template, job.context, job.to) is not None
+    with tenant_context(dept.id):
+        db.session.get(User, staying.id).email = "new.address@dept.example"
+        db.session.commit()
+    assert mail.render_stored(job.template, job.context, job.to) is None

@@ -15,9 +15,10 @@ from flask import current_app
 from sqlalchemy import select
 
 from wnwa import audit
-from wnwa.database import locked
+from wnwa.database import locked, one_of
 from wnwa.errors import Conflict, InvalidInput, NotFound
 from wnwa.extensions import db
+from wnwa.signals import members_departed
 from wnwa.storage import write_private
 from wnwa.tenants.models import Department, User
 from wnwa.tenants.scoping import acting_for
@@ -31,7 +32,7 @@ from wnwa.training.models import (
 from wnwa.training.notify import tell_admins, tell_chiefs, tell_officer, when
 from wnwa.training.seats import find_member, serialized
 from wnwa.training.settings import renewal_date
-from wnwa.us_states import day_words
+from wnwa.us_states import day_words, network_day
 
 MAX_FILE_BYTES = 10 * 1024 * 1024
 MAX_HOURS = 400
@@ -215,6 +216,8 @@ def _accept(cert_id: int, *, actor: Any, on: date) -> ExternalCertificate:
     cert = _pending_for_review(cert_id)
     with acting_for(cert.department_id):
         user = db.session.scalars(select(User).where(User.id == cert.user_id)).one()
+        if not user.active:  # (departure withdraws a submission; this one raced it)
+            raise Conflict(f"{user.display_name} has left the roster: nobody is certified.")
         renews_on = renewal_date(cert.ended_on)
         if renews_on is not None and renews_on <= on:
             raise InvalidInput(
@@ -369,3 +372,19 @@ def _view(cert: ExternalCertificate, user: User, dept: Department) -> ExternalVi
         reason=cert.decision_reason,
         decided_on=cert.decided_on,
     )
+
+
+@members_departed.connect
+def _withdraw_submissions_of(_sender: object, *, user_ids: list[int]) -> None:
+    """Outside training submitted for people who left the roster is no longer reviewed: it is
+    declined as withdrawn, with nobody told and nobody certified (flush only)."""
+    pending = db.session.scalars(
+        select(ExternalCertificate).where(
+            one_of(ExternalCertificate.user_id, user_ids),
+            ExternalCertificate.status == EXTERNAL_PENDING,
+        )
+    ).all()
+    for cert in pending:
+        cert.status, cert.decided_on = EXTERNAL_DECLINED, network_day()
+        cert.decision_reason = "Withdrawn: they left the roster."
+    db.session.flush()

@@ -74,7 +74,45 @@ def class_facts(cls: Any) -> dict[str, str]:
     }
 
 
+# The messages an officer gets about their own training.
+OFFICER_TEMPLATES = (
+    "seat_approved",
+    "seat_waitlisted",
+    "seat_declined",
+    "seat_promoted",
+    "certification_granted",
+    "external_accepted",
+    "external_declined",
+)
+
+
 def tell_officer(user: User, template: str, **context: Any) -> None:
     """Queue the message `template` to the officer it is about (flush only). `chief`: the
     officer is a chief (who manages seats, and has no chief to ask)."""
-    mail.queue(user.email, template, first_name=user.first_name, chief=user.is_chief, **context)
+    if template not in OFFICER_TEMPLATES:
+        raise ValueError(f"{template} is not an officer's training message")
+    mail.queue(
+        user.email,
+        template,
+        user_id=user.id,
+        department_id=user.department_id,
+        first_name=user.first_name,
+        chief=user.is_chief,
+        **context,
+    )
+
+
+def _still_theirs(stored: dict[str, Any], to: str) -> dict[str, Any] | None:
+    """At send time: the message, unless the officer has left the roster since it was queued
+    or their address has been corrected (it would reach a mailbox that is not theirs)."""
+    if "user_id" not in stored:  # queued before messages named their officer
+        return stored
+    with acting_for(int(stored["department_id"])):
+        email = db.session.scalar(
+            select(User.email).where(User.id == int(stored["user_id"]), User.active.is_(True))
+        )
+    return stored if email == to else None
+
+
+for _template in OFFICER_TEMPLATES:
+    mail.loader(_template)(_still_theirs)
