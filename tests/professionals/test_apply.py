@@ -252,7 +252,7 @@ def test_service_keeps_nothing_when_the_email_cannot_be_queued(app, monkeypatch)
     def broken(*args, **kwargs):
         raise RuntimeError("queue down")
 
-    monkeypatch.setattr(mail, "enqueue", broken)
+    monkeypatch.setattr(mail, "queue", broken)
     with pytest.raises(RuntimeError):
         applications.submit_application(
             sample(), [uploads.Incoming("license", "l.pdf", io.BytesIO(PDF))]

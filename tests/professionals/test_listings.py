@@ -11,6 +11,7 @@ from sqlalchemy import select, text
 from tests import factories
 from tests.privacy.snapshots import snapshot
 from tests.professionals.conftest import confirmed_days_ago, list_professional
+from wnwa import mail
 from wnwa.errors import Conflict, InvalidInput
 from wnwa.extensions import db, utcnow
 from wnwa.mail import MailJob
@@ -40,7 +41,12 @@ def test_the_job_emails_due_listings_once_and_reports(ctx, vetters):
     assert (report.stale, report.dropped, report.rechecks_open) == (2, 1, 0)
     assert reminders_to(fresh.email) == []
     assert len(reminders_to(due.email)) == 1
-    assert "/professionals/confirm/" in reminders_to(due.email)[0].body
+    [reminder] = reminders_to(due.email)
+    assert "/professionals/confirm/" in reminder.body  # made when it is sent ...
+    assert "/professionals/confirm/" not in reminder.context  # ... never kept in the queue
+    due.email = "moved@practice.example"  # corrected meanwhile: the old mailbox gets no link
+    db.session.flush()
+    assert mail.render_stored(reminder.template, reminder.context, reminder.to) is None
     again = jobs.run_reconfirmation(utcnow() + timedelta(days=1))
     assert again.reminders_sent == 0
     assert "0 re-confirmation emails sent" in str(again)

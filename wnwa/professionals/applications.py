@@ -279,15 +279,16 @@ def submit_application(
             )
         db.session.flush()
         token = status_token(professional)
-        mail.enqueue(
-            professional.email,
+        tell_professional(
+            professional,
             "Your application to the WeNeverWalkAlone network",
             f"Dear {professional.name},\n\n"
             "Thank you for applying to be listed with the WeNeverWalkAlone network. We received "
             f"your application and {len(checked)} document(s).\n\n"
             "Network vetters will contact you to schedule an assessment (an office visit in the "
             "Chicago metro area, a video call elsewhere). You can follow your application here:\n"
-            f"{status_url(token)}\n\nKeep this link private: it shows your application.\n",
+            f"{LINK}\n\nKeep this link private: it shows your application.\n",
+            link="status",
         )
         db.session.commit()
     except Exception:
@@ -295,6 +296,33 @@ def submit_application(
         uploads.remove(stored)
         raise
     return professional, token
+
+
+PROFESSIONAL_NOTICE = "professional_notice"
+LINK = "{link}"  # where a notice's link goes; the link itself is made when it is sent
+
+
+def tell_professional(p: Professional, subject: str, body: str, *, link: str) -> None:
+    """Queue a notice to the professional (flush only) whose `body` has LINK where their
+    private link goes: `link` "status" (their application's page) or "confirm" (re-confirm
+    the listing). The queue keeps which professional and which link; the signed link is made
+    when the message is sent (see wnwa/mail.py: no live token sits in the queue)."""
+    mail.queue(
+        p.email, PROFESSIONAL_NOTICE, professional_id=p.id, subject=subject, body=body, link=link
+    )
+
+
+@mail.loader(PROFESSIONAL_NOTICE)
+def _load_professional_notice(stored: dict, to: str) -> dict | None:
+    """At send time: the notice with a fresh link, or None if the application is gone or its
+    address was corrected since (the link must not reach the old mailbox)."""
+    from wnwa.professionals.listings import reconfirm_url  # (listings imports this module)
+
+    p = db.session.get(Professional, int(stored["professional_id"]))
+    if p is None or p.email != to:
+        return None
+    url = reconfirm_url(p) if stored["link"] == "confirm" else status_url(status_token(p))
+    return {"subject": stored["subject"], "body": stored["body"].replace(LINK, url)}
 
 
 def _serializer() -> URLSafeTimedSerializer:

@@ -14,10 +14,10 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import func, or_, select
 
-from wnwa import mail
 from wnwa.extensions import db
 from wnwa.professionals import settings as settings_service
-from wnwa.professionals.listings import CONFIRM_MAX_AGE, reconfirm_url
+from wnwa.professionals.applications import LINK, tell_professional
+from wnwa.professionals.listings import CONFIRM_MAX_AGE
 from wnwa.professionals.models import LISTED, Professional
 
 REMIND_DAYS = 14
@@ -84,13 +84,14 @@ def run_reconfirmation(now: datetime) -> ReconfirmationReport:
             if p.recheck_since is not None
             else f"It is time to re-confirm your listing (every {current.reconfirm_days} days)"
         )
-        mail.enqueue(
-            p.email,
+        tell_professional(
+            p,
             "Please re-confirm your WeNeverWalkAlone listing",
             f"Dear {p.name},\n\n{why}. Please confirm that you still answer officers' calls as "
             "listed and the insurance you accept, or correct them, here:\n"
-            f"{reconfirm_url(p)}\n\nListings not re-confirmed are marked as out of date for "
+            f"{LINK}\n\nListings not re-confirmed are marked as out of date for "
             f"officers, and after {current.grace_days} more days they are no longer shown.\n",
+            link="confirm",
         )
         p.reminded_at = now
     db.session.flush()

@@ -27,13 +27,13 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
-from wnwa import audit, mail
+from wnwa import audit
 from wnwa.auth.models import StaffAccount
 from wnwa.database import locked
 from wnwa.errors import Conflict, InvalidInput, NotFound
 from wnwa.extensions import db, utcnow
 from wnwa.professionals import settings as settings_service
-from wnwa.professionals.applications import status_token, status_url, write_tags
+from wnwa.professionals.applications import LINK, tell_professional, write_tags
 from wnwa.professionals.models import (
     APPROVE,
     DEFER,
@@ -399,7 +399,6 @@ def _maybe_decide(p: Professional, *, actor: Any, now: datetime) -> None:
     if result is None:
         return
     p.decided_at = now
-    link = status_url(status_token(p))
     if result == LISTED:
         p.status = LISTED
         p.confirmed_at = now
@@ -407,14 +406,15 @@ def _maybe_decide(p: Professional, *, actor: Any, now: datetime) -> None:
         p.deferred_reason, p.reapply_on = "", None
         write_tags(p)
         record("system", p, "listed", f"{p.name} is listed: {describe_rule(rule, needed)}.")
-        mail.enqueue(
-            p.email,
+        tell_professional(
+            p,
             "You are listed with the WeNeverWalkAlone network",
             f"Dear {p.name},\n\nThe vetters approved your application: officers in member "
             "departments can now find you in the network's directory.\n\nEvery "
             f"{settings_service.current().reconfirm_days} days we will email you a link to "
             "re-confirm your availability and the insurance you accept.\n\n"
-            f"Your application's page: {link}\n",
+            f"Your application's page: {LINK}\n",
+            link="status",
         )
         return
     reasons = [v.reason for v in p.votes if v.choice == DEFER and v.reason]
@@ -428,12 +428,13 @@ def _maybe_decide(p: Professional, *, actor: Any, now: datetime) -> None:
         f"{p.name} is deferred: the rule ({describe_rule(rule, needed)}) was not met. "
         f"They may apply again from {day_words(p.reapply_on)}.",
     )
-    mail.enqueue(
-        p.email,
+    tell_professional(
+        p,
         "Your application to the WeNeverWalkAlone network",
         f"Dear {p.name},\n\nThe vetters deferred your application for now.\n\nReason: "
         f"{p.deferred_reason}\n\nYou may apply again from {day_words(p.reapply_on)}.\n\n"
-        f"Your application's page: {link}\n",
+        f"Your application's page: {LINK}\n",
+        link="status",
     )
 
 
@@ -448,12 +449,12 @@ def set_reapply_date(professional_id: int, on: date, *, today: date, actor: Any)
     summary = f"{who(actor)} set {p.name}'s re-apply date to {day_words(on)}."
     record(actor, p, "reapply_set", summary)
     if changed:  # the deferral email named the old date
-        mail.enqueue(
-            p.email,
+        tell_professional(
+            p,
             "A new date to apply again to the WeNeverWalkAlone network",
             f"Dear {p.name},\n\nThe network changed the date from which you may apply again: it "
-            f"is now {day_words(on)}.\n\nYour application's page: "
-            f"{status_url(status_token(p))}\n",
+            f"is now {day_words(on)}.\n\nYour application's page: {LINK}\n",
+            link="status",
         )
     db.session.commit()
     return p
