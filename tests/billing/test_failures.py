@@ -163,6 +163,9 @@ def test_overdue_invoices_show_clearly_and_are_emailed_once(
     assert message["Subject"] == "WeNeverWalkAlone: a membership invoice is overdue"
     assert "12 days overdue" in message.get_body(("plain",)).get_content()
     assert "12 days overdue" in message.get_body(("html",)).get_content()
+    # the invoice number as issued, capitals and all
+    assert f"Invoice {invoice.number} (" in message.get_body(("plain",)).get_content()
+    assert f"Invoice: {invoice.number}\r\n" in text
     page = client.get("/billing/").get_data(as_text=True)
     assert "Overdue by 12 days" in page
 
@@ -239,3 +242,21 @@ def test_a_first_card_payment_stripe_gave_up_on_ends_the_contract(ctx, make, fak
     assert contract_of(dept.id).status == "ended"
     assert sum(r.contracts for r in reports.revenue_by_tier()) == 0
     draft(dept.id, actor=staff)  # a new contract can be drafted
+
+
+def test_a_finance_clerk_who_left_gets_no_more_billing_mail(ctx, make, fake, clock):
+    """Their address may still be the contract's billing contact: it is dropped once their
+    account has left the roster."""
+    from wnwa.billing.notify import finance_recipients
+    from wnwa.roster.people import depart_person
+
+    dept = make.department("Clerk Left PD", sworn=4)
+    grow_roster(make, dept, 4)
+    clerk = make.officer(dept, finance=True, sworn=False, email="billing@dept.example")
+    clerk_id = clerk.id
+    under_contract(fake, clock, dept, actor=make.staff("network_finance"))
+    with as_department(dept.id) as department:
+        contract = db.session.scalars(select(Contract)).one()
+        assert finance_recipients(contract) == ["billing@dept.example"]
+        depart_person(department, clerk_id, actor="chief")
+        assert finance_recipients(contract) == []

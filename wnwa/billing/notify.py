@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date
 
 from flask import current_app
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from wnwa import mail
 from wnwa.billing.models import Contract, Invoice
@@ -30,8 +30,17 @@ def finance_recipients(contract: Contract) -> list[str]:
         select(User.email).where(User.is_finance.is_(True), User.active.is_(True))
     ).all()
     found = {e.lower(): e for e in emails}
-    if contract.billing_email:
-        found.setdefault(contract.billing_email.lower(), contract.billing_email)
+    contact = (contract.billing_email or "").lower()
+    if contact and contact not in found:
+        # the contact's own account, if they have one here, must still be on the roster: a
+        # finance clerk who left gets no more of the department's billing mail
+        left = db.session.scalar(
+            select(func.count())
+            .select_from(User)
+            .where(User.email == contact, User.active.is_(False))
+        )
+        if not left:
+            found[contact] = contract.billing_email
     return [found[k] for k in sorted(found)]
 
 
@@ -84,6 +93,7 @@ def invoice_issued(contract: Contract, invoice: Invoice) -> int:
         "invoice_issued",
         department_name=contract.department.name,
         invoice_name=_invoice_name(invoice),
+        number=invoice.number or "",
         amount=money(invoice.amount_due_cents, invoice.currency),
         period_start=_when(invoice.period_start),
         last_day=_when(invoice.last_day),
