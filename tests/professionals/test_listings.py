@@ -267,3 +267,10 @@ def test_a_recheck_asked_after_the_reminder_gets_its_own_email(ctx, vetters, rep
     assert len(emails) == 2
     assert "Officers told us your listing did not work for them" in emails[1].body
     assert "/professionals/confirm/" in emails[1].body
+
+
+def test_re_check_emails_go_out_daily_so_they_place_a_report_only_within_a_day():
+    from wnwa.professionals import due_jobs
+
+    [job] = due_jobs()
+    assert job.name == "professionals-reconfirm" and job.every == timedelta(days=1)

@@ -29,4 +29,6 @@ def due_jobs():
     from wnwa.jobs import Job
     from wnwa.professionals.jobs import reconfirmation_job
 
-    return [Job("professionals-reconfirm", timedelta(hours=6), reconfirmation_job)]
+    # Daily: the re-check email an officer's report leads to then places that report only
+    # within a day, not within hours of the call it is about.
+    return [Job("professionals-reconfirm", timedelta(days=1), reconfirmation_job)]
