@@ -21,7 +21,7 @@ install: $(VENV)/.installed
 run: install
 	mkdir -p instance
 	$(FLASK) db upgrade
-	$(FLASK) demo seed
+	PUBLIC_BASE_URL=$${PUBLIC_BASE_URL:-http://127.0.0.1:$${PORT:-5000}} $(FLASK) demo seed
 	VENV=$(VENV) scripts/run_dev.sh
 
 lint: install
