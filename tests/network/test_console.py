@@ -178,7 +178,7 @@ def test_an_approved_request_stays_approved(client, login, make, waiting):
     assert _member_list_mail() == [
         "We received your request for the member agencies list",
         "The WeNeverWalkAlone member agencies",
-        "Re: your member agencies list request",
+        "Re: your request for the member agencies list",
     ]
 
 

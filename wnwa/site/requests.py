@@ -228,6 +228,13 @@ def _sent(request: SiteRequest, actor, subject: str, body: str, *, kept: str = "
     )
 
 
+REPLY_SUBJECTS = {
+    CONTACT: "Re: your message to WeNeverWalkAlone",
+    DEMO: "Re: your demo request",
+    MEMBER_LIST: "Re: your request for the member agencies list",
+}
+
+
 def reply(request_id: int, *, message: str, close: bool, actor) -> SiteRequest:
     """Email the visitor a reply from the console. An open request becomes answered (or
     closed); a decided one keeps its decision, and the reply is a follow-up."""
@@ -235,7 +242,7 @@ def reply(request_id: int, *, message: str, close: bool, actor) -> SiteRequest:
     text = message.strip()
     if not text:
         raise InvalidInput("Write the reply to send.")
-    _sent(request, actor, f"Re: your {request.kind_label.lower()} request", text)
+    _sent(request, actor, REPLY_SUBJECTS.get(request.kind, "Re: your request"), text)
     if request.is_open:
         _handled(request, CLOSED if close else ANSWERED, actor)
     else:
