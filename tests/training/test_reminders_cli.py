@@ -47,7 +47,7 @@ def test_shortfall_reminder_goes_to_chief_and_admins_once(make, tr, people):
     assert run.sent == {"shortfall": 1} and run.checked == 1
     assert sorted(m.to for m in _mail()) == sorted(["chief@aurora.example", people["admin"]])
     message = _mail("chief@aurora.example")[0]
-    assert message.subject == "Aurora PD: 6 peer supporter(s) short of the minimum"
+    assert message.subject == "Aurora PD: 6 peer supporters short of the minimum"
     assert "minimum is 6 and its target 9 for 100 sworn officers" in message.body
     assert "grace period ended on May 15, 2026" in message.body
     assert "https://localhost/department/peer-support" in message.body
