@@ -141,7 +141,7 @@ def test_the_chief_hears_when_the_quota_status_changes_and_changes_back(make, tr
         db.session.commit()
     assert send_reminders(ON + timedelta(days=1)).sent == {"shortfall": 1}
     short = only(smtp_server, "chief@elmgrove.example")
-    assert short["Subject"] == "Elm Grove PD: 1 peer supporters short of the minimum"
+    assert short["Subject"] == "Elm Grove PD: 1 peer supporter short of the minimum"
     text, html = parts(short)
     assert "It is 1 short of the minimum" in text and "/department/peer-support" in html
     smtp_server.messages.clear()
