@@ -73,6 +73,10 @@ def test_email_already_used_in_another_department(make):
     ((line, message),) = refused(dept, data)
     assert line == 3
     assert "already used by an account outside this department" in message
+    # the preview counts that line as a problem only, not also as a new person
+    with tenant_context(dept.id), pytest.raises(RosterInvalid) as caught:
+        import_roster(dept, data, full_sync=False, actor="test")
+    assert [row.email for row in caught.value.plan.adds] == ["officer1@pd.example.gov"]
 
 
 def test_email_of_network_staff_is_refused_too(make):

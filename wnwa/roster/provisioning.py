@@ -306,11 +306,15 @@ def _check_elsewhere(plan: RosterPlan, department_id: int) -> None:
     plan.errors.extend(
         RosterIssue(r.line, message.format(r.email)) for r in plan.adds if r.email in taken
     )
-    plan.errors.extend(
-        RosterIssue(u.row.line, message.format(u.row.email))
+    refused = [
+        u
         for u in plan.updates
         if u.row.email in taken and any(c.field == "email" for c in u.changes)
-    )
+    ]
+    plan.errors.extend(RosterIssue(u.row.line, message.format(u.row.email)) for u in refused)
+    # A refused line is a problem, not also a new person or a change (as a bad line is not).
+    plan.adds = [r for r in plan.adds if r.email not in taken]
+    plan.updates = [u for u in plan.updates if u not in refused]
 
 
 def _plan_departures(
