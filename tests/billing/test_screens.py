@@ -105,6 +105,10 @@ def test_without_a_contract_the_department_screen_says_so(ctx, make, fake, clien
     login(make.officer(dept, chief=True))
     html = client.get("/billing/").get_data(as_text=True)
     assert 'id="no-contract"' in html
+    # not a dead end: the fee for its size, and whom to write to
+    quote = f'href="/membership/quote?sworn={dept.sworn_declared}"'
+    assert quote in html and 'href="/contact"' in html
+    assert client.get(f"/membership/quote?sworn={dept.sworn_declared}").status_code == 200
 
 
 def test_a_draft_shows_the_price_it_would_get_today(ctx, make, fake, clock, client, login):
@@ -572,6 +576,8 @@ def test_an_issued_invoice_has_a_number_po_dates_remit_to_lines_pdf_and_ledger_c
         assert "WNWA Network, PO Box 4410, Chicago, IL 60680" in html
         assert "tax id 36-1234567" in html
         assert "Annual network membership, 1-10 sworn officers" in html and "$1,500.00" in html
+        listed = client.get("/billing/").get_data(as_text=True)  # the list links the PDF too
+        assert f'<a href="/billing/invoices/{invoice.id}/invoice.pdf">PDF</a>' in listed
         pdf = client.get(f"/billing/invoices/{invoice.id}/invoice.pdf")
         assert pdf.status_code == 200 and pdf.mimetype == "application/pdf"
         assert pdf.data.startswith(b"%PDF-")
