@@ -469,5 +469,6 @@ def test_the_dashboard_says_when_the_department_joined_in_words(chief_client):
 def test_a_roster_short_of_its_declared_strength_points_the_chief_to_the_import(chief_client):
     client, dept, _ = chief_client
     html = client.get("/department/").get_data(as_text=True)
-    assert "still missing" in html and 'href="/department/roster/import"' in html
+    assert "still missing" in html
+    assert '<a role="button" href="/department/roster/import">Import your roster (CSV)</a>' in html
     assert client.get("/department/roster/import").status_code == 200
