@@ -122,3 +122,6 @@ def test_invitations_land_in_the_development_outbox(app, make, tmp_path):
     files = sorted((tmp_path / "outbox").glob("*.eml"))
     recipients = sorted(message_from_bytes(f.read_bytes(), policy=default)["To"] for f in files)
     assert recipients == ["officer1@pd.example.gov", "officer2@pd.example.gov"]
+    for f in files:  # an officer's invitation asks for nothing a chief's does
+        body = message_from_bytes(f.read_bytes(), policy=default).get_body(("plain",))
+        assert "authenticator app" not in body.get_content()

@@ -47,6 +47,9 @@ def test_admin_creates_a_department_and_the_first_chief_is_invited(client, make,
     )
     (job,) = mail_to("chief.stone@lakeside.example.gov")
     assert "Hello Robin," in job.body and "Lakeside Police Department" in job.body
+    # a chief's invitation says what comes first: an authenticator app, then the roster
+    assert "Lakeside Police Department's chief on the portal" in job.body
+    assert "authenticator app" in job.body and "import your department's roster" in job.body
     detail = client.get(response.headers["Location"]).get_data(as_text=True)
     assert "1 of 120 declared sworn officers are on the roster (119 still missing)" in detail
     assert "Robin Stone (chief.stone@lakeside.example.gov)" in detail

@@ -106,4 +106,7 @@ def load_invitation(reference: dict[str, Any], to: str) -> dict[str, Any] | None
             "department_name": department_name,
             "link": activation_link(user),
             "days": current_app.config["ACTIVATION_MAX_AGE"].days,
+            # what the person's role asks of them first, read as the account is now
+            "chief": user.is_chief,
+            "two_step": user.mfa_required,
         }
