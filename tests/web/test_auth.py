@@ -512,3 +512,23 @@ def test_a_code_typed_at_activation_turns_two_step_sign_in_on(client, make, dept
     assert done.status_code == 200 and 'id="recovery-codes"' in _body(done)
     response = sign_in(client, officer.email, passphrase)
     assert response.headers["Location"].endswith("/login/code")
+
+
+def test_the_two_step_key_is_drawn_as_a_qr_code_in_the_page(client, make, dept):
+    """A chief at a desk scans the key with a phone instead of typing 32 letters; the page
+    draws it itself, so no image service sees the key."""
+    import re
+
+    import segno
+
+    chief = make.officer(dept, chief=True, activated=False)
+    page = _body(client.get(f"/activate/{activation_token(chief)}"))
+    with client.session_transaction() as session:
+        secret = session["totp_setup"]
+    svg = re.search(r'<svg class="totp-qr"[^>]*>.*?</svg>', page, re.S).group(0)
+    assert 'aria-label="QR code of the key' in svg and secret in page
+    dark = set(map(tuple, re.findall(r"M(\d+) (\d+)h1v1h-1z", svg)))
+    uri = services.totp_uri(chief, secret)
+    matrix = segno.make(uri, error="m", micro=False).matrix
+    expected = {(str(x), str(y)) for y, row in enumerate(matrix) for x, on in enumerate(row) if on}
+    assert dark == expected and "http" not in svg

@@ -265,6 +265,24 @@ def totp_uri(account: Account, secret: str) -> str:
     return pyotp.TOTP(secret).provisioning_uri(name=account.email, issuer_name=TOTP_ISSUER)
 
 
+@dataclass(frozen=True)
+class QrCode:
+    """A QR code as one SVG path: `size` modules a side, `path` the dark ones."""
+
+    size: int
+    path: str
+
+
+def qr_code(text: str) -> QrCode:
+    """`text` (the key's otpauth: address) as a QR code a phone's authenticator app scans from
+    the screen, drawn by the page itself: no image service ever sees the key."""
+    import segno
+
+    matrix = segno.make(text, error="m", micro=False).matrix
+    dark = (f"M{x} {y}h1v1h-1z" for y, row in enumerate(matrix) for x, on in enumerate(row) if on)
+    return QrCode(len(matrix), "".join(dark))
+
+
 def password_context(account: Account) -> list[str]:
     words: list[str] = [account.email.split("@")[0], *CONTEXT_WORDS]
     if isinstance(account, User):

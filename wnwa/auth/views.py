@@ -26,6 +26,7 @@ from wnwa.sessions import SESSION_ID
 from wnwa.tenants.credentials import account_key, session_identity
 
 bp = Blueprint("auth", __name__)
+bp.add_app_template_global(services.qr_code, "qr_code")  # the two-step key, drawn in the page
 
 PENDING = "pending_2fa"
 ENROL = "pending_enrol"
