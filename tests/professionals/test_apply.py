@@ -305,3 +305,19 @@ def test_the_throttle_stops_a_flood_of_applications_from_one_address(app, client
     # the counters are keyed by a one-way code, never the address itself
     storage = getattr(limiter.storage, "storage", {})
     assert storage and all(CANARY_IP not in str(key) for key in storage)
+
+
+def test_every_part_the_application_needs_is_starred(client):
+    """The form says fields marked * are needed: each one the check refuses empty carries it."""
+    page = client.get("/professionals/apply").get_data(as_text=True)
+    star = ' <span aria-hidden="true">*</span>'
+    for needed in (
+        "License type",
+        "States where you are licensed, with the license number in each",
+        '<label for="state">State',
+        "Specialties",
+        "Plan types and payment",
+        "Your guarantee to officers",
+        "Fitness for duty",
+    ):
+        assert needed + star in page, needed
