@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 import re
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -321,3 +322,28 @@ def test_every_part_the_application_needs_is_starred(client):
         "Fitness for duty",
     ):
         assert needed + star in page, needed
+
+
+@pytest.mark.parametrize(
+    ("carriers", "plans", "refused"),
+    [
+        ([], ["self_pay", "sliding"], True),
+        ([], ["ppo"], True),
+        ([], ["eap"], False),
+        (["cigna"], ["self_pay"], False),
+    ],
+)
+def test_a_listing_takes_officers_insurance(ctx, carriers, plans, refused):
+    """What the network promises officers: a professional who takes their insurance (a
+    carrier, or their EAP); self-pay or a sliding scale may come on top, not instead."""
+    data = replace(sample(), carriers=carriers, plan_types=plans)
+    if refused:
+        with pytest.raises(applications.ApplicationInvalid) as caught:
+            applications.submit_application(
+                data, [uploads.Incoming("license", "l.pdf", io.BytesIO(PDF))]
+            )
+        assert "insurance carrier" in caught.value.problems["carriers"]
+    else:
+        applications.submit_application(
+            data, [uploads.Incoming("license", "l.pdf", io.BytesIO(PDF))]
+        )

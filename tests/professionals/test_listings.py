@@ -138,6 +138,7 @@ def test_an_officers_report_stays_for_staff_after_the_professional_reconfirms(cl
             "within_24h": "1",
             "accepting_new": "1",
             "plan_types": ["ppo"],
+            "carriers": ["bcbs"],
         },
     )
     assert confirmed.status_code == 200

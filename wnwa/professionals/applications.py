@@ -155,6 +155,12 @@ def validate(data: ApplicationInput) -> tuple[dict, dict[str, str]]:
         problems["plan_types"] = (
             "Choose the plan types and payment you accept (self-pay and sliding scale count)."
         )
+    if not clean["carriers"] and "eap" not in clean["plan_types"]:
+        # officers are promised a professional who takes their insurance
+        problems["carriers"] = (
+            "Choose at least one insurance carrier you accept (or EAP under plan types): the "
+            "network lists professionals who take officers' insurance."
+        )
     years = (data.officer_years or "0").strip()
     whole = years.isdecimal() and len(years) <= 2  # (a longer number is no one's career)
     if not whole or int(years) > 60:
