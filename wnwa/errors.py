@@ -147,7 +147,10 @@ def register_error_handlers(app: Flask) -> None:
         status = exc.code or 500
         message = None
         if status == 429:
-            message = "Too many attempts. Wait a few minutes and try again."
+            message = (
+                "Too many attempts: this one was not sent or saved. Go back to keep what you "
+                "typed, and try again later."
+            )
         elif status == 413:
             message = "The upload is larger than we accept."
         return _error_page(status, message)

@@ -108,7 +108,7 @@ def test_throttle_message_is_clear(app, client):
     finally:
         app.config["PUBLIC_FORM_RATE_LIMIT"] = "5 per 10 minutes;20 per day"
     assert response.status_code == 429
-    assert "Too many attempts" in response.get_data(as_text=True)
+    assert "Too many attempts: this one was not sent or saved" in response.get_data(as_text=True)
 
 
 def test_forms_refuse_a_post_without_the_csrf_token(make):
