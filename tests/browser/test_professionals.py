@@ -60,7 +60,7 @@ def _apply(page, live_server) -> str:
     page.get_by_label("License number 2", exact=True).fill("3011-57")
     page.get_by_label("Street address").fill("20 S Clark St")
     page.get_by_label("City").fill("Chicago")
-    page.get_by_label("State", exact=True).select_option("IL")
+    page.get_by_role("combobox", name="State", exact=True).select_option("IL")
     page.get_by_label("ZIP code").fill("60603")
     page.get_by_label("Phone officers call").fill("312-555-0177")
     page.locator("#email").fill("morgan.ellery@practice.example")

@@ -4,6 +4,7 @@ one go (a failure keeps nothing), email a private status link (a stateless signa
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
@@ -318,16 +319,18 @@ def tell_professional(p: Professional, subject: str, body: str, *, link: str) ->
     )
 
 
+# How each kind of link is made: "status" here, "confirm" by wnwa/professionals/listings.py.
+LINK_MAKERS: dict[str, Callable[[Professional], str]] = {}
+
+
 @mail.loader(PROFESSIONAL_NOTICE)
 def _load_professional_notice(stored: dict, to: str) -> dict | None:
     """At send time: the notice with a fresh link, or None if the application is gone or its
     address was corrected since (the link must not reach the old mailbox)."""
-    from wnwa.professionals.listings import reconfirm_url  # (listings imports this module)
-
     p = db.session.get(Professional, int(stored["professional_id"]))
     if p is None or p.email != to:
         return None
-    url = reconfirm_url(p) if stored["link"] == "confirm" else status_url(status_token(p))
+    url = LINK_MAKERS[stored["link"]](p)
     return {"subject": stored["subject"], "body": stored["body"].replace(LINK, url)}
 
 
@@ -411,3 +414,6 @@ def status_view(p: Professional) -> StatusView:
         reapply,
         "",
     )
+
+
+LINK_MAKERS["status"] = lambda p: status_url(status_token(p))

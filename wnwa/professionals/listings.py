@@ -16,6 +16,7 @@ from wnwa.errors import Conflict, InvalidInput, NotFound
 from wnwa.extensions import db, utcnow
 from wnwa.professionals import settings as settings_service
 from wnwa.professionals.applications import (
+    LINK_MAKERS,
     ApplicationInput,
     ApplicationInvalid,
     LicenseInput,
@@ -51,6 +52,9 @@ def reconfirm_token(p: Professional) -> str:
 def reconfirm_url(p: Professional) -> str:
     base = current_app.config["PUBLIC_BASE_URL"].rstrip("/")
     return f"{base}/professionals/confirm/{reconfirm_token(p)}"
+
+
+LINK_MAKERS["confirm"] = reconfirm_url  # what a queued re-confirmation notice links to
 
 
 def for_reconfirm_token(token: str) -> Professional:

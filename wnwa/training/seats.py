@@ -265,11 +265,10 @@ def admin_cancel_seat(class_id: int, seat_id: int, *, actor: Any, on: date) -> S
     """Network admins may cancel any open seat of class `class_id` at any time."""
 
     def use_case() -> Seat:
-        # unscoped: the network admin acts on any department's seat.
         seat = db.session.scalars(
             select(Seat)
             .where(Seat.id == seat_id, Seat.class_id == class_id)
-            .execution_options(unscoped=True)
+            .execution_options(unscoped=True)  # unscoped: an admin acts on any department's seat
         ).first()
         if seat is None:
             raise NotFound("No such seat in this class.")
