@@ -532,3 +532,28 @@ def test_the_two_step_key_is_drawn_as_a_qr_code_in_the_page(client, make, dept):
     matrix = segno.make(uri, error="m", micro=False).matrix
     expected = {(str(x), str(y)) for y, row in enumerate(matrix) for x, on in enumerate(row) if on}
     assert dark == expected and "http" not in svg
+
+
+def test_signing_in_from_an_emailed_link_lands_on_that_page(client, make, dept):
+    """A chief follows a link to a page while signed out: after the password and the code,
+    that page, not the home page. The page is remembered in the session only until then."""
+    chief = make.officer(dept, chief=True)
+    assert client.get("/my-training/?x=1").status_code == 302
+    response = sign_in(client, chief.email, make.PASSWORD, make.TOTP_SECRET)
+    assert response.status_code == 303 and response.headers["Location"] == "/my-training/?x=1"
+    with client.session_transaction() as session:
+        assert "after_sign_in" not in session
+    client.post("/logout")
+    officer = make.officer(dept)  # nothing remembered now: the role's home
+    assert sign_in(client, officer.email, make.PASSWORD).headers["Location"].endswith("/home")
+
+
+@pytest.mark.parametrize(
+    "planted", ["//evil.example/x", "https://evil.example/", "/\\evil.example"]
+)
+def test_only_a_page_of_this_site_is_remembered_for_after_sign_in(client, make, dept, planted):
+    officer = make.officer(dept)
+    with client.session_transaction() as session:
+        session["after_sign_in"] = planted
+    response = sign_in(client, officer.email, make.PASSWORD)
+    assert response.headers["Location"].endswith("/home")

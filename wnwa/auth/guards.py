@@ -32,11 +32,23 @@ def is_public_endpoint(app: Flask, endpoint: str | None) -> bool:
     return view is None or getattr(view, "wnwa_public", False)
 
 
+AFTER_SIGN_IN = "after_sign_in"  # the page a signed-out visitor asked for (a link in an email)
+
+
 def _sign_in_first():
     url = url_for("auth.login")
     if request.headers.get("HX-Request") == "true":
         return hx_redirect(url)
+    if request.method == "GET" and len(request.full_path) <= 500:
+        session[AFTER_SIGN_IN] = request.full_path.rstrip("?")  # until signed in, then gone
     return redirect(url, code=303 if request.method != "GET" else 302)
+
+
+def page_after_sign_in(path: object) -> str | None:
+    """The remembered page, if it is one of ours (a path on this site, never another site)."""
+    if not isinstance(path, str) or not path.startswith("/") or path.startswith("//"):
+        return None
+    return None if "\\" in path or any(ord(ch) < 32 for ch in path) else path
 
 
 def require_roles(bp: Blueprint, *roles: str) -> None:

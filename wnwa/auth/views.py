@@ -17,7 +17,7 @@ from wnwa.auth.forms import (
     LoginForm,
     ResetForm,
 )
-from wnwa.auth.guards import public
+from wnwa.auth.guards import AFTER_SIGN_IN, page_after_sign_in, public
 from wnwa.crypto import keyed_digest
 from wnwa.errors import DomainError
 from wnwa.extensions import limiter
@@ -97,10 +97,11 @@ def _failed(response) -> bool:
 
 
 def _sign_in(account):
+    after = page_after_sign_in(session.get(AFTER_SIGN_IN))
     session.clear()
     login_user(account, remember=False)
     session.pop("_id", None)  # Flask-Login's hash of IP and user agent: never kept
-    return redirect(url_for("site.home"), code=303)
+    return redirect(after or url_for("site.home"), code=303)
 
 
 def _pending_account(key: str):
@@ -124,7 +125,10 @@ def login():
     except services.InvalidCredentials as exc:
         return render("auth/login.html", form=form, error=exc.message, http_status=401)
     marker = {"a": session_identity(account), "t": time.time()}
-    session.clear()
+    after = session.get(AFTER_SIGN_IN)
+    session.clear()  # a fresh session for the account (the page asked for carries over)
+    if after:
+        session[AFTER_SIGN_IN] = after
     if account.has_mfa:
         session[PENDING] = marker
         return redirect(url_for("auth.second_factor"), code=303)
