@@ -557,3 +557,23 @@ def test_only_a_page_of_this_site_is_remembered_for_after_sign_in(client, make, 
         session["after_sign_in"] = planted
     response = sign_in(client, officer.email, make.PASSWORD)
     assert response.headers["Location"].endswith("/home")
+
+
+def test_an_officer_may_turn_on_two_step_sign_in_from_me(client, make, dept):
+    officer = make.officer(dept)
+    assert client.get("/me/two-step").status_code == 302  # signed in first
+    sign_in(client, officer.email, make.PASSWORD)
+    assert 'href="/me/two-step"' in _body(client.get("/me"))
+    page = client.get("/me/two-step")
+    assert page.status_code == 200 and 'class="totp-qr"' in _body(page)
+    with client.session_transaction() as session:
+        secret = session["totp_setup"]
+    assert client.post("/me/two-step", data={"code": "000000"}).status_code == 422
+    code = pyotp.TOTP(secret).now()
+    done = client.post("/me/two-step", data={"code": code})
+    assert done.status_code == 200 and 'id="recovery-codes"' in _body(done)
+    assert 'href="/me/two-step"' not in _body(client.get("/me"))
+    assert client.get("/me/two-step").status_code == 303  # on: its key is not replaced here
+    client.post("/logout")
+    assert sign_in(client, officer.email, make.PASSWORD).headers["Location"].endswith("/login/code")
+    assert client.post("/login/code", data={"code": code}).status_code == 401  # used at setup

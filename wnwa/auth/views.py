@@ -158,6 +158,27 @@ def second_factor():
     return _sign_in(account)
 
 
+@bp.route("/me/two-step", methods=["GET", "POST"])
+def turn_on_two_step():
+    """Anyone signed in may turn two-step sign-in on for their own account (chiefs and finance
+    have it already); it cannot be turned off or its key replaced here."""
+    account = current_user._get_current_object()
+    if account.has_mfa:
+        return redirect(url_for("site.me"), code=303)
+    secret = _setup_secret(account)
+    form = EnrolForm()
+    ctx = {"form": form, "secret": secret, "uri": services.totp_uri(account, secret)}
+    if not form.validate_on_submit():
+        return render("auth/enrol.html", http_status=422 if form.is_submitted() else 200, **ctx)
+    try:
+        codes = services.enrol_mfa(account, secret, form.code.data)
+    except DomainError as exc:
+        return render("auth/enrol.html", error=exc.message, http_status=exc.status_code, **ctx)
+    session.pop(TOTP_SETUP, None)
+    session.pop(TOTP_SETUP_FOR, None)
+    return render("auth/recovery_codes.html", codes=codes, next_url=url_for("site.me"))
+
+
 @bp.route("/login/two-step-setup", methods=["GET", "POST"])
 @public
 def enrol():
