@@ -170,13 +170,6 @@ def _message(to: str, rendered: Rendered) -> EmailMessage:
     return message
 
 
-def _compose(to: str, subject: str, body: str) -> EmailMessage:
-    """A plain-text message built in the request, for `send_detached` (it has no queue row)."""
-    message = _headed(to, subject)
-    message.set_content(body)
-    return message
-
-
 class _Transport:
     """One delivery session: SMTP (one connection for the batch) or the outbox folder."""
 
@@ -270,7 +263,8 @@ def send_detached(to: str | None, subject: str, body: str) -> threading.Thread:
     all of it but the sending). A failure is logged without the address; the person asks
     again."""
     app = current_app._get_current_object()  # type: ignore[attr-defined]
-    message = _compose(to or "nobody@invalid", subject, body)
+    # rendered in the request as a queued notice is at sending: both parts, the shared layout
+    message = _message(to or "nobody@invalid", render(NOTICE, {"subject": subject, "body": body}))
 
     def deliver() -> None:
         if to is None:

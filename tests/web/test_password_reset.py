@@ -80,6 +80,8 @@ def test_the_answer_is_the_same_with_or_without_an_account_and_nothing_is_writte
     assert diff(before, snapshot()) == {}  # no token, no queue row, no counter
     link = _link(message)
     assert link.startswith("https://localhost/login/reset/")  # the configured address only
+    html = message.get_body(preferencelist=("html",)).get_content()  # like every message
+    assert link in html and ">988</a>" in html
     time.sleep(0.2)
     assert smtp_server.to(chief.email) == []  # the chief is neither needed nor told
     assert len(smtp_server.messages) == 1
