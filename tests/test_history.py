@@ -63,3 +63,21 @@ def test_history_names_people_and_says_what_changed(
     day = f"{TODAY:%b} {TODAY.day}, {TODAY.year}"
     assert f"Teammate course, certified {day}." in html  # dates kept in ISO read as words
     assert TODAY.isoformat() not in re.sub(r"<[^>]+>", " ", html)  # only in machine-read tags
+
+
+def test_an_imports_line_names_who_left_by_employee_number(ctx, client, login, make):  # noqa: ARG001
+    from tests.roster.conftest import person, roster_csv
+    from wnwa.roster.provisioning import import_roster
+    from wnwa.tenants.scoping import tenant_context
+
+    dept = make.department("Leavers PD", sworn=3)
+    leaving = make.officer(dept)
+    number, address = leaving.employee_number, leaving.email
+    chief = make.officer(dept, chief=True)
+    login(chief)
+    with tenant_context(dept.id):
+        data = roster_csv([person(1, employee_number=chief.employee_number, email=chief.email)])
+        import_roster(dept, data, full_sync=True, actor="test")
+    page = client.get("/department/roster/history").get_data(as_text=True)
+    numbers = f"Left the roster: employee numbers {number}."
+    assert "1 left" in page and numbers in page and address not in page

@@ -235,10 +235,19 @@ def _roles(values: Iterable[str]) -> str:
 def _import(d: dict[str, Any], _: _Names) -> str:
     mode = "full sync" if d.get("full_sync") else "adds and updates only"
     source = SOURCES.get(d.get("source", ""), d.get("source", "a file"))
-    return (
+    summary = (
         f"From {source} ({mode}): {d.get('added', 0):,} added, {d.get('updated', 0):,} "
         f"updated, {d.get('departed', 0):,} left, {d.get('unchanged', 0):,} unchanged."
     )
+    left = [str(n) for n in d.get("departed_numbers", [])]
+    if left:  # who lost access, by employee number (as the import kept them)
+        shown = ", ".join(left[:LEFT_SHOWN])
+        more = f" and {len(left) - LEFT_SHOWN:,} more" if len(left) > LEFT_SHOWN else ""
+        summary += f" Left the roster: employee numbers {shown}{more}."
+    return summary
+
+
+LEFT_SHOWN = 20  # employee numbers named in one import's line; the rest are counted
 
 
 def _department_edit(d: dict[str, Any], _: _Names) -> str:
