@@ -538,9 +538,14 @@ def test_signing_in_from_an_emailed_link_lands_on_that_page(client, make, dept):
     """A chief follows a link to a page while signed out: after the password and the code,
     that page, not the home page. The page is remembered in the session only until then."""
     chief = make.officer(dept, chief=True)
-    assert client.get("/my-training/?x=1").status_code == 302
+    asked = client.get("/my-training/?q=words")
+    # the page rides in the sign-in address (a link clicked in webmail is a cross-site visit,
+    # and the Strict cookie would not reach /login); its path only, never a query
+    assert asked.status_code == 302
+    assert asked.headers["Location"] == "/login?next=/my-training/"
+    client.get(asked.headers["Location"])
     response = sign_in(client, chief.email, make.PASSWORD, make.TOTP_SECRET)
-    assert response.status_code == 303 and response.headers["Location"] == "/my-training/?x=1"
+    assert response.status_code == 303 and response.headers["Location"] == "/my-training/"
     with client.session_transaction() as session:
         assert "after_sign_in" not in session
     client.post("/logout")
@@ -549,14 +554,30 @@ def test_signing_in_from_an_emailed_link_lands_on_that_page(client, make, dept):
 
 
 @pytest.mark.parametrize(
-    "planted", ["//evil.example/x", "https://evil.example/", "/\\evil.example"]
+    "planted", ["//evil.example/x", "https://evil.example/", "/\\evil.example", "/x?q=a"]
 )
 def test_only_a_page_of_this_site_is_remembered_for_after_sign_in(client, make, dept, planted):
     officer = make.officer(dept)
-    with client.session_transaction() as session:
-        session["after_sign_in"] = planted
+    client.get("/login", query_string={"next": planted})
     response = sign_in(client, officer.email, make.PASSWORD)
     assert response.headers["Location"].endswith("/home")
+
+
+def test_setting_up_two_step_at_sign_in_keeps_the_page_asked_for(client, make, dept):
+    """An officer made chief follows an emailed link: sign-in sets two-step up first, and
+    "Continue" then goes to that page."""
+    chief = make.officer(dept, chief=True, mfa=False)
+    client.get(client.get("/my-training/").headers["Location"])
+    assert (
+        sign_in(client, chief.email, make.PASSWORD)
+        .headers["Location"]
+        .endswith("/login/two-step-setup")
+    )
+    client.get("/login/two-step-setup")
+    with client.session_transaction() as session:
+        secret = session["totp_setup"]
+    done = client.post("/login/two-step-setup", data={"code": pyotp.TOTP(secret).now()})
+    assert done.status_code == 200 and 'href="/my-training/"' in _body(done)
 
 
 def test_an_officer_may_turn_on_two_step_sign_in_from_me(client, make, dept):
@@ -568,9 +589,17 @@ def test_an_officer_may_turn_on_two_step_sign_in_from_me(client, make, dept):
     assert page.status_code == 200 and 'class="totp-qr"' in _body(page)
     with client.session_transaction() as session:
         secret = session["totp_setup"]
-    assert client.post("/me/two-step", data={"code": "000000"}).status_code == 422
+    password = make.PASSWORD
+    assert (
+        client.post("/me/two-step", data={"code": "000000", "password": password}).status_code
+        == 422
+    )
     code = pyotp.TOTP(secret).now()
-    done = client.post("/me/two-step", data={"code": code})
+    # someone at a computer left signed in cannot tie the account to their own phone
+    wrong = client.post("/me/two-step", data={"code": code, "password": "not the password"})
+    assert wrong.status_code == 401 and "not your password" in _body(wrong)
+    assert 'href="/me/two-step"' in _body(client.get("/me"))  # still off
+    done = client.post("/me/two-step", data={"code": code, "password": password})
     assert done.status_code == 200 and 'id="recovery-codes"' in _body(done)
     assert 'href="/me/two-step"' not in _body(client.get("/me"))
     assert client.get("/me/two-step").status_code == 303  # on: its key is not replaced here

@@ -33,6 +33,10 @@ class EnrolForm(FlaskForm):
     )
 
 
+class TurnOnTwoStepForm(EnrolForm):
+    password = PasswordField("Your password", validators=[DataRequired(), Length(max=1024)])
+
+
 class ForgotForm(FlaskForm):
     email = EmailField(
         "Work email",

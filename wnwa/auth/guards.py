@@ -39,14 +39,19 @@ def _sign_in_first():
     url = url_for("auth.login")
     if request.headers.get("HX-Request") == "true":
         return hx_redirect(url)
-    if request.method == "GET" and len(request.full_path) <= 500:
-        session[AFTER_SIGN_IN] = request.full_path.rstrip("?")  # until signed in, then gone
+    if request.method == "GET" and page_after_sign_in(request.path):
+        # The page goes in the sign-in address, not the cookie: a link clicked in webmail is a
+        # cross-site visit, and the (SameSite=Strict) cookie set here would not reach /login.
+        # Its path only: a query string (search words) never goes into an address or history.
+        url = url_for("auth.login", next=request.path)
     return redirect(url, code=303 if request.method != "GET" else 302)
 
 
 def page_after_sign_in(path: object) -> str | None:
     """The remembered page, if it is one of ours (a path on this site, never another site)."""
     if not isinstance(path, str) or not path.startswith("/") or path.startswith("//"):
+        return None
+    if len(path) > 300 or "?" in path or "#" in path:
         return None
     return None if "\\" in path or any(ord(ch) < 32 for ch in path) else path
 

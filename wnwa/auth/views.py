@@ -16,8 +16,10 @@ from wnwa.auth.forms import (
     ForgotForm,
     LoginForm,
     ResetForm,
+    TurnOnTwoStepForm,
 )
 from wnwa.auth.guards import AFTER_SIGN_IN, page_after_sign_in, public
+from wnwa.auth.passwords import verify_password
 from wnwa.crypto import keyed_digest
 from wnwa.errors import DomainError
 from wnwa.extensions import limiter
@@ -117,6 +119,9 @@ def _pending_account(key: str):
 @limiter.limit(_account_limit, key_func=_account_key, methods=["POST"], deduct_when=_failed)
 def login():
     form = LoginForm()
+    asked = page_after_sign_in(request.args.get("next"))
+    if asked:  # the page a signed-out visitor asked for, kept until sign-in (RULES 2.3)
+        session[AFTER_SIGN_IN] = asked
     if not form.validate_on_submit():
         status = 422 if form.is_submitted() else 200
         return render("auth/login.html", form=form, http_status=status)
@@ -159,6 +164,7 @@ def second_factor():
 
 
 @bp.route("/me/two-step", methods=["GET", "POST"])
+@limiter.limit(_login_limit, methods=["POST"], deduct_when=_failed)
 def turn_on_two_step():
     """Anyone signed in may turn two-step sign-in on for their own account (chiefs and finance
     have it already); it cannot be turned off or its key replaced here."""
@@ -166,10 +172,15 @@ def turn_on_two_step():
     if account.has_mfa:
         return redirect(url_for("site.me"), code=303)
     secret = _setup_secret(account)
-    form = EnrolForm()
+    form = TurnOnTwoStepForm()
     ctx = {"form": form, "secret": secret, "uri": services.totp_uri(account, secret)}
     if not form.validate_on_submit():
         return render("auth/enrol.html", http_status=422 if form.is_submitted() else 200, **ctx)
+    # A credential change: whoever sits at a computer left signed in must not be able to tie
+    # the account to their own phone. The password proves it is the owner.
+    if not verify_password(account.password_hash, form.password.data or ""):
+        error = "That is not your password. Two-step sign-in was not turned on."
+        return render("auth/enrol.html", error=error, http_status=401, **ctx)
     try:
         codes = services.enrol_mfa(account, secret, form.code.data)
     except DomainError as exc:
@@ -194,8 +205,9 @@ def enrol():
         codes = services.enrol_mfa(account, secret, form.code.data)
     except DomainError as exc:
         return render("auth/enrol.html", error=exc.message, http_status=exc.status_code, **ctx)
+    after = page_after_sign_in(session.get(AFTER_SIGN_IN))
     _sign_in(account)
-    return render("auth/recovery_codes.html", codes=codes, next_url=url_for("site.home"))
+    return render("auth/recovery_codes.html", codes=codes, next_url=after or url_for("site.home"))
 
 
 @bp.route("/activate/<token>", methods=["GET", "POST"])
