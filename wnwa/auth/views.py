@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 
 from flask import Blueprint, current_app, make_response, redirect, request, session, url_for
 from flask_login import current_user, login_user, logout_user
@@ -163,6 +164,26 @@ def second_factor():
     return _sign_in(account)
 
 
+def _set_up_two_step(account, form, proved: Callable[[], str | None] = lambda: None):
+    """The two-step setup step that sign-in and "Me" share: the key (a QR code and text)
+    until a code from it comes back, then the account's new recovery codes (a list). Else the
+    page to show again (a response); `proved` may refuse first with a message."""
+    secret = _setup_secret(account)
+    ctx = {"form": form, "secret": secret, "uri": services.totp_uri(account, secret)}
+    if not form.validate_on_submit():
+        return render("auth/enrol.html", http_status=422 if form.is_submitted() else 200, **ctx)
+    refused = proved()
+    if refused:
+        return render("auth/enrol.html", error=refused, http_status=401, **ctx)
+    try:
+        codes = services.enrol_mfa(account, secret, form.code.data)
+    except DomainError as exc:
+        return render("auth/enrol.html", error=exc.message, http_status=exc.status_code, **ctx)
+    session.pop(TOTP_SETUP, None)
+    session.pop(TOTP_SETUP_FOR, None)
+    return codes
+
+
 @bp.route("/me/two-step", methods=["GET", "POST"])
 @limiter.limit(_login_limit, methods=["POST"], deduct_when=_failed)
 def turn_on_two_step():
@@ -171,22 +192,18 @@ def turn_on_two_step():
     account = current_user._get_current_object()
     if account.has_mfa:
         return redirect(url_for("site.me"), code=303)
-    secret = _setup_secret(account)
     form = TurnOnTwoStepForm()
-    ctx = {"form": form, "secret": secret, "uri": services.totp_uri(account, secret)}
-    if not form.validate_on_submit():
-        return render("auth/enrol.html", http_status=422 if form.is_submitted() else 200, **ctx)
-    # A credential change: whoever sits at a computer left signed in must not be able to tie
-    # the account to their own phone. The password proves it is the owner.
-    if not verify_password(account.password_hash, form.password.data or ""):
-        error = "That is not your password. Two-step sign-in was not turned on."
-        return render("auth/enrol.html", error=error, http_status=401, **ctx)
-    try:
-        codes = services.enrol_mfa(account, secret, form.code.data)
-    except DomainError as exc:
-        return render("auth/enrol.html", error=exc.message, http_status=exc.status_code, **ctx)
-    session.pop(TOTP_SETUP, None)
-    session.pop(TOTP_SETUP_FOR, None)
+
+    def owner() -> str | None:
+        # A credential change: whoever sits at a computer left signed in must not be able to
+        # tie the account to their own phone. The password proves it is the owner.
+        if verify_password(account.password_hash, form.password.data or ""):
+            return None
+        return "That is not your password. Two-step sign-in was not turned on."
+
+    codes = _set_up_two_step(account, form, owner)
+    if not isinstance(codes, list):
+        return codes
     return render("auth/recovery_codes.html", codes=codes, next_url=url_for("site.me"))
 
 
@@ -196,15 +213,9 @@ def enrol():
     account = _pending_account(ENROL)
     if account is None or account.has_mfa:  # (a copied setup step cannot replace a key)
         return redirect(url_for("auth.login"), code=303)
-    secret = _setup_secret(account)
-    form = EnrolForm()
-    ctx = {"form": form, "secret": secret, "uri": services.totp_uri(account, secret)}
-    if not form.validate_on_submit():
-        return render("auth/enrol.html", http_status=422 if form.is_submitted() else 200, **ctx)
-    try:
-        codes = services.enrol_mfa(account, secret, form.code.data)
-    except DomainError as exc:
-        return render("auth/enrol.html", error=exc.message, http_status=exc.status_code, **ctx)
+    codes = _set_up_two_step(account, EnrolForm())
+    if not isinstance(codes, list):
+        return codes
     after = page_after_sign_in(session.get(AFTER_SIGN_IN))
     _sign_in(account)
     return render("auth/recovery_codes.html", codes=codes, next_url=after or url_for("site.home"))
